@@ -1,0 +1,94 @@
+// init, doctor, version, config show, completion.
+#include <fmt/format.h>
+
+#include "catalog/migrations.hpp"
+#include "command.hpp"
+#include "completion.hpp"
+#include "core/error.hpp"
+
+namespace hostctl::cli {
+namespace {
+
+Output init(Context& ctx, const Args&) {
+  const std::string& path = ctx.settings.get("catalog");
+  auto report = catalog::Catalog::init(path, ctx.actor());
+  if (report.created)
+    ctx.info(fmt::format("created catalog '{}' (schema version {})", path, report.to_version));
+  else if (report.from_version == report.to_version)
+    ctx.info(fmt::format("catalog '{}' is up to date (schema version {})", path, report.to_version));
+  else
+    ctx.info(fmt::format("upgraded catalog '{}' from schema version {} to {}; the old file is kept as '{}'", path,
+                         report.from_version, report.to_version, report.backup_path));
+  nlohmann::ordered_json j;
+  j["catalog"] = path;
+  j["created"] = report.created;
+  j["from_version"] = report.from_version;
+  j["schema_version"] = report.to_version;
+  j["backup"] = report.backup_path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(report.backup_path);
+  return {j, {}};
+}
+
+Output doctor(Context& ctx, const Args&) {
+  auto& catalog = ctx.catalog();
+  auto problems = catalog.integrity_problems();
+  nlohmann::ordered_json j;
+  j["catalog"] = catalog.path().string();
+  j["schema_version"] = catalog.schema_version();
+  j["latest_schema_version"] = catalog::latest_version();
+  j["integrity"] = problems.empty() ? "ok" : "damaged";
+  j["problems"] = problems;
+  if (!problems.empty()) {
+    for (const auto& p : problems) ctx.warn(p);
+    throw Error(ErrorKind::Internal, fmt::format("catalog '{}' failed its integrity check ({} problem(s))",
+                                                 catalog.path().string(), problems.size()));
+  }
+  return {j, {}};
+}
+
+Output version(Context&, const Args&) {
+  nlohmann::ordered_json j;
+  j["version"] = HOSTCTL_VERSION;
+  j["schema_version"] = catalog::latest_version();
+  return {j, {}};
+}
+
+Output config_show(Context& ctx, const Args& args) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& [key, value] : ctx.settings.all()) {
+    nlohmann::ordered_json row;
+    row["key"] = key;
+    row["value"] = value.value;
+    if (args.flag("origin")) row["origin"] = value.origin;
+    rows.push_back(row);
+  }
+  return {rows, {}};
+}
+
+Output completion(Context&, const Args& args) {
+  const std::string& shell = args.get("SHELL");
+  std::string script = completion_script(shell);
+  std::fwrite(script.data(), 1, script.size(), stdout);
+  return {};
+}
+
+}  // namespace
+
+void add_admin_commands(std::vector<Command>& t) {
+  t.push_back({"init", "create the catalog, or upgrade it (keeping a copy of the old file)", {}, {}, kNothing, init});
+  t.push_back({"doctor", "check the catalog's integrity and print its schema version", {}, {}, kCatalog, doctor});
+  t.push_back({"version", "print the version of hostctl and of its catalog schema", {}, {}, kNothing, version});
+  t.push_back({"config show",
+               "print every setting (flags > environment > config file > defaults)",
+               {},
+               {{"origin", "", "also say where each value came from", Opt::Flag}},
+               kNothing,
+               config_show});
+  t.push_back({"completion",
+               "print the shell completion script",
+               {{"SHELL", "bash, zsh or fish", true, false, Complete::Shell}},
+               {},
+               kNothing,
+               completion});
+}
+
+}  // namespace hostctl::cli

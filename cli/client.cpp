@@ -1,0 +1,50 @@
+// client add|list|show|remove
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "model/client.hpp"
+
+namespace hostctl::cli {
+namespace {
+
+Output add(Context& ctx, const Args& a) {
+  auto client = model::add_client(ctx.catalog(), a.get("NAME"), a.opt("email"), a.opt("max-sites"));
+  ctx.info(fmt::format("added client '{}'", client.name));
+  return {model::to_json(client), {}};
+}
+
+Output list(Context& ctx, const Args&) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& c : model::list_clients(ctx.catalog())) rows.push_back(model::to_json(c));
+  return {rows, {}};
+}
+
+Output show(Context& ctx, const Args& a) {
+  return {model::to_json(model::get_client(ctx.catalog(), a.get("CLIENT"))), {}};
+}
+
+Output remove(Context& ctx, const Args& a) {
+  auto client = model::get_client(ctx.catalog(), a.get("CLIENT"));
+  model::remove_client(ctx.catalog(), a.get("CLIENT"));
+  ctx.info(fmt::format("removed client '{}'", client.name));
+  return {model::to_json(client), {}};
+}
+
+}  // namespace
+
+void add_client_commands(std::vector<Command>& t) {
+  const Pos client{"CLIENT", "client name or id", true, false, Complete::Client};
+  t.push_back({"client add",
+               "register a client",
+               {{"NAME", "name for the new client"}},
+               {{"email", "", "contact address", Opt::Value, "EMAIL"},
+                {"max-sites", "", "most sites the client may have (default: no limit)", Opt::Value, "N"}},
+               kCatalog | kMutates,
+               add});
+  t.push_back({"client list", "list clients", {}, {}, kCatalog, list});
+  t.push_back({"client show", "show one client", {client}, {}, kCatalog, show});
+  t.push_back({"client remove", "remove a client that owns no sites", {client}, {},
+               kCatalog | kMutates | kDestructive, remove});
+}
+
+}  // namespace hostctl::cli

@@ -1,0 +1,53 @@
+#include "command.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace hostctl::cli {
+
+const std::string& Args::get(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end() || it->second.empty())
+    throw Error(ErrorKind::Usage, fmt::format("missing {}", name));
+  return it->second.back();
+}
+
+std::optional<std::string> Args::opt(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = values.find(name);
+  return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+bool Args::flag(const std::string& name) const {
+  auto it = flags.find(name);
+  return it != flags.end() && it->second;
+}
+
+const std::vector<Group>& command_groups() {
+  static const std::vector<Group> groups = {
+      {"host", "machines that run deployments or route traffic"},
+      {"client", "who owns sites"},
+      {"config", "settings and where they come from"},
+  };
+  return groups;
+}
+
+const std::vector<Command>& command_table() {
+  static const std::vector<Command> table = [] {
+    std::vector<Command> t;
+    add_admin_commands(t);
+    add_service_commands(t);
+    add_host_commands(t);
+    add_client_commands(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace hostctl::cli

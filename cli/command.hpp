@@ -1,0 +1,86 @@
+// The command table. Every command is a row: its path, arguments, what it
+// needs, and one handler with one signature. app.cpp turns the table into the
+// argument parser; help, man pages and completions are checked against it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+
+namespace hostctl::cli {
+
+// What a value completes to, for shell completion.
+enum class Complete { None, Host, Client, Service, Site, Route, Deployment, Task, File, Shell, Format };
+
+struct Opt {
+  std::string name;   // long name without dashes: "port"
+  std::string short_name;  // "p", or empty
+  std::string help;
+  enum Kind { Flag, Value, List } kind = Value;
+  std::string value_name = "VALUE";
+  Complete complete = Complete::None;
+};
+
+struct Pos {
+  std::string name;  // "NAME"
+  std::string help;
+  bool required = true;
+  bool many = false;
+  Complete complete = Complete::None;
+};
+
+class Args {
+ public:
+  std::map<std::string, std::vector<std::string>> values;  // by option or positional name
+  std::map<std::string, bool> flags;
+
+  const std::string& get(const std::string& name) const;  // a required positional
+  std::optional<std::string> opt(const std::string& name) const;
+  std::vector<std::string> all(const std::string& name) const;
+  bool flag(const std::string& name) const;
+};
+
+// What a handler returns: data for the renderer (null: nothing on stdout).
+struct Output {
+  nlohmann::ordered_json data;
+  std::vector<std::string> columns;  // table/tsv columns for lists; empty: every key
+};
+
+using Handler = Output (*)(Context&, const Args&);
+
+enum Needs : unsigned {
+  kNothing = 0,
+  kCatalog = 1,      // opens the catalog (existing, current schema) before the handler
+  kMutates = 2,      // takes --dry-run; writes are rolled back when it is given
+  kDestructive = 4,  // asks for confirmation; --yes needed when stdin is not a TTY
+};
+
+struct Command {
+  std::string path;  // "host add"
+  std::string help;
+  std::vector<Pos> positionals;
+  std::vector<Opt> options;
+  unsigned needs = kCatalog;
+  Handler run = nullptr;
+};
+
+struct Group {
+  std::string name;
+  std::string help;
+};
+
+// Each cli/<group>.cpp contributes its rows.
+void add_admin_commands(std::vector<Command>& table);    // init, doctor, version, config, completion
+void add_service_commands(std::vector<Command>& table);  // createservice, listservices, deleteservice
+void add_host_commands(std::vector<Command>& table);
+void add_client_commands(std::vector<Command>& table);
+
+const std::vector<Command>& command_table();
+const std::vector<Group>& command_groups();
+
+}  // namespace hostctl::cli

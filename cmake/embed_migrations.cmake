@@ -1,0 +1,13 @@
+# Writes OUT: a C++ table of the migrations in FILES ("|"-separated NNN_name.sql paths).
+string(REPLACE "|" ";" FILES "${FILES}")
+set(body "// Generated from schemas/NNN_*.sql by cmake/embed_migrations.cmake.\n#include \"catalog/migrations.hpp\"\n\nnamespace hostctl::catalog {\n\nstatic const Migration kMigrations[] = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(SUBSTRING ${name} 0 3 num)
+  math(EXPR version "${num}")
+  file(READ ${f} sql)
+  string(APPEND body "  {${version}, \"${name}\", R\"hostctl_sql(${sql})hostctl_sql\"},\n")
+endforeach()
+string(APPEND body "};\n\nstd::span<const Migration> migrations() { return kMigrations; }\n\n}  // namespace hostctl::catalog\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,177 @@
+#include "catalog/catalog.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "catalog/migrations.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace hostctl::catalog {
+namespace fs = std::filesystem;
+
+namespace {
+
+// SQLite gives the -wal and -shm files the mode of the database file, so
+// creating the file 0600 first keeps all three private.
+void create_private_file(const fs::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec)
+      throw Error(ErrorKind::Internal,
+                  fmt::format("cannot create directory '{}': {}", path.parent_path().string(), ec.message()));
+  }
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw Error(ErrorKind::Internal, fmt::format("cannot create catalog '{}': {}", path.string(), strerror(errno)));
+  ::close(fd);
+}
+
+int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+void apply_migrations(SQLite::Database& db, int from) {
+  SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+  for (const Migration& m : migrations()) {
+    if (m.version <= from) continue;
+    db.exec(m.sql);
+    db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+  }
+  txn.commit();
+}
+
+}  // namespace
+
+[[noreturn]] void rethrow_sqlite(const std::exception& e, const fs::path& path) {
+  if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
+    int code = se->getErrorCode() & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+      throw Error(ErrorKind::Busy, fmt::format("catalog '{}' is busy: {}", path.string(), se->what()),
+                  "another hostctl holds the catalog; try again, or raise busy_timeout");
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+      throw Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", path.string(), se->what()));
+  }
+  throw Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
+}
+
+Catalog::Catalog(const fs::path& path, Actor actor)
+    : path_(path), db_(path.string(), SQLite::OPEN_READWRITE), actor_(std::move(actor)) {
+  db_.setBusyTimeout(10000);
+  db_.exec("PRAGMA foreign_keys = ON");
+  db_.exec("PRAGMA synchronous = NORMAL");
+  if (db_.execAndGet("PRAGMA journal_mode").getString() != "wal") db_.execAndGet("PRAGMA journal_mode = WAL");
+}
+
+std::unique_ptr<Catalog> Catalog::open(const fs::path& path, Actor actor) {
+  if (!fs::exists(path))
+    throw Error(ErrorKind::NotFound, fmt::format("catalog '{}' does not exist", path.string()),
+                "run 'hostctl init' to create it, or point --catalog at an existing one");
+  try {
+    auto catalog = std::make_unique<Catalog>(path, std::move(actor));
+    int version = catalog->schema_version();
+    if (version < latest_version())
+      throw Error(ErrorKind::Refused,
+                  fmt::format("catalog '{}' has schema version {}; this hostctl needs {}", path.string(), version,
+                              latest_version()),
+                  "run 'hostctl init' to upgrade it (a copy of the old file is kept)");
+    if (version > latest_version())
+      throw Error(ErrorKind::Refused,
+                  fmt::format("catalog '{}' has schema version {}, newer than this hostctl knows ({})",
+                              path.string(), version, latest_version()),
+                  "use a newer hostctl");
+    return catalog;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    rethrow_sqlite(e, path);
+  }
+}
+
+InitReport Catalog::init(const fs::path& path, const Actor& actor) {
+  InitReport report;
+  report.to_version = latest_version();
+  try {
+    if (!fs::exists(path)) {
+      create_private_file(path);
+      report.created = true;
+    }
+    Catalog catalog(path, actor);
+    report.from_version = catalog.schema_version();
+    if (report.from_version > report.to_version)
+      throw Error(ErrorKind::Refused, fmt::format("catalog '{}' has schema version {}, newer than this hostctl ({})",
+                                                  path.string(), report.from_version, report.to_version));
+    if (report.from_version == report.to_version) return report;
+    if (!report.created) {
+      // A consistent copy even while other connections use the WAL.
+      report.backup_path =
+          fmt::format("{}.v{}-{}.bak", path.string(), report.from_version, now_utc());
+      SQLite::Statement vacuum(catalog.db(), "VACUUM INTO ?");
+      vacuum.bind(1, report.backup_path);
+      vacuum.exec();
+      ::chmod(report.backup_path.c_str(), 0600);
+    }
+    apply_migrations(catalog.db(), report.from_version);
+    Write audit(catalog, fmt::format("init: schema {} -> {}", report.from_version, report.to_version));
+    audit.commit();
+    return report;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    rethrow_sqlite(e, path);
+  }
+}
+
+int Catalog::schema_version() { return user_version(db_); }
+
+std::vector<std::string> Catalog::integrity_problems() {
+  std::vector<std::string> problems;
+  SQLite::Statement check(db_, "PRAGMA integrity_check");
+  while (check.executeStep()) {
+    std::string line = check.getColumn(0).getString();
+    if (line != "ok") problems.push_back(line);
+  }
+  SQLite::Statement fk(db_, "PRAGMA foreign_key_check");
+  while (fk.executeStep())
+    problems.push_back(fmt::format("table {} row {} refers to a missing {} row", fk.getColumn(0).getString(),
+                                   fk.getColumn(1).getInt64(), fk.getColumn(2).getString()));
+  return problems;
+}
+
+Write::Write(Catalog& catalog, std::string action) : catalog_(catalog), action_(std::move(action)) {
+  catalog_.db().exec("BEGIN IMMEDIATE");
+  open_ = true;
+}
+
+Write::~Write() {
+  if (open_) {
+    try {
+      catalog_.db().exec("ROLLBACK");
+    } catch (...) {
+      // Nothing more can be done: SQLite rolls back on close anyway.
+    }
+  }
+}
+
+void Write::commit() {
+  if (catalog_.dry_run()) {
+    catalog_.db().exec("ROLLBACK");
+    open_ = false;
+    return;
+  }
+  SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, user, argv, action) VALUES (?, ?, ?, ?)");
+  audit.bind(1, now_utc());
+  audit.bind(2, catalog_.actor().user);
+  audit.bind(3, catalog_.actor().argv);
+  audit.bind(4, action_);
+  audit.exec();
+  catalog_.db().exec("COMMIT");
+  open_ = false;
+}
+
+}  // namespace hostctl::catalog

@@ -1,0 +1,74 @@
+// The SQLite catalog: opening, creating and upgrading it, and write
+// transactions that record who made each change (the audit trail).
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+#include <string>
+
+namespace hostctl::catalog {
+
+// Who is changing the catalog, for the audit trail.
+struct Actor {
+  std::string user;
+  std::string argv;  // the command line, as JSON array text
+};
+
+class Catalog;
+
+// BEGIN IMMEDIATE ... COMMIT. Rolls back unless commit() is called. Never make
+// a remote call while one is open.
+class Write {
+ public:
+  Write(Catalog& catalog, std::string action);
+  ~Write();
+  Write(const Write&) = delete;
+  Write& operator=(const Write&) = delete;
+  void commit();
+
+ private:
+  Catalog& catalog_;
+  std::string action_;
+  bool open_ = false;
+};
+
+struct InitReport {
+  bool created = false;
+  int from_version = 0;
+  int to_version = 0;
+  std::string backup_path;  // empty unless an existing catalog was upgraded
+};
+
+class Catalog {
+ public:
+  // Opens an existing catalog at the current schema version.
+  static std::unique_ptr<Catalog> open(const std::filesystem::path& path, Actor actor);
+  // Creates the catalog, or upgrades it after keeping a copy of the old file.
+  static InitReport init(const std::filesystem::path& path, const Actor& actor);
+
+  SQLite::Database& db() { return db_; }
+  const std::filesystem::path& path() const { return path_; }
+  const Actor& actor() const { return actor_; }
+  int schema_version();
+  // With dry-run on, Write::commit() rolls back: the command runs, nothing is kept.
+  void set_dry_run(bool on) { dry_run_ = on; }
+  bool dry_run() const { return dry_run_; }
+  // "ok", or the problems PRAGMA integrity_check and foreign_key_check report.
+  std::vector<std::string> integrity_problems();
+
+  Catalog(const std::filesystem::path& path, Actor actor);
+
+ private:
+  std::filesystem::path path_;
+  SQLite::Database db_;
+  Actor actor_;
+  bool dry_run_ = false;
+};
+
+// Turns SQLite failures into typed errors (busy -> Busy, the rest Internal).
+[[noreturn]] void rethrow_sqlite(const std::exception& e, const std::filesystem::path& path);
+
+}  // namespace hostctl::catalog

@@ -1,0 +1,206 @@
+#include "model/host.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "model/lookup.hpp"
+#include "model/validate.hpp"
+
+namespace hostctl::model {
+namespace {
+
+// Applies `input` to `host`, checking every field; throws Usage on the first bad one.
+void apply(Host& host, const HostInput& input) {
+  if (input.transport) {
+    if (*input.transport != "ssh" && *input.transport != "local")
+      require("must be ssh or local", "transport", *input.transport);
+    host.transport = *input.transport;
+  }
+  if (input.address) {
+    require(check_address(*input.address), "address", *input.address);
+    host.address = *input.address;
+  }
+  if (input.port) require(check_port(*input.port, host.port), "port", *input.port);
+  if (input.user) {
+    require(check_unix_user(*input.user), "user", *input.user);
+    host.user = *input.user;
+  }
+  if (input.identity_file) {
+    require(check_abs_path(*input.identity_file), "identity file", *input.identity_file);
+    host.identity_file = *input.identity_file;
+  }
+  if (input.capacity) {
+    int64_t capacity = 0;
+    require(check_count(*input.capacity, capacity), "capacity", *input.capacity);
+    host.capacity = capacity;
+  }
+  if (input.base_dir) {
+    require(check_abs_path(*input.base_dir), "base directory", *input.base_dir);
+    if (*input.base_dir == "/") require("must not be /", "base directory", *input.base_dir);
+    host.base_dir = *input.base_dir;
+  }
+  if (input.roles) {
+    std::vector<std::string> roles;
+    for (const auto& role : *input.roles) {
+      require(check_role(role), "role", role);
+      if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
+    }
+    std::sort(roles.begin(), roles.end());
+    host.roles = roles;
+  }
+  if (host.transport == "ssh" && host.address.empty())
+    throw Error(ErrorKind::Usage, fmt::format("host '{}' uses ssh and needs --address", host.name));
+}
+
+void save_roles(SQLite::Database& db, const Host& host) {
+  SQLite::Statement clear(db, "DELETE FROM host_role WHERE host_id = ?");
+  clear.bind(1, host.id);
+  clear.exec();
+  for (const auto& role : host.roles) {
+    SQLite::Statement add(db, "INSERT INTO host_role(host_id, role) VALUES (?, ?)");
+    add.bind(1, host.id);
+    add.bind(2, role);
+    add.exec();
+  }
+}
+
+Host read_host(SQLite::Database& db, int64_t id) {
+  SQLite::Statement q(db,
+                      "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
+                      "verified_at, verify_result, created_at FROM host WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
+  Host h;
+  h.id = q.getColumn(0).getInt64();
+  h.name = q.getColumn(1).getString();
+  h.transport = q.getColumn(2).getString();
+  h.address = q.getColumn(3).getString();
+  h.port = q.getColumn(4).getInt();
+  h.user = q.getColumn(5).getString();
+  h.identity_file = q.getColumn(6).getString();
+  h.capacity = q.getColumn(7).getInt64();
+  h.base_dir = q.getColumn(8).getString();
+  if (!q.getColumn(9).isNull()) h.verified_at = q.getColumn(9).getString();
+  if (!q.getColumn(10).isNull()) h.verify_result = q.getColumn(10).getString();
+  h.created_at = q.getColumn(11).getString();
+  SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
+  roles.bind(1, id);
+  while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
+  return h;
+}
+
+void write_fields(SQLite::Statement& st, const Host& h) {
+  st.bind(":transport", h.transport);
+  st.bind(":address", h.address);
+  st.bind(":port", h.port);
+  st.bind(":user", h.user);
+  st.bind(":identity_file", h.identity_file);
+  st.bind(":capacity", h.capacity);
+  st.bind(":base_dir", h.base_dir);
+}
+
+}  // namespace
+
+Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInput& input) {
+  require_name("host name", name);
+  Host host;
+  host.name = name;
+  host.roles = {"web"};
+  apply(host, input);
+  auto& db = catalog.db();
+  catalog::Write write(catalog, "host add " + name);
+  SQLite::Statement exists(db, "SELECT 1 FROM host WHERE name = ?");
+  exists.bind(1, name);
+  if (exists.executeStep())
+    throw Error(ErrorKind::Refused, fmt::format("host '{}' already exists", name),
+                "use 'hostctl host edit' to change it");
+  SQLite::Statement insert(db,
+                           "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
+                           "base_dir, created_at) VALUES (:name, :transport, :address, :port, :user, "
+                           ":identity_file, :capacity, :base_dir, :created_at)");
+  insert.bind(":name", name);
+  write_fields(insert, host);
+  insert.bind(":created_at", now_utc());
+  insert.exec();
+  host.id = db.getLastInsertRowid();
+  save_roles(db, host);
+  Host saved = read_host(db, host.id);
+  write.commit();
+  return saved;
+}
+
+Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInput& input) {
+  auto& db = catalog.db();
+  catalog::Write write(catalog, "host edit " + ref);
+  Host host = read_host(db, find_id(db, "host", "host", ref));
+  apply(host, input);
+  SQLite::Statement update(db,
+                           "UPDATE host SET transport = :transport, address = :address, port = :port, "
+                           "user = :user, identity_file = :identity_file, capacity = :capacity, "
+                           "base_dir = :base_dir WHERE id = :id");
+  write_fields(update, host);
+  update.bind(":id", host.id);
+  update.exec();
+  save_roles(db, host);
+  Host saved = read_host(db, host.id);
+  write.commit();
+  return saved;
+}
+
+void remove_host(catalog::Catalog& catalog, const std::string& ref) {
+  auto& db = catalog.db();
+  catalog::Write write(catalog, "host remove " + ref);
+  int64_t id = find_id(db, "host", "host", ref);
+  SQLite::Statement used(db,
+                         "SELECT (SELECT count(*) FROM deployment WHERE host_id = ?1 AND stage != 'removed') + "
+                         "(SELECT count(*) FROM route WHERE router_id = ?1)");
+  used.bind(1, id);
+  used.executeStep();
+  if (int64_t n = used.getColumn(0).getInt64(); n > 0)
+    throw Error(ErrorKind::Refused,
+                fmt::format("host {} still holds {} deployment(s) or route(s)", shown(ref), n),
+                "migrate or delete them first");
+  SQLite::Statement del(db, "DELETE FROM host WHERE id = ?");
+  del.bind(1, id);
+  del.exec();
+  write.commit();
+}
+
+Host get_host(catalog::Catalog& catalog, const std::string& ref) {
+  return read_host(catalog.db(), find_id(catalog.db(), "host", "host", ref));
+}
+
+std::vector<Host> list_hosts(catalog::Catalog& catalog, const std::optional<std::string>& role) {
+  if (role) require(check_role(*role), "role", *role);
+  auto& db = catalog.db();
+  SQLite::Statement q(db, role ? "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id "
+                                 "WHERE r.role = ? ORDER BY h.name"
+                               : "SELECT id FROM host ORDER BY name");
+  if (role) q.bind(1, *role);
+  std::vector<Host> hosts;
+  while (q.executeStep()) hosts.push_back(read_host(db, q.getColumn(0).getInt64()));
+  return hosts;
+}
+
+nlohmann::ordered_json to_json(const Host& h) {
+  nlohmann::ordered_json j;
+  j["id"] = h.id;
+  j["name"] = h.name;
+  j["transport"] = h.transport;
+  j["address"] = h.address;
+  j["port"] = h.port;
+  j["user"] = h.user;
+  j["identity_file"] = h.identity_file;
+  j["roles"] = h.roles;
+  j["capacity"] = h.capacity;
+  j["base_dir"] = h.base_dir;
+  j["verified_at"] = h.verified_at ? nlohmann::ordered_json(*h.verified_at) : nullptr;
+  j["verify_result"] = h.verify_result ? nlohmann::ordered_json(*h.verify_result) : nullptr;
+  j["created_at"] = h.created_at;
+  return j;
+}
+
+}  // namespace hostctl::model

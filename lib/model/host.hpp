@@ -1,0 +1,45 @@
+// Hosts: machines reached over SSH, or the control node itself (local).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+
+namespace hostctl::model {
+
+struct Host {
+  int64_t id = 0;
+  std::string name;
+  std::string transport = "ssh";
+  std::string address;
+  int port = 22;
+  std::string user;
+  std::string identity_file;
+  std::vector<std::string> roles;
+  int64_t capacity = 50;
+  std::string base_dir = "/srv/hostctl";
+  std::optional<std::string> verified_at;
+  std::optional<std::string> verify_result;
+  std::string created_at;
+};
+
+// What an operator typed for `host add` / `host edit`: unset fields are left as they are.
+struct HostInput {
+  std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
+  std::optional<std::vector<std::string>> roles;
+};
+
+Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInput& input);
+Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInput& input);
+void remove_host(catalog::Catalog& catalog, const std::string& ref);
+Host get_host(catalog::Catalog& catalog, const std::string& ref);
+std::vector<Host> list_hosts(catalog::Catalog& catalog, const std::optional<std::string>& role = {});
+
+nlohmann::ordered_json to_json(const Host& host);
+
+}  // namespace hostctl::model

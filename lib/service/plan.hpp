@@ -1,0 +1,81 @@
+// A service plan as registered from YAML (schemas/service.md documents the format).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostctl::service {
+
+struct Task {
+  std::string name;
+  std::string run;       // inline shell, or
+  std::string script;    // a file beside the YAML, stored in the catalog
+  int64_t timeout = 0;   // seconds; 0: the plan's timeout
+  std::string rollback;  // shell run when a later task of the same action fails
+};
+
+struct Param {
+  std::string name;
+  std::string default_value;
+  std::string pattern;  // ECMAScript regex the whole value must match
+  bool secret = false;
+  bool required = false;
+};
+
+struct Reserve {
+  int64_t size = 0;
+  int64_t minimum = 0;
+  int64_t max_age = 23 * 3600;
+  std::string window;  // "HH:MM-HH:MM", local time; empty: any time
+};
+
+struct Schedule {
+  int64_t cron = 0;  // seconds between runs; 0: never
+  int64_t backup = 0;
+  int64_t stats = 0;
+  int64_t keep_backups = 7;
+  int64_t backup_max_age = 30 * 86400;
+};
+
+struct Plan {
+  std::string name;
+  int64_t version = 0;
+  std::string description;
+  std::optional<double> price_monthly;
+  std::string currency;
+  std::vector<Param> params;
+  std::vector<std::string> roles{"web"};
+  Reserve reserve;
+  Schedule schedule;
+  int64_t timeout = 300;
+  std::map<std::string, std::vector<Task>> actions;
+};
+
+struct Problem {
+  int line = 0;  // 1-based; 0 when the problem has no place
+  int column = 0;
+  std::string message;
+};
+
+struct LoadResult {
+  Plan plan;
+  std::vector<Problem> problems;
+  std::map<std::string, std::string> files;  // script path -> content
+};
+
+// Reads a `script:` file relative to the YAML; nullopt when it cannot be read.
+using ScriptReader = std::function<std::optional<std::string>(const std::string& relative_path)>;
+
+// Parses and validates; every problem found is listed, not just the first.
+LoadResult load_plan(const std::string& yaml_text, const ScriptReader& read_script);
+
+// "file:line:column: message" lines, for errors.
+std::string describe(const std::vector<Problem>& problems, const std::string& file);
+
+const std::vector<std::string>& action_names();
+
+}  // namespace hostctl::service
