@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "model/validate.hpp"
 #include "service/plan.hpp"
@@ -363,6 +364,9 @@ LoadResult load_plan(const std::string& yaml_text, const ScriptReader& read_scri
     out.problems.push_back({1, 1, "the file is empty"});
   else
     checker.top(root);
+  std::stable_sort(out.problems.begin(), out.problems.end(), [](const Problem& a, const Problem& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
   return out;
 }
 

@@ -67,7 +67,9 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
   fs::path dir = file.parent_path();
   auto loaded = load_plan(*text, [&](const std::string& relative) { return read_file(dir / relative); });
   if (!loaded.problems.empty())
-    throw Error(ErrorKind::Usage, describe(loaded.problems, file.string()),
+    throw Error(ErrorKind::Usage,
+                fmt::format("service file '{}' has {} problem(s):\n{}", file.string(), loaded.problems.size(),
+                            describe(loaded.problems, file.string())),
                 "'man 5 hostctl-service' and schemas/service.md describe the format");
 
   const Plan& plan = loaded.plan;
