@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hostctl needs (only those missing), then builds.
+# Sourced by demo.sh and check.sh; BUILD_DIR may be set (default: build).
+set -euo pipefail
+
+PACKAGES=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev libyaml-cpp-dev libssh-dev
+  catch2 libsqlite3-dev nlohmann-json3-dev sqlite3 openssh-server openssh-client nginx-light groff-base
+  python3 curl procps)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} ${CMAKE_EXTRA:-} >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"

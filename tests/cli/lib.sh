@@ -1,0 +1,90 @@
+# Test harness for driving the real hostctl binary (sourced by tNNNN-*.sh).
+# Each test file runs in a fresh temporary HOME with every HOSTCTL_* variable
+# cleared, and ends with a "N passed, N failed" line.
+set -u
+
+: "${HOSTCTL_BIN:?HOSTCTL_BIN must point at the built hostctl}"
+: "${HOSTCTL_SOURCE_DIR:?HOSTCTL_SOURCE_DIR must point at the source tree}"
+EXAMPLES="$HOSTCTL_SOURCE_DIR/schemas/examples"
+
+reset_environment() {
+  local var
+  for var in $(env | sed -n 's/^\(HOSTCTL_[A-Z_]*\)=.*/\1/p'); do
+    [ "$var" = HOSTCTL_BIN ] || [ "$var" = HOSTCTL_SOURCE_DIR ] || unset "$var"
+  done
+  unset NO_COLOR XDG_CONFIG_HOME XDG_DATA_HOME
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-test.XXXXXX")
+  export HOME="$WORK/home"
+  mkdir -p "$HOME"
+  export HOSTCTL_CATALOG="$WORK/catalog.db"
+}
+
+cleanup_environment() { rm -rf "$WORK"; }
+
+PASSED=0
+FAILED=0
+CURRENT=""
+CURRENT_OK=1
+
+TEST() {
+  finish_test
+  CURRENT=$1
+  CURRENT_OK=1
+}
+
+finish_test() {
+  [ -n "$CURRENT" ] || return 0
+  if [ "$CURRENT_OK" = 1 ]; then
+    PASSED=$((PASSED + 1))
+    echo "ok - $CURRENT"
+  else
+    FAILED=$((FAILED + 1))
+    echo "not ok - $CURRENT"
+  fi
+  CURRENT=""
+}
+
+fail() {
+  CURRENT_OK=0
+  echo "  FAIL: $*" >&2
+  echo "  command: ${LAST_CMD:-}" >&2
+  echo "  stdout: $(head -c 2000 "$WORK/out" 2>/dev/null)" >&2
+  echo "  stderr: $(head -c 2000 "$WORK/err" 2>/dev/null)" >&2
+}
+
+# Runs hostctl (or any command with run_cmd) with stdin closed, keeping
+# stdout, stderr and the exit status in OUT, ERR and RC.
+hc() { run_cmd "$HOSTCTL_BIN" "$@"; }
+run_cmd() {
+  LAST_CMD="$*"
+  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+  RC=$?
+  OUT=$(cat "$WORK/out")
+  ERR=$(cat "$WORK/err")
+}
+
+expect_rc() { [ "$RC" = "$1" ] || fail "exit status $RC, expected $1"; }
+expect_out() { [ "$OUT" = "$1" ] || fail "stdout is not '$1'"; }
+expect_out_has() { printf '%s' "$OUT" | grep -qF -- "$1" || fail "stdout lacks '$1'"; }
+expect_err_has() { printf '%s' "$ERR" | grep -qF -- "$1" || fail "stderr lacks '$1'"; }
+expect_err_empty() { [ -z "$ERR" ] || fail "stderr is not empty"; }
+expect_out_empty() { [ -z "$OUT" ] || fail "stdout is not empty"; }
+expect_json() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); assert $1, d" 2>/dev/null ||
+  fail "JSON check failed: $1"; }
+expect_true() { "$@" || fail "not true: $*"; }
+
+# A digest of everything in the catalog, to prove a refusal changed nothing.
+catalog_digest() { sqlite3 "$HOSTCTL_CATALOG" .dump | sha256sum | cut -d' ' -f1; }
+expect_catalog_unchanged() {
+  [ "$(catalog_digest)" = "$1" ] || fail "the catalog changed"
+}
+
+done_testing() {
+  finish_test
+  cleanup_environment
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
+
+reset_environment
+trap 'rm -rf "$WORK"' EXIT

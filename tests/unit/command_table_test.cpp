@@ -1,0 +1,42 @@
+// Walks the command table: every command has help, a man page entry, and
+// appears in every completion script.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "command.hpp"
+#include "completion.hpp"
+
+using namespace hostctl::cli;
+
+TEST_CASE("every command is documented and completed") {
+  std::ifstream in(std::string(HOSTCTL_SOURCE_DIR) + "/man/hostctl.1");
+  std::stringstream man;
+  man << in.rdbuf();
+  const std::string bash = completion_script("bash"), zsh = completion_script("zsh"), fish = completion_script("fish");
+  for (const Command& c : command_table()) {
+    INFO(c.path);
+    CHECK_FALSE(c.help.empty());
+    CHECK(c.run != nullptr);
+    CHECK(man.str().find(".SS hostctl " + c.path) != std::string::npos);
+    std::string leaf = c.path.substr(c.path.rfind(' ') + 1);
+    CHECK(bash.find(leaf) != std::string::npos);
+    CHECK(zsh.find(leaf) != std::string::npos);
+    CHECK(fish.find("-a " + leaf) != std::string::npos);
+    for (const Opt& o : c.options) {
+      INFO(o.name);
+      CHECK(bash.find("--" + o.name) != std::string::npos);
+      CHECK(fish.find("-l " + o.name) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("the shipped completion files are what the binary prints") {
+  for (const auto& [shell, file] : {std::pair{"bash", "hostctl.bash"}, {"zsh", "_hostctl"}, {"fish", "hostctl.fish"}}) {
+    INFO(file);
+    std::ifstream in(std::string(HOSTCTL_SOURCE_DIR) + "/completions/" + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == completion_script(shell));
+  }
+}

@@ -1,0 +1,109 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "service/plan.hpp"
+
+using namespace hostctl::service;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+LoadResult load_example(const std::string& name) {
+  std::string dir = std::string(HOSTCTL_SOURCE_DIR) + "/schemas/examples/" + name + "/";
+  return load_plan(slurp(dir + "service.yaml"), [&](const std::string& rel) -> std::optional<std::string> {
+    std::ifstream in(dir + rel);
+    if (!in) return std::nullopt;
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  });
+}
+
+const ScriptReader kNoFiles = [](const std::string&) { return std::nullopt; };
+
+std::string problems_of(const std::string& yaml) {
+  return describe(load_plan(yaml, kNoFiles).problems, "f.yaml");
+}
+
+const std::string kMinimal = "name: s\nversion: 1\nactions:\n  install:\n    - {name: a, run: 'true'}\n";
+
+}  // namespace
+
+TEST_CASE("the shipped examples load cleanly") {
+  for (const char* name : {"static-site", "notes-sqlite"}) {
+    auto r = load_example(name);
+    INFO(describe(r.problems, name));
+    CHECK(r.problems.empty());
+    CHECK(r.plan.name == name);
+    CHECK(r.plan.actions.count("install"));
+    CHECK(r.plan.actions.count("verify"));
+    CHECK_FALSE(r.files.empty());
+  }
+  auto notes = load_example("notes-sqlite");
+  CHECK(notes.plan.reserve.window == "22:00-04:00");
+  CHECK(notes.plan.params.size() == 2);
+  CHECK(notes.plan.params[1].secret);
+  CHECK(notes.plan.price_monthly == Approx(12.5));
+}
+
+TEST_CASE("a minimal plan loads with defaults") {
+  auto r = load_plan(kMinimal, kNoFiles);
+  REQUIRE(r.problems.empty());
+  CHECK(r.plan.timeout == 300);
+  CHECK(r.plan.roles == std::vector<std::string>{"web"});
+  CHECK(r.plan.reserve.max_age == 23 * 3600);
+}
+
+TEST_CASE("problems carry file:line:column") {
+  CHECK(problems_of(kMinimal + "extra: 1\n") == "f.yaml:6:1: unknown key 'extra' in the service");
+  CHECK(problems_of("name: s\nversion: x\nactions:\n  install:\n    - {name: a, run: 'true'}\n") ==
+        "f.yaml:2:10: version must be a whole number from 0");
+  CHECK(problems_of("name: [a\n") .find("f.yaml:") == 0);
+  CHECK(problems_of("") == "f.yaml:1:1: the file is empty");
+  CHECK(problems_of("name: s\nversion: 1\nactions: {}\n") == "f.yaml:3:10: actions must include 'install'");
+}
+
+TEST_CASE("every problem is listed, in order") {
+  auto text = problems_of(
+      "name: Bad\nversion: 1\nreserve: {size: 1, minimum: 2, window: '25:00-01:00'}\n"
+      "actions:\n  install:\n    - {name: a}\n    - {name: a, run: x}\n  nope: []\n");
+  CHECK(text.find("f.yaml:1:7: name must start with a lower-case letter") != std::string::npos);
+  CHECK(text.find("f.yaml:3:40: reserve.window") != std::string::npos);
+  CHECK(text.find("reserve.minimum must not exceed reserve.size") != std::string::npos);
+  CHECK(text.find("needs exactly one of 'run' and 'script'") != std::string::npos);
+  CHECK(text.find("unknown action 'nope'") != std::string::npos);
+}
+
+TEST_CASE("scripts must stay inside the service directory") {
+  for (const char* path : {"../x.sh", "/etc/passwd", "a/../../b", "a b.sh", "$(x).sh"}) {
+    auto r = load_plan(std::string("name: s\nversion: 1\nactions:\n  install:\n    - name: a\n      script: '") + path +
+                           "'\n",
+                       [](const std::string&) { return std::string("true"); });
+    CHECK_FALSE(r.problems.empty());
+  }
+  auto missing = load_plan("name: s\nversion: 1\nactions:\n  install:\n    - {name: a, script: gone.sh}\n", kNoFiles);
+  CHECK(describe(missing.problems, "f") == "f:5:25: script 'gone.sh' cannot be read");
+}
+
+TEST_CASE("params: names, patterns and defaults are checked") {
+  CHECK(problems_of(kMinimal + "params:\n  Bad: {}\n").find("parameter name 'Bad'") != std::string::npos);
+  CHECK(problems_of(kMinimal + "params:\n  t: {pattern: '('}\n").find("not a valid regular expression") !=
+        std::string::npos);
+  CHECK(problems_of(kMinimal + "params:\n  t: {pattern: '^[a-z]+$', default: '1'}\n")
+            .find("default does not match its pattern") != std::string::npos);
+}
+
+TEST_CASE("hostile documents are refused before parsing") {
+  CHECK(problems_of(std::string(100, '[')) .find("nests deeper") != std::string::npos);
+  CHECK(problems_of("name: \xff\xfe\n").find("not valid UTF-8") != std::string::npos);
+  CHECK(problems_of(std::string("name: a\0b\n", 10)).find("NUL") != std::string::npos);
+  CHECK(problems_of(std::string((1 << 20) + 1, '#')).find("larger than 1 MiB") != std::string::npos);
+  CHECK(problems_of("a: &a [*a]\n").find("f.yaml") == 0);
+}
