@@ -10,11 +10,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <deque>
 #include <iostream>
 
 #include "command.hpp"
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "plugin.hpp"
 #include "render.hpp"
 
@@ -126,6 +128,14 @@ int main(int argc, char** argv) {
     if ((argv_copy[i] == "-o" || argv_copy[i] == "--output") && argv_copy[i + 1] == "json") json_errors = true;
   try {
     if (auto code = run_plugin_if_unknown(argv_copy)) return *code;
+    // Words after "--" are a shell command for the commands that take one.
+    std::vector<std::string> trailing;
+    bool has_trailing = false;
+    if (auto dash = std::find(argv_copy.begin(), argv_copy.end(), "--"); dash != argv_copy.end()) {
+      has_trailing = true;
+      trailing.assign(dash + 1, argv_copy.end());
+      argc = static_cast<int>(dash - argv_copy.begin());
+    }
 
     CLI::App app("hostctl: run a web-hosting service from the command line", "hostctl");
     app.fallthrough();
@@ -191,6 +201,15 @@ int main(int argc, char** argv) {
     args.values = chosen->values;
     args.flags = chosen->flags;
     const Command& cmd = *chosen->command;
+    if (has_trailing && !(cmd.needs & kTrailing))
+      throw Error(ErrorKind::Usage, fmt::format("'{}' takes no command after '--'", cmd.path));
+    if (cmd.needs & kTrailing) {
+      if (trailing.empty())
+        throw Error(ErrorKind::Usage, fmt::format("'{}' needs a command after '--'", cmd.path),
+                    fmt::format("hostctl {} ... -- COMMAND", cmd.path));
+      args.values["--"] = {fmt::format("{}", fmt::join(trailing, " "))};
+    }
+    install_interrupt_handlers();
     if (cmd.needs & kDestructive && !ctx.dry_run) confirm(ctx, cmd, args);
     if (cmd.needs & kCatalog) ctx.catalog().set_dry_run(ctx.dry_run);
 
@@ -199,7 +218,9 @@ int main(int argc, char** argv) {
     RenderOptions options{ctx.output(), ctx.field, ctx.stdout_tty ? terminal_width() : 0};
     std::string text = render(out, options);
     std::fwrite(text.data(), 1, text.size(), stdout);
-    return flush_stdout();
+    int flushed = flush_stdout();
+    if (out.error) return report(*out.error, json_errors);
+    return flushed;
   } catch (const Error& e) {
     return report(e, json_errors);
   } catch (const std::exception& e) {

@@ -34,6 +34,7 @@ const std::vector<Group>& command_groups() {
       {"host", "machines that run deployments or route traffic"},
       {"client", "who owns sites"},
       {"config", "settings and where they come from"},
+      {"task", "commands and their tasks: status, logs, retry, cancel"},
   };
   return groups;
 }
@@ -45,6 +46,7 @@ const std::vector<Command>& command_table() {
     add_service_commands(t);
     add_host_commands(t);
     add_client_commands(t);
+    add_task_commands(t);
     return t;
   }();
   return table;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "context.hpp"
+#include "core/error.hpp"
 
 namespace hostctl::cli {
 
@@ -45,10 +46,13 @@ class Args {
   bool flag(const std::string& name) const;
 };
 
-// What a handler returns: data for the renderer (null: nothing on stdout).
+// What a handler returns: data for the renderer (null: nothing on stdout), and
+// an error to report after the data when the work ran but did not succeed.
 struct Output {
   nlohmann::ordered_json data;
-  std::vector<std::string> columns;  // table/tsv columns for lists; empty: every key
+  std::vector<std::string> columns{};  // table/tsv columns for lists; empty: every key
+  std::string text{};                // shown instead of a table with -o table, when set
+  std::optional<Error> error{};
 };
 
 using Handler = Output (*)(Context&, const Args&);
@@ -58,6 +62,7 @@ enum Needs : unsigned {
   kCatalog = 1,      // opens the catalog (existing, current schema) before the handler
   kMutates = 2,      // takes --dry-run; writes are rolled back when it is given
   kDestructive = 4,  // asks for confirmation; --yes needed when stdin is not a TTY
+  kTrailing = 8,     // takes a shell command after "--" (args value "--")
 };
 
 struct Command {
@@ -79,6 +84,7 @@ void add_admin_commands(std::vector<Command>& table);    // init, doctor, versio
 void add_service_commands(std::vector<Command>& table);  // createservice, listservices, deleteservice
 void add_host_commands(std::vector<Command>& table);
 void add_client_commands(std::vector<Command>& table);
+void add_task_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

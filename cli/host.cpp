@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "hostops/hostops.hpp"
 #include "model/host.hpp"
+#include "run_support.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -50,6 +52,39 @@ Output remove(Context& ctx, const Args& a) {
   return {model::to_json(host), {}};
 }
 
+std::vector<model::Host> chosen_hosts(Context& ctx, const Args& a) {
+  std::vector<model::Host> hosts;
+  for (const auto& ref : a.all("HOST")) hosts.push_back(model::get_host(ctx.catalog(), ref));
+  if (a.all("HOST").empty()) hosts = model::list_hosts(ctx.catalog());
+  if (hosts.empty()) throw Error(ErrorKind::NotFound, "there are no hosts", "add one with 'hostctl host add'");
+  return hosts;
+}
+
+const std::vector<std::string> kResultColumns = {"host", "status_name", "exit_code", "error", "stdout"};
+
+Output run_on_hosts(Context& ctx, const run::CommandSpec& spec, bool accept_new_key) {
+  if (ctx.dry_run) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& t : spec.tasks) rows.push_back({{"host", t.host_name}, {"task", t.name}, {"would_run", t.script}});
+    return {rows, {}};
+  }
+  int64_t id = run::begin_command(ctx.catalog(), spec);
+  auto summary = run::run_command(ctx.catalog(), id, run_options(ctx, accept_new_key));
+  if (spec.action == "host verify") hostops::record_verify_results(ctx.catalog(), id);
+  Output out{hostops::host_results(ctx.catalog(), id), kResultColumns, {}, outcome_error(ctx, summary)};
+  return out;
+}
+
+Output verify(Context& ctx, const Args& a) {
+  auto hosts = chosen_hosts(ctx, a);
+  return run_on_hosts(ctx, hostops::verify_spec(hosts, ctx.settings.seconds("timeout")), a.flag("accept-new-key"));
+}
+
+Output exec(Context& ctx, const Args& a) {
+  auto hosts = chosen_hosts(ctx, a);
+  return run_on_hosts(ctx, hostops::exec_spec(hosts, a.get("--"), ctx.settings.seconds("timeout")), false);
+}
+
 std::vector<Opt> host_options() {
   return {
       {"transport", "", "ssh (default) or local (the control node itself)", Opt::Value, "ssh|local"},
@@ -75,6 +110,19 @@ void add_host_commands(std::vector<Command>& t) {
   t.push_back({"host edit", "change a host's settings", {host}, host_options(), kCatalog | kMutates, edit});
   t.push_back({"host remove", "remove a host that holds nothing", {host}, {}, kCatalog | kMutates | kDestructive,
                remove});
+  const Pos hosts{"HOST", "host names or ids (default: every host)", false, true, Complete::Host};
+  t.push_back({"host verify",
+               "check hosts in parallel: reachable, trusted, base directory, the software their roles need",
+               {hosts},
+               {{"accept-new-key", "", "trust and record a host key seen for the first time", Opt::Flag}},
+               kCatalog | kMutates,
+               verify});
+  t.push_back({"host exec",
+               "run a shell command on hosts in parallel: hostctl host exec HOST... -- COMMAND",
+               {{"HOST", "host names or ids", true, true, Complete::Host}},
+               {},
+               kCatalog | kMutates | kTrailing,
+               exec});
 }
 
 }  // namespace hostctl::cli

@@ -14,13 +14,19 @@ using Json = nlohmann::ordered_json;
 
 std::string cell(const Json& v, const char* null_text) {
   if (v.is_null()) return null_text;
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) {
+    // One line per row: embedded newlines would break the table.
+    std::string s = v.get<std::string>();
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s;
+  }
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_array()) {
     std::string s;
     for (const auto& item : v) s += (s.empty() ? "" : ",") + cell(item, null_text);
     return s;
   }
+  if (v.is_object() && v.empty()) return "";
   return v.dump();
 }
 
@@ -173,6 +179,7 @@ std::string render(const Output& output, const RenderOptions& options) {
     }
     return out;
   }
+  if (!output.text.empty() && f == "table") return output.text;
   if (data.is_array()) return data.empty() ? std::string() : table(output, data, options.width);
   if (data.is_object()) return record(data);
   return cell(data, "") + "\n";

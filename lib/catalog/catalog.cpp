@@ -164,12 +164,14 @@ void Write::commit() {
     open_ = false;
     return;
   }
-  SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, user, argv, action) VALUES (?, ?, ?, ?)");
-  audit.bind(1, now_utc());
-  audit.bind(2, catalog_.actor().user);
-  audit.bind(3, catalog_.actor().argv);
-  audit.bind(4, action_);
-  audit.exec();
+  if (!action_.empty()) {
+    SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, user, argv, action) VALUES (?, ?, ?, ?)");
+    audit.bind(1, now_utc());
+    audit.bind(2, catalog_.actor().user);
+    audit.bind(3, catalog_.actor().argv);
+    audit.bind(4, action_);
+    audit.exec();
+  }
   catalog_.db().exec("COMMIT");
   open_ = false;
 }

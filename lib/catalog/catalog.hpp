@@ -20,7 +20,8 @@ struct Actor {
 class Catalog;
 
 // BEGIN IMMEDIATE ... COMMIT. Rolls back unless commit() is called. Never make
-// a remote call while one is open.
+// a remote call while one is open. A change made on an operator's behalf names
+// its action and is audited; bookkeeping (task states, logs) passes "".
 class Write {
  public:
   Write(Catalog& catalog, std::string action);

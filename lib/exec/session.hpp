@@ -25,6 +25,7 @@ struct Outcome {
   int exit_code = -1;
   bool timed_out = false;
   bool cancelled = false;
+  std::string lost;  // why the connection broke mid-task; empty when it did not
 };
 
 // Receives each output line (without its newline) as it arrives.

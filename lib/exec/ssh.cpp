@@ -1,0 +1,292 @@
+// The SSH transport on libssh: one session per host, one channel per task.
+#include "exec/ssh.hpp"
+
+#include <fmt/format.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+#include <mutex>
+#include <optional>
+
+#include "core/error.hpp"
+#include "exec/lines.hpp"
+#include "exec/wrapper.hpp"
+
+namespace hostctl::exec {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string fingerprint(ssh_key key) {
+  unsigned char* hash = nullptr;
+  size_t len = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != 0) return "(unknown)";
+  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+  std::string out = text ? text : "(unknown)";
+  ssh_string_free_char(text);
+  ssh_clean_pubkey_hash(&hash);
+  return out;
+}
+
+// Fingerprints of the keys known_hosts holds for this host (plain entries;
+// hashed ones cannot be matched without the salt, and are skipped).
+std::vector<std::string> known_fingerprints(const std::string& known_hosts, const std::string& address, int port) {
+  std::string pattern = port == 22 ? address : fmt::format("[{}]:{}", address, port);
+  std::vector<std::string> out;
+  std::ifstream in(known_hosts);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string hosts, type, blob;
+    if (!(fields >> hosts >> type >> blob) || hosts.empty() || hosts[0] == '#' || hosts[0] == '|') continue;
+    std::istringstream names(hosts);
+    bool match = false;
+    for (std::string name; std::getline(names, name, ',');) match = match || name == pattern;
+    if (!match) continue;
+    ssh_key key = nullptr;
+    if (ssh_pki_import_pubkey_base64(blob.c_str(), ssh_key_type_from_name(type.c_str()), &key) == SSH_OK) {
+      out.push_back(fingerprint(key));
+      ssh_key_free(key);
+    }
+  }
+  return out;
+}
+
+struct ChannelState {
+  LineSplitter* out = nullptr;
+  LineSplitter* err = nullptr;
+  bool eof = false;
+  bool closed = false;
+  bool got_status = false;
+  int exit_status = -1;
+  std::string signal;
+};
+
+int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* userdata) {
+  auto* st = static_cast<ChannelState*>(userdata);
+  (is_stderr ? st->err : st->out)->feed(std::string_view(static_cast<const char*>(data), len));
+  return static_cast<int>(len);
+}
+void on_eof(ssh_session, ssh_channel, void* userdata) { static_cast<ChannelState*>(userdata)->eof = true; }
+void on_close(ssh_session, ssh_channel, void* userdata) { static_cast<ChannelState*>(userdata)->closed = true; }
+void on_exit_status(ssh_session, ssh_channel, int status, void* userdata) {
+  auto* st = static_cast<ChannelState*>(userdata);
+  st->exit_status = status;
+  st->got_status = true;
+}
+void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*, void* userdata) {
+  auto* st = static_cast<ChannelState*>(userdata);
+  st->signal = signal ? signal : "?";
+  st->got_status = true;
+  st->exit_status = 128 + 9;
+}
+
+class SshSession : public Session {
+ public:
+  SshSession(const Endpoint& endpoint, const ConnectOptions& options) : endpoint_(endpoint) {
+    static std::once_flag init;
+    std::call_once(init, [] { ssh_init(); });
+    session_ = ssh_new();
+    if (!session_) throw Error(ErrorKind::Internal, "cannot allocate an SSH session");
+    try {
+      configure(options);
+      open(options);
+    } catch (...) {
+      ssh_disconnect(session_);
+      ssh_free(session_);
+      throw;
+    }
+  }
+
+  ~SshSession() override {
+    ssh_disconnect(session_);
+    ssh_free(session_);
+  }
+
+  Outcome run(const Job& job, const LineSink& sink, const std::atomic<bool>& cancel) override {
+    Outcome outcome;
+    long pgid = 0;
+    LineSplitter out_lines(Stream::Out, sink, pgid), err_lines(Stream::Err, sink, pgid);
+    ChannelState st;
+    st.out = &out_lines;
+    st.err = &err_lines;
+    ssh_channel channel = ssh_channel_new(session_);
+    if (!channel || ssh_channel_open_session(channel) != SSH_OK) {
+      outcome.lost = fmt::format("cannot open a channel: {}", ssh_get_error(session_));
+      if (channel) ssh_channel_free(channel);
+      return outcome;
+    }
+    ssh_channel_callbacks_struct callbacks{};
+    callbacks.userdata = &st;
+    callbacks.channel_data_function = on_data;
+    callbacks.channel_eof_function = on_eof;
+    callbacks.channel_close_function = on_close;
+    callbacks.channel_exit_status_function = on_exit_status;
+    callbacks.channel_exit_signal_function = on_exit_signal;
+    ssh_callbacks_init(&callbacks);
+    ssh_set_channel_callbacks(channel, &callbacks);
+
+    std::string payload = wrapper_payload(job);
+    if (ssh_channel_request_exec(channel, wrapper_command().c_str()) != SSH_OK ||
+        ssh_channel_write(channel, payload.data(), static_cast<uint32_t>(payload.size())) !=
+            static_cast<int>(payload.size()) ||
+        ssh_channel_send_eof(channel) != SSH_OK) {
+      outcome.lost = fmt::format("cannot start the task: {}", ssh_get_error(session_));
+      ssh_channel_free(channel);
+      return outcome;
+    }
+
+    ssh_event event = ssh_event_new();
+    ssh_event_add_session(event, session_);
+    auto deadline = Clock::now() + std::chrono::seconds(job.timeout_seconds + 10);
+    std::optional<Clock::time_point> stop_sent;
+    while (!st.closed && !(st.eof && st.got_status)) {
+      if (ssh_event_dopoll(event, 100) == SSH_ERROR || !ssh_is_connected(session_)) {
+        outcome.lost = fmt::format("connection lost: {}", ssh_get_error(session_));
+        break;
+      }
+      bool overdue = Clock::now() > deadline;
+      if (!stop_sent && (cancel.load() || overdue)) {
+        outcome.cancelled = cancel.load();
+        outcome.timed_out = overdue;
+        stop_remote(pgid);
+        stop_sent = Clock::now();
+      }
+      // A task that ignores the stop is given up on, not waited for.
+      if (stop_sent && Clock::now() - *stop_sent > std::chrono::seconds(10)) break;
+    }
+    ssh_event_remove_session(event, session_);
+    ssh_event_free(event);
+    out_lines.finish();
+    err_lines.finish();
+    if (st.got_status) outcome.exit_code = st.exit_status;
+    if (outcome.exit_code == kTimedOut) outcome.timed_out = true;
+    ssh_remove_channel_callbacks(channel, &callbacks);
+    ssh_channel_close(channel);
+    ssh_channel_free(channel);
+    return outcome;
+  }
+
+ private:
+  void configure(const ConnectOptions& options) {
+    int no = 0, yes = 1;
+    long timeout = static_cast<long>(options.connect_timeout);
+    ssh_options_set(session_, SSH_OPTIONS_HOST, endpoint_.address.c_str());
+    ssh_options_set(session_, SSH_OPTIONS_PROCESS_CONFIG, &no);
+    std::error_code ec;
+    if (!options.ssh_config.empty() && std::filesystem::exists(options.ssh_config, ec) &&
+        ssh_options_parse_config(session_, options.ssh_config.c_str()) != 0)
+      throw Error(ErrorKind::Usage, fmt::format("cannot read ssh config '{}'", options.ssh_config));
+    // The catalog's values win over ssh_config, which fills what the catalog leaves open.
+    unsigned int port = static_cast<unsigned int>(endpoint_.port);
+    ssh_options_set(session_, SSH_OPTIONS_PORT, &port);
+    if (!endpoint_.user.empty()) ssh_options_set(session_, SSH_OPTIONS_USER, endpoint_.user.c_str());
+    ssh_options_set(session_, SSH_OPTIONS_KNOWNHOSTS, options.known_hosts.c_str());
+    ssh_options_set(session_, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    ssh_options_set(session_, SSH_OPTIONS_TIMEOUT, &timeout);
+    ssh_options_set(session_, SSH_OPTIONS_NODELAY, &yes);
+  }
+
+  std::string where() const { return fmt::format("host '{}' ({}:{})", endpoint_.name, endpoint_.address, endpoint_.port); }
+
+  void open(const ConnectOptions& options) {
+    if (ssh_connect(session_) != SSH_OK)
+      throw Error(ErrorKind::Unreachable, fmt::format("cannot connect to {}: {}", where(), ssh_get_error(session_)),
+                  "check the address and port, and that sshd runs there");
+    check_host_key(options);
+    authenticate();
+  }
+
+  void check_host_key(const ConnectOptions& options) {
+    ssh_key key = nullptr;
+    if (ssh_get_server_publickey(session_, &key) != SSH_OK)
+      throw Error(ErrorKind::Unreachable, fmt::format("{} sent no host key", where()));
+    std::string offered = fingerprint(key);
+    ssh_key_free(key);
+    switch (ssh_session_is_known_server(session_)) {
+      case SSH_KNOWN_HOSTS_OK:
+        return;
+      case SSH_KNOWN_HOSTS_CHANGED:
+      case SSH_KNOWN_HOSTS_OTHER: {
+        auto known = known_fingerprints(options.known_hosts, endpoint_.address, endpoint_.port);
+        throw Error(ErrorKind::Unreachable,
+                    fmt::format("the host key of {} has CHANGED: known {}, offered {}; refusing to connect", where(),
+                                known.empty() ? "(a key in a hashed or other entry)" : fmt::format("{}", fmt::join(known, ", ")),
+                                offered),
+                    fmt::format("if the host was really reinstalled, remove its line from '{}' and run "
+                                "'hostctl host verify {} --accept-new-key'",
+                                options.known_hosts, endpoint_.name));
+      }
+      case SSH_KNOWN_HOSTS_NOT_FOUND:
+      case SSH_KNOWN_HOSTS_UNKNOWN:
+        if (!options.accept_new_key)
+          throw Error(ErrorKind::Unreachable,
+                      fmt::format("the host key of {} is not known ({}); refusing to connect", where(), offered),
+                      fmt::format("check the fingerprint, then run 'hostctl host verify {} --accept-new-key'",
+                                  endpoint_.name));
+        std::filesystem::create_directories(std::filesystem::path(options.known_hosts).parent_path());
+        if (ssh_session_update_known_hosts(session_) != SSH_OK)
+          throw Error(ErrorKind::Internal,
+                      fmt::format("cannot record the host key in '{}': {}", options.known_hosts,
+                                  ssh_get_error(session_)));
+        return;
+      case SSH_KNOWN_HOSTS_ERROR:
+        break;
+    }
+    throw Error(ErrorKind::Unreachable,
+                fmt::format("cannot check the host key of {}: {}", where(), ssh_get_error(session_)));
+  }
+
+  void authenticate() {
+    int rc = SSH_AUTH_DENIED;
+    if (!endpoint_.identity_file.empty()) {
+      ssh_key key = nullptr;
+      if (ssh_pki_import_privkey_file(endpoint_.identity_file.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK)
+        throw Error(ErrorKind::Unreachable,
+                    fmt::format("cannot read the identity file '{}' for {}", endpoint_.identity_file, where()));
+      rc = ssh_userauth_publickey(session_, nullptr, key);
+      ssh_key_free(key);
+    } else {
+      rc = ssh_userauth_publickey_auto(session_, nullptr, nullptr);
+    }
+    if (rc != SSH_AUTH_SUCCESS) {
+      char* user = nullptr;
+      ssh_options_get(session_, SSH_OPTIONS_USER, &user);
+      std::string who = user ? user : "?";
+      ssh_string_free_char(user);
+      throw Error(ErrorKind::Unreachable,
+                  fmt::format("{} refused public-key authentication for user '{}'", where(), who),
+                  "check --user and --identity, or the keys in ssh-agent");
+    }
+  }
+
+  // Stops the task's process group on the host, through a second channel.
+  void stop_remote(long pgid) {
+    if (pgid <= 0) return;
+    ssh_channel ch = ssh_channel_new(session_);
+    if (!ch) return;
+    // "-s SIG --" is the form both dash and bash accept for a process group.
+    std::string cmd = fmt::format(
+        "kill -s TERM -- -{0} 2>/dev/null; (sleep 2; kill -s KILL -- -{0}) >/dev/null 2>&1 </dev/null &", pgid);
+    if (ssh_channel_open_session(ch) == SSH_OK && ssh_channel_request_exec(ch, cmd.c_str()) == SSH_OK) {
+      ssh_channel_send_eof(ch);
+      ssh_channel_close(ch);
+    }
+    ssh_channel_free(ch);
+  }
+
+  Endpoint endpoint_;
+  ssh_session session_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Session> connect_ssh(const Endpoint& endpoint, const ConnectOptions& options) {
+  return std::make_unique<SshSession>(endpoint, options);
+}
+
+}  // namespace hostctl::exec

@@ -1,0 +1,128 @@
+#include "hostops/hostops.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "model/validate.hpp"
+
+namespace hostctl::hostops {
+namespace {
+
+// Checks a host can do hostctl's work; prints facts as @hostctl directives.
+constexpr const char* kVerifyScript = R"sh(set -u
+fail() { echo "$*" >&2; exit 3; }
+for tool in sh mktemp timeout tar sed df; do
+  command -v "$tool" >/dev/null 2>&1 || fail "missing tool: $tool"
+done
+mkdir -p "$HOSTCTL_BASE_DIR" 2>/dev/null || fail "cannot create base directory $HOSTCTL_BASE_DIR"
+test -w "$HOSTCTL_BASE_DIR" || fail "base directory $HOSTCTL_BASE_DIR is not writable by $(id -un)"
+echo "@hostctl set os=$(uname -sr | tr ' ' '-')"
+echo "@hostctl set user=$(id -un)"
+echo "@hostctl set free_kb=$(df -Pk "$HOSTCTL_BASE_DIR" | awk 'NR==2 {print $4}')"
+case ",$HOSTCTL_ROLES," in
+  *,router,*)
+    nginx_bin=$(command -v nginx 2>/dev/null || { test -x /usr/sbin/nginx && echo /usr/sbin/nginx; })
+    test -n "$nginx_bin" || fail "role router needs nginx, which is not installed"
+    echo "@hostctl set nginx=$("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///')"
+    ;;
+esac
+echo "verified: $(hostname) as $(id -un), base $HOSTCTL_BASE_DIR"
+)sh";
+
+std::string joined_names(const std::vector<model::Host>& hosts) {
+  std::vector<std::string> names;
+  for (const auto& h : hosts) names.push_back(h.name);
+  std::sort(names.begin(), names.end());
+  return fmt::format("{}", fmt::join(names, ","));
+}
+
+run::TaskSpec task_for(const model::Host& h, int lane, const std::string& name, const std::string& script,
+                       int64_t timeout) {
+  run::TaskSpec t;
+  t.lane = lane;
+  t.host_id = h.id;
+  t.host_name = h.name;
+  t.name = name;
+  t.script = script;
+  t.timeout = timeout;
+  t.env = {{"HOSTCTL_HOST", h.name},
+           {"HOSTCTL_BASE_DIR", h.base_dir},
+           {"HOSTCTL_ROLES", fmt::format("{}", fmt::join(h.roles, ","))}};
+  return t;
+}
+
+}  // namespace
+
+run::CommandSpec exec_spec(const std::vector<model::Host>& hosts, const std::string& shell, int64_t timeout) {
+  run::CommandSpec spec{"host exec", "host", joined_names(hosts), {}};
+  int lane = 0;
+  for (const auto& h : hosts) spec.tasks.push_back(task_for(h, lane++, "exec", shell, timeout));
+  return spec;
+}
+
+run::CommandSpec verify_spec(const std::vector<model::Host>& hosts, int64_t timeout) {
+  run::CommandSpec spec{"host verify", "host", joined_names(hosts), {}};
+  int lane = 0;
+  for (const auto& h : hosts) spec.tasks.push_back(task_for(h, lane++, "verify", kVerifyScript, timeout));
+  return spec;
+}
+
+void record_verify_results(catalog::Catalog& catalog, int64_t command_id) {
+  auto command = run::get_command(catalog, command_id);
+  catalog::Write write(catalog, "");
+  for (const auto& t : command.tasks) {
+    SQLite::Statement st(catalog.db(), "UPDATE host SET verified_at = ?, verify_result = ? WHERE name = ?");
+    st.bind(1, now_utc());
+    st.bind(2, t.status == run::kCompleted ? std::string("ok") : t.error.empty() ? "failed" : t.error);
+    st.bind(3, t.host_name);
+    st.exec();
+  }
+  write.commit();
+}
+
+nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_id) {
+  auto command = run::get_command(catalog, command_id);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& t : command.tasks) {
+    nlohmann::ordered_json row;
+    row["host"] = t.host_name;
+    row["status"] = t.status;
+    row["status_name"] = run::status_name(t.status);
+    row["exit_code"] = t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr;
+    row["error"] = t.error;
+    nlohmann::ordered_json out = nlohmann::ordered_json::array(), err = nlohmann::ordered_json::array();
+    for (const auto& line : run::command_log(catalog, command_id, 0, t.id)) {
+      if (line.stream == "out" && line.line.rfind("@hostctl ", 0) != 0) out.push_back(line.line);
+      if (line.stream == "err") err.push_back(line.line);
+    }
+    row["stdout"] = out;
+    row["stderr"] = err;
+    nlohmann::ordered_json facts = nlohmann::ordered_json::object();
+    SQLite::Statement q(catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
+    q.bind(1, t.id);
+    while (q.executeStep()) facts[q.getColumn(0).getString()] = q.getColumn(1).getString();
+    row["facts"] = facts;
+    row["command_id"] = command_id;
+    row["task_id"] = t.id;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines) {
+  auto command = run::get_command(catalog, command_id);
+  std::string text = fmt::format("command {} ({} {}) failed: {}", command.id, command.action, command.object_name,
+                                 command.error);
+  if (failed_task > 0) {
+    auto tail = run::tail_of_task(catalog, failed_task, lines);
+    if (!tail.empty()) {
+      text += fmt::format("\nlast lines of its log (hostctl task log {}):", command_id);
+      for (const auto& l : tail) text += "\n  " + l;
+    }
+  }
+  return text;
+}
+
+}  // namespace hostctl::hostops

@@ -1,0 +1,322 @@
+#include "run/command.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/process.hpp"
+
+namespace hostctl::run {
+
+const char* status_name(int status) {
+  switch (status) {
+    case kInitiated: return "INITIATED";
+    case kPending: return "PENDING";
+    case kCompleted: return "COMPLETED";
+    case kRemoved: return "REMOVED";
+    case kFailed: return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+
+void own(SQLite::Database& db, int64_t command_id) {
+  ProcessRef me = self_process();
+  SQLite::Statement st(db,
+                       "UPDATE command SET status = 1, interrupted = 0, cancel_requested = 0, pid = ?, "
+                       "pid_start = ?, started_at = ?, finished_at = NULL, error = NULL WHERE id = ?");
+  st.bind(1, static_cast<int64_t>(me.pid));
+  st.bind(2, me.start);
+  st.bind(3, now_utc());
+  st.bind(4, command_id);
+  st.exec();
+}
+
+// Fails the commands of dead processes; the caller holds a write transaction.
+int reconcile_locked(SQLite::Database& db) {
+  std::vector<int64_t> dead;
+  SQLite::Statement q(db, "SELECT id, pid, pid_start FROM command WHERE status = 1");
+  while (q.executeStep()) {
+    ProcessRef owner{static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()};
+    if (!process_alive(owner)) dead.push_back(q.getColumn(0).getInt64());
+  }
+  for (int64_t id : dead) {
+    SQLite::Statement tasks(db,
+                            "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
+                            "died', finished_at = ? WHERE command_id = ? AND status = 1");
+    tasks.bind(1, now_utc());
+    tasks.bind(2, id);
+    tasks.exec();
+    SQLite::Statement cmd(db,
+                          "UPDATE command SET status = 9, interrupted = 1, error = 'interrupted: the hostctl "
+                          "process running it died', finished_at = ? WHERE id = ?");
+    cmd.bind(1, now_utc());
+    cmd.bind(2, id);
+    cmd.exec();
+  }
+  return static_cast<int>(dead.size());
+}
+
+TaskView read_task(SQLite::Statement& q) {
+  TaskView t;
+  t.id = q.getColumn(0).getInt64();
+  t.seq = q.getColumn(1).getInt64();
+  t.lane = q.getColumn(2).getInt64();
+  t.host_name = q.getColumn(3).getString();
+  if (!q.getColumn(4).isNull()) t.deployment_id = q.getColumn(4).getInt64();
+  t.name = q.getColumn(5).getString();
+  t.status = q.getColumn(6).getInt();
+  if (!q.getColumn(7).isNull()) t.exit_code = q.getColumn(7).getInt();
+  t.error = q.getColumn(8).getString();
+  t.progress = q.getColumn(9).getString();
+  t.started_at = q.getColumn(10).getString();
+  t.finished_at = q.getColumn(11).getString();
+  return t;
+}
+
+CommandView read_command(SQLite::Database& db, SQLite::Statement& q, bool with_tasks) {
+  CommandView c;
+  c.id = q.getColumn(0).getInt64();
+  c.action = q.getColumn(1).getString();
+  c.object_type = q.getColumn(2).getString();
+  c.object_name = q.getColumn(3).getString();
+  c.status = q.getColumn(4).getInt();
+  c.interrupted = q.getColumn(5).getInt() != 0;
+  c.user = q.getColumn(6).getString();
+  c.argv = q.getColumn(7).getString();
+  c.error = q.getColumn(8).getString();
+  c.created_at = q.getColumn(9).getString();
+  c.started_at = q.getColumn(10).getString();
+  c.finished_at = q.getColumn(11).getString();
+  if (with_tasks) {
+    SQLite::Statement t(db,
+                        "SELECT id, seq, lane, host_name, deployment_id, name, status, exit_code, "
+                        "coalesce(error, ''), coalesce(progress, ''), coalesce(started_at, ''), "
+                        "coalesce(finished_at, '') FROM task WHERE command_id = ? ORDER BY seq");
+    t.bind(1, c.id);
+    while (t.executeStep()) c.tasks.push_back(read_task(t));
+  }
+  return c;
+}
+
+constexpr const char* kCommandColumns =
+    "SELECT id, action, object_type, object_name, status, interrupted, user, argv, coalesce(error, ''), "
+    "created_at, coalesce(started_at, ''), coalesce(finished_at, '') FROM command ";
+
+}  // namespace
+
+int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec) {
+  auto& db = catalog.db();
+  catalog::Write write(catalog, fmt::format("{} {}", spec.action, spec.object_name));
+  reconcile_locked(db);
+  SQLite::Statement busy(db,
+                         "SELECT id, user, pid FROM command WHERE action = ? AND object_type = ? AND "
+                         "object_name = ? AND status IN (0, 1)");
+  busy.bind(1, spec.action);
+  busy.bind(2, spec.object_type);
+  busy.bind(3, spec.object_name);
+  if (busy.executeStep())
+    throw Error(ErrorKind::Busy,
+                fmt::format("'{}' is already running on {} '{}' (command {}, started by {}, pid {})", spec.action,
+                            spec.object_type, spec.object_name, busy.getColumn(0).getInt64(),
+                            busy.getColumn(1).getString(), busy.getColumn(2).getInt64()),
+                fmt::format("wait for it ('hostctl task log {} --follow') or stop it ('hostctl task cancel {}')",
+                            busy.getColumn(0).getInt64(), busy.getColumn(0).getInt64()));
+  SQLite::Statement insert(db,
+                           "INSERT INTO command(action, object_type, object_name, status, user, argv, created_at) "
+                           "VALUES (?, ?, ?, 0, ?, ?, ?)");
+  insert.bind(1, spec.action);
+  insert.bind(2, spec.object_type);
+  insert.bind(3, spec.object_name);
+  insert.bind(4, catalog.actor().user);
+  insert.bind(5, catalog.actor().argv);
+  insert.bind(6, now_utc());
+  insert.exec();
+  int64_t id = db.getLastInsertRowid();
+  int seq = 0;
+  for (const TaskSpec& t : spec.tasks) {
+    SQLite::Statement task(db,
+                           "INSERT INTO task(command_id, seq, lane, host_id, host_name, deployment_id, name, script, "
+                           "rollback, env, timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    task.bind(1, id);
+    task.bind(2, ++seq);
+    task.bind(3, t.lane);
+    task.bind(4, t.host_id);
+    task.bind(5, t.host_name);
+    if (t.deployment_id) task.bind(6, *t.deployment_id); else task.bind(6);
+    task.bind(7, t.name);
+    task.bind(8, t.script);
+    task.bind(9, t.rollback);
+    task.bind(10, nlohmann::json(t.env).dump());
+    task.bind(11, t.timeout);
+    task.exec();
+  }
+  own(db, id);
+  write.commit();
+  return id;
+}
+
+int reconcile_interrupted(catalog::Catalog& catalog) {
+  catalog::Write write(catalog, "");
+  int n = reconcile_locked(catalog.db());
+  write.commit();
+  return n;
+}
+
+void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
+  auto& db = catalog.db();
+  catalog::Write write(catalog, fmt::format("task retry {}", command_id));
+  reconcile_locked(db);
+  SQLite::Statement q(db, "SELECT status, action, object_type, object_name FROM command WHERE id = ?");
+  q.bind(1, command_id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
+  int status = q.getColumn(0).getInt();
+  if (status == kPending)
+    throw Error(ErrorKind::Busy, fmt::format("command {} is still running", command_id),
+                fmt::format("'hostctl task cancel {}' stops it", command_id));
+  if (status != kFailed)
+    throw Error(ErrorKind::Refused, fmt::format("command {} is {}; only a FAILED command can be retried", command_id,
+                                                status_name(status)));
+  SQLite::Statement other(db,
+                          "SELECT id FROM command WHERE action = ? AND object_type = ? AND object_name = ? AND "
+                          "status IN (0, 1) AND id != ?");
+  other.bind(1, q.getColumn(1).getString());
+  other.bind(2, q.getColumn(2).getString());
+  other.bind(3, q.getColumn(3).getString());
+  other.bind(4, command_id);
+  if (other.executeStep())
+    throw Error(ErrorKind::Busy, fmt::format("command {} is already running the same action on the same object",
+                                             other.getColumn(0).getInt64()));
+  SQLite::Statement reset(db,
+                          "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, "
+                          "finished_at = NULL WHERE command_id = ? AND status != 5");
+  reset.bind(1, command_id);
+  reset.exec();
+  own(db, command_id);
+  write.commit();
+}
+
+int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
+  auto& db = catalog.db();
+  catalog::Write write(catalog, fmt::format("task cancel {}", command_id));
+  reconcile_locked(db);
+  SQLite::Statement q(db, "SELECT status, pid, pid_start FROM command WHERE id = ?");
+  q.bind(1, command_id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
+  int status = q.getColumn(0).getInt();
+  ProcessRef owner{static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()};
+  if (status == kCompleted || status == kFailed || status == kRemoved)
+    throw Error(ErrorKind::Refused,
+                fmt::format("command {} has already ended ({})", command_id, status_name(status)));
+  if (status == kInitiated) {
+    SQLite::Statement fail(db,
+                           "UPDATE command SET status = 9, error = ?, finished_at = ? WHERE id = ?");
+    fail.bind(1, fmt::format("cancelled by {} before it ran", catalog.actor().user));
+    fail.bind(2, now_utc());
+    fail.bind(3, command_id);
+    fail.exec();
+    write.commit();
+    return kFailed;
+  }
+  SQLite::Statement flag(db, "UPDATE command SET cancel_requested = 1 WHERE id = ?");
+  flag.bind(1, command_id);
+  flag.exec();
+  write.commit();
+  // The owner stops its remote work and records the outcome itself.
+  if (process_alive(owner)) ::kill(static_cast<pid_t>(owner.pid), SIGTERM);
+  return kPending;
+}
+
+CommandView get_command(catalog::Catalog& catalog, int64_t command_id) {
+  SQLite::Statement q(catalog.db(), std::string(kCommandColumns) + "WHERE id = ?");
+  q.bind(1, command_id);
+  if (!q.executeStep())
+    throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id),
+                "'hostctl task list' shows the commands");
+  return read_command(catalog.db(), q, true);
+}
+
+std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilter& filter) {
+  std::string sql = kCommandColumns;
+  sql += "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR action = ?2) ORDER BY id DESC LIMIT ?3";
+  SQLite::Statement q(catalog.db(), sql);
+  if (filter.status) q.bind(1, *filter.status); else q.bind(1);
+  if (filter.action) q.bind(2, *filter.action); else q.bind(2);
+  q.bind(3, filter.limit);
+  std::vector<CommandView> out;
+  while (q.executeStep()) out.push_back(read_command(catalog.db(), q, false));
+  return out;
+}
+
+std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, int64_t after_id,
+                                 std::optional<int64_t> task_id) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT l.id, l.task_id, l.at, l.stream, l.line, t.host_name, t.name FROM task_log l "
+                      "JOIN task t ON t.id = l.task_id WHERE t.command_id = ?1 AND l.id > ?2 "
+                      "AND (?3 IS NULL OR t.id = ?3) ORDER BY l.id");
+  q.bind(1, command_id);
+  q.bind(2, after_id);
+  if (task_id) q.bind(3, *task_id); else q.bind(3);
+  std::vector<LogLine> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                   q.getColumn(6).getString()});
+  return out;
+}
+
+std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) "
+                      "ORDER BY id");
+  q.bind(1, task_id);
+  q.bind(2, n);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+nlohmann::ordered_json to_json(const TaskView& t) {
+  nlohmann::ordered_json j;
+  j["id"] = t.id;
+  j["seq"] = t.seq;
+  j["lane"] = t.lane;
+  j["host"] = t.host_name;
+  j["deployment_id"] = t.deployment_id ? nlohmann::ordered_json(*t.deployment_id) : nullptr;
+  j["name"] = t.name;
+  j["status"] = t.status;
+  j["status_name"] = status_name(t.status);
+  j["exit_code"] = t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr;
+  j["error"] = t.error;
+  j["progress"] = t.progress;
+  j["started_at"] = t.started_at;
+  j["finished_at"] = t.finished_at;
+  return j;
+}
+
+nlohmann::ordered_json to_json(const CommandView& c, bool with_tasks) {
+  nlohmann::ordered_json j;
+  j["id"] = c.id;
+  j["action"] = c.action;
+  j["object_type"] = c.object_type;
+  j["object"] = c.object_name;
+  j["status"] = c.status;
+  j["status_name"] = c.interrupted ? "INTERRUPTED" : status_name(c.status);
+  j["interrupted"] = c.interrupted;
+  j["user"] = c.user;
+  j["argv"] = nlohmann::json::parse(c.argv, nullptr, false).is_discarded() ? nlohmann::ordered_json(c.argv)
+                                                                          : nlohmann::ordered_json::parse(c.argv);
+  j["error"] = c.error;
+  j["created_at"] = c.created_at;
+  j["started_at"] = c.started_at;
+  j["finished_at"] = c.finished_at;
+  if (with_tasks) {
+    j["tasks"] = nlohmann::ordered_json::array();
+    for (const auto& t : c.tasks) j["tasks"].push_back(to_json(t));
+  }
+  return j;
+}
+
+}  // namespace hostctl::run

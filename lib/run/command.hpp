@@ -1,0 +1,95 @@
+// Commands and tasks in the catalog: every change is a command; a command has
+// tasks (one script on one host). Tasks of one lane run in order on one
+// session; lanes run in parallel.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+
+namespace hostctl::run {
+
+enum Status : int { kInitiated = 0, kPending = 1, kCompleted = 5, kRemoved = 8, kFailed = 9 };
+const char* status_name(int status);
+
+struct TaskSpec {
+  int lane = 0;
+  int64_t host_id = 0;
+  std::string host_name;
+  std::optional<int64_t> deployment_id;
+  std::string name;
+  std::string script;
+  std::string rollback;
+  int64_t timeout = 300;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+struct CommandSpec {
+  std::string action;       // "host exec"
+  std::string object_type;  // "host"
+  std::string object_name;  // "web1", or "web1,web2" for fan-out
+  std::vector<TaskSpec> tasks;
+};
+
+struct TaskView {
+  int64_t id = 0, seq = 0, lane = 0;
+  std::string host_name, name;
+  std::optional<int64_t> deployment_id;
+  int status = 0;
+  std::optional<int> exit_code;
+  std::string error, progress, started_at, finished_at;
+};
+
+struct CommandView {
+  int64_t id = 0;
+  std::string action, object_type, object_name;
+  int status = 0;
+  bool interrupted = false;
+  std::string user, argv, error, created_at, started_at, finished_at;
+  std::vector<TaskView> tasks;
+};
+
+// Records a new command, owned by this process, with its tasks. Busy (exit 7)
+// when the same action already runs on the same object.
+int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec);
+
+// Marks commands whose hostctl process died as FAILED and interrupted, and
+// their running tasks as FAILED. Returns how many it found.
+int reconcile_interrupted(catalog::Catalog& catalog);
+
+// Takes a FAILED command back for this process, keeping its completed tasks.
+void claim_for_retry(catalog::Catalog& catalog, int64_t command_id);
+
+// Asks for a command to stop. A queued one is failed at once; for a running
+// one the owning process is signalled. Returns the new status.
+int request_cancel(catalog::Catalog& catalog, int64_t command_id);
+
+CommandView get_command(catalog::Catalog& catalog, int64_t command_id);
+
+struct ListFilter {
+  std::optional<int> status;
+  std::optional<std::string> action;
+  int limit = 50;
+};
+std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilter& filter);
+
+struct LogLine {
+  int64_t id = 0, task_id = 0;
+  std::string at, stream, line, host_name, task_name;
+};
+// Log lines of a command after `after_id`, oldest first.
+std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, int64_t after_id,
+                                 std::optional<int64_t> task_id = std::nullopt);
+// The last `n` lines of one task's log.
+std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n);
+
+nlohmann::ordered_json to_json(const CommandView& command, bool with_tasks);
+nlohmann::ordered_json to_json(const TaskView& task);
+
+}  // namespace hostctl::run

@@ -1,0 +1,219 @@
+#include "run/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/error.hpp"
+#include "run/command.hpp"
+#include "run/recorder.hpp"
+
+namespace hostctl::run {
+namespace {
+
+struct Step {
+  int64_t id = 0;
+  std::string name, script, rollback;
+  int64_t timeout = 300;
+  std::vector<std::pair<std::string, std::string>> env;
+  int status = 0;
+  std::optional<int64_t> deployment_id;
+};
+
+struct Lane {
+  exec::Endpoint endpoint;
+  bool host_missing = false;
+  std::vector<Step> steps;
+};
+
+std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
+                      "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.user, "
+                      "h.identity_file FROM task t LEFT JOIN host h ON h.id = t.host_id "
+                      "WHERE t.command_id = ? ORDER BY t.lane, t.seq");
+  q.bind(1, command_id);
+  std::map<int, Lane> lanes;
+  while (q.executeStep()) {
+    Lane& lane = lanes[q.getColumn(1).getInt()];
+    Step s;
+    s.id = q.getColumn(0).getInt64();
+    s.name = q.getColumn(2).getString();
+    s.script = q.getColumn(3).getString();
+    s.rollback = q.getColumn(4).getString();
+    s.env = nlohmann::json::parse(q.getColumn(5).getString()).get<std::vector<std::pair<std::string, std::string>>>();
+    s.timeout = q.getColumn(6).getInt64();
+    s.status = q.getColumn(7).getInt();
+    if (!q.getColumn(8).isNull()) s.deployment_id = q.getColumn(8).getInt64();
+    lane.endpoint.name = q.getColumn(9).getString();
+    lane.host_missing = q.getColumn(10).isNull();
+    if (!lane.host_missing) {
+      lane.endpoint.transport = q.getColumn(11).getString();
+      lane.endpoint.address = q.getColumn(12).getString();
+      lane.endpoint.port = q.getColumn(13).getInt();
+      lane.endpoint.user = q.getColumn(14).getString();
+      lane.endpoint.identity_file = q.getColumn(15).getString();
+    }
+    lane.steps.push_back(std::move(s));
+  }
+  return lanes;
+}
+
+std::string describe(const exec::Outcome& o, int64_t timeout) {
+  if (!o.lost.empty()) return o.lost;
+  if (o.cancelled) return "cancelled";
+  if (o.timed_out) return fmt::format("timed out after {}s and was stopped", timeout);
+  if (o.exit_code == 125) return "the wrapper could not start the task (exit 125: no temporary file?)";
+  return fmt::format("exit code {}", o.exit_code);
+}
+
+class LaneRunner {
+ public:
+  LaneRunner(Recorder& rec, const RunOptions& options, std::atomic<bool>& cancel, RunSummary& summary,
+             std::mutex& summary_mutex)
+      : rec_(rec), options_(options), cancel_(cancel), summary_(summary), summary_mutex_(summary_mutex) {}
+
+  void run(Lane& lane) {
+    if (lane.host_missing) return fail_lane(lane, "its host was removed from the catalog", "");
+    std::unique_ptr<exec::Session> session;
+    try {
+      session = exec::connect(lane.endpoint, options_.connect);
+    } catch (const Error& e) {
+      return fail_lane(lane, e.what(), e.hint());
+    }
+    for (size_t i = 0; i < lane.steps.size(); ++i) {
+      Step& step = lane.steps[i];
+      if (step.status == kCompleted) continue;
+      if (cancel_) {
+        rec_.note(step.id, "hostctl: not started: the command was cancelled");
+        return;
+      }
+      rec_.task_started(step.id);
+      auto sink = [&](exec::Stream s, std::string_view text) {
+        rec_.line(step.id, step.deployment_id, s, text);
+        if (options_.echo) options_.echo(lane.endpoint.name, step.name, s, text);
+      };
+      exec::Outcome o = session->run({step.script, step.env, step.timeout}, sink, cancel_);
+      bool ok = o.exit_code == 0 && o.lost.empty() && !o.cancelled && !o.timed_out;
+      std::string error = ok ? "" : describe(o, step.timeout);
+      rec_.task_finished(step.id, ok ? kCompleted : kFailed,
+                         o.exit_code >= 0 ? std::optional<int>(o.exit_code) : std::nullopt, error);
+      if (ok) {
+        step.status = kCompleted;
+        count(&RunSummary::completed);
+        continue;
+      }
+      record_failure(lane, step, error, !o.lost.empty());
+      if (o.lost.empty()) roll_back(*session, lane, i);
+      return;
+    }
+  }
+
+ private:
+  void count(int RunSummary::*field) {
+    std::lock_guard lock(summary_mutex_);
+    ++(summary_.*field);
+  }
+
+  void record_failure(const Lane& lane, const Step& step, const std::string& error, bool unreachable) {
+    std::lock_guard lock(summary_mutex_);
+    ++(unreachable ? summary_.unreachable : summary_.failed);
+    if (summary_.error.empty()) {
+      summary_.error = fmt::format("task '{}' on host '{}' failed: {}", step.name, lane.endpoint.name, error);
+      summary_.failed_task = step.id;
+    }
+  }
+
+  // The lane's host could not be reached or trusted: none of its steps ran.
+  void fail_lane(Lane& lane, const std::string& why, const std::string& hint) {
+    for (Step& step : lane.steps) {
+      if (step.status == kCompleted) continue;
+      rec_.note(step.id, "hostctl: " + why);
+      rec_.task_finished(step.id, kFailed, std::nullopt, why);
+    }
+    std::lock_guard lock(summary_mutex_);
+    ++summary_.unreachable;
+    if (summary_.error.empty() && !lane.steps.empty()) {
+      summary_.error = fmt::format("host '{}': {}", lane.endpoint.name, why);
+      summary_.hint = hint;
+      summary_.failed_task = lane.steps.front().id;
+    }
+  }
+
+  // Undoes the lane's completed steps before `failed`, newest first. An undone
+  // step goes back to INITIATED so that a retry does it again.
+  void roll_back(exec::Session& session, Lane& lane, size_t failed) {
+    std::atomic<bool> never{false};
+    for (size_t j = failed; j-- > 0;) {
+      Step& step = lane.steps[j];
+      if (step.status != kCompleted || step.rollback.empty()) continue;
+      rec_.note(step.id, fmt::format("hostctl: rolling back '{}' because '{}' failed", step.name,
+                                     lane.steps[failed].name));
+      auto sink = [&](exec::Stream s, std::string_view text) { rec_.line(step.id, std::nullopt, s, text); };
+      exec::Outcome o = session.run({step.rollback, step.env, step.timeout}, sink, never);
+      if (o.exit_code == 0 && o.lost.empty()) {
+        rec_.note(step.id, "hostctl: rolled back");
+        rec_.task_reset(step.id);
+        step.status = kInitiated;
+      } else {
+        rec_.note(step.id, "hostctl: rollback failed: " + describe(o, step.timeout));
+      }
+    }
+  }
+
+  Recorder& rec_;
+  const RunOptions& options_;
+  std::atomic<bool>& cancel_;
+  RunSummary& summary_;
+  std::mutex& summary_mutex_;
+};
+
+}  // namespace
+
+RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunOptions& options) {
+  RunSummary summary;
+  summary.command_id = command_id;
+  std::map<int, Lane> lanes = load_lanes(catalog, command_id);
+  Recorder rec(catalog);
+  std::atomic<bool> cancel{false};
+  std::mutex summary_mutex;
+  LaneRunner runner(rec, options, cancel, summary, summary_mutex);
+
+  std::vector<Lane*> queue;
+  for (auto& [_, lane] : lanes) queue.push_back(&lane);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> done{false};
+  // Forwards an outside cancel (signal, 'task cancel') to the lanes.
+  std::thread watcher([&] {
+    int ticks = 0;
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if ((options.cancel && options.cancel->load()) || (++ticks % 10 == 0 && rec.cancel_requested(command_id)))
+        cancel = true;
+    }
+  });
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < queue.size();) runner.run(*queue[i]);
+  };
+  size_t n = std::min<size_t>(std::max(options.jobs, 1), queue.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  if (n > 0) worker();
+  for (auto& t : threads) t.join();
+  done = true;
+  watcher.join();
+
+  summary.cancelled = cancel.load();
+  bool all_done = true;
+  for (auto& [_, lane] : lanes)
+    for (const Step& s : lane.steps) all_done = all_done && s.status == kCompleted;
+  summary.status = all_done && !summary.cancelled ? kCompleted : kFailed;
+  if (summary.cancelled && summary.error.empty()) summary.error = "cancelled";
+  else if (summary.cancelled) summary.error = "cancelled; " + summary.error;
+  rec.command_finished(command_id, summary.status, summary.status == kCompleted ? "" : summary.error);
+  return summary;
+}
+
+}  // namespace hostctl::run

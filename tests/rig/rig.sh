@@ -1,0 +1,200 @@
+# The test rig: real sshd hosts on 127.0.0.x and a real nginx, everything in
+# one temporary directory, nothing under /etc changed (as root, one system user
+# `hostctl-rig` with /bin/sh as its shell is created once, so no bashrc runs).
+# Source it, then: rig_start N; rig_register; ...; rig_stop (also on EXIT).
+#
+# After rig_start: RIG_DIR, RIG_USER, RIG_KEY (client private key),
+# RIG_KNOWN_HOSTS, RIG_SSH_CONFIG, RIG_ADDR[i], RIG_PORT[i], RIG_PID[i],
+# RIG_BASE[i] (the host's base directory) for i in 1..N.
+# After rig_nginx_start: RIG_NGINX_PORT, RIG_NGINX_DIR (sites in $RIG_NGINX_DIR/sites).
+
+RIG_SSHD=${RIG_SSHD:-/usr/sbin/sshd}
+RIG_NGINX=${RIG_NGINX:-/usr/sbin/nginx}
+declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE
+RIG_COUNT=0
+RIG_NGINX_PID=""
+
+rig_skip_unless_ready() {
+  if [ ! -x "$RIG_SSHD" ] || ! command -v ssh-keygen >/dev/null; then
+    echo "skip: openssh-server is not installed (scripts/setup.sh installs it)"
+    exit 77
+  fi
+}
+
+rig_user_setup() {
+  if [ "$(id -u)" != 0 ]; then
+    RIG_USER=$(id -un)
+    return
+  fi
+  RIG_USER=hostctl-rig
+  if ! id "$RIG_USER" >/dev/null 2>&1; then
+    useradd --system --shell /bin/sh --home-dir /var/lib/hostctl-rig --create-home "$RIG_USER"
+  fi
+  # '*' rather than '!': sshd without PAM treats '!' as a locked account.
+  usermod -p '*' "$RIG_USER"
+  mkdir -p /run/sshd
+}
+
+# A free TCP port on ADDRESS.
+rig_free_port() {
+  python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
+}
+
+rig_wait_port() {
+  local addr=$1 port=$2 i
+  for i in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+rig_host_config() {
+  local i=$1 dir="$RIG_DIR/host$1"
+  cat > "$dir/sshd_config" <<CFG
+ListenAddress ${RIG_ADDR[$i]}:${RIG_PORT[$i]}
+HostKey $dir/ssh_host_ed25519_key
+AuthorizedKeysFile $RIG_DIR/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $dir/sshd.pid
+MaxStartups 100:30:200
+MaxSessions 64
+AllowUsers $RIG_USER
+LogLevel VERBOSE
+CFG
+}
+
+rig_start_sshd() {
+  local i=$1 dir="$RIG_DIR/host$1"
+  ( exec "$RIG_SSHD" -D -f "$dir/sshd_config" -E "$dir/sshd.log" </dev/null >/dev/null 2>&1 ) &
+  RIG_PID[$i]=$!
+  rig_wait_port "${RIG_ADDR[$i]}" "${RIG_PORT[$i]}" || { echo "rig: sshd $i did not start" >&2; cat "$dir/sshd.log" >&2; return 1; }
+}
+
+rig_known_hosts_line() {
+  local i=$1
+  echo "[${RIG_ADDR[$i]}]:${RIG_PORT[$i]} $(cut -d' ' -f1,2 "$RIG_DIR/host$i/ssh_host_ed25519_key.pub")"
+}
+
+rig_start() {
+  local n=$1 i
+  rig_user_setup
+  RIG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-rig.XXXXXX")
+  chmod 755 "$RIG_DIR"
+  RIG_KEY="$RIG_DIR/client_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$RIG_KEY" -C hostctl-rig
+  cp "$RIG_KEY.pub" "$RIG_DIR/authorized_keys"
+  chmod 644 "$RIG_DIR/authorized_keys"
+  RIG_KNOWN_HOSTS="$RIG_DIR/known_hosts"
+  RIG_SSH_CONFIG="$RIG_DIR/ssh_config"
+  : > "$RIG_KNOWN_HOSTS"
+  : > "$RIG_SSH_CONFIG"
+  for i in $(seq 1 "$n"); do
+    mkdir -p "$RIG_DIR/host$i/srv"
+    RIG_ADDR[$i]="127.0.0.$((10 + i))"
+    RIG_PORT[$i]=$(rig_free_port "${RIG_ADDR[$i]}")
+    RIG_BASE[$i]="$RIG_DIR/host$i/srv"
+    chown "$RIG_USER" "$RIG_DIR/host$i/srv"
+    ssh-keygen -q -t ed25519 -N '' -f "$RIG_DIR/host$i/ssh_host_ed25519_key"
+    rig_host_config "$i"
+    rig_start_sshd "$i" || return 1
+    rig_known_hosts_line "$i" >> "$RIG_KNOWN_HOSTS"
+  done
+  RIG_COUNT=$n
+  export HOSTCTL_KNOWN_HOSTS="$RIG_KNOWN_HOSTS" HOSTCTL_SSH_CONFIG="$RIG_SSH_CONFIG"
+  trap rig_stop EXIT
+}
+
+# Registers every rig host with hostctl as rig1..rigN (extra args go to host add).
+rig_register() {
+  local i
+  for i in $(seq 1 "$RIG_COUNT"); do
+    "$HOSTCTL_BIN" host add "rig$i" --address "${RIG_ADDR[$i]}" --port "${RIG_PORT[$i]}" --user "$RIG_USER" \
+      --identity "$RIG_KEY" --base-dir "${RIG_BASE[$i]}" "$@" -q >/dev/null || return 1
+  done
+}
+
+# Every process below PID (the post-auth sshd of a connection is a grandchild).
+rig_descendants() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    rig_descendants "$child"
+  done
+}
+
+# Kills host i's sshd and every connection it serves.
+rig_kill_host() {
+  local i=$1
+  rig_kill_connections "$i"
+  kill -KILL "${RIG_PID[$i]}" 2>/dev/null
+  wait "${RIG_PID[$i]}" 2>/dev/null
+  return 0
+}
+
+# Kills the connections host i serves (and what runs in them), leaving its listener up.
+rig_kill_connections() {
+  local pids
+  pids=$(rig_descendants "${RIG_PID[$1]}")
+  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  return 0
+}
+
+rig_restart_host() { rig_kill_host "$1"; rig_start_sshd "$1"; }
+
+# Gives host i a new host key, as a reinstalled machine would have.
+rig_new_host_key() {
+  local i=$1
+  rm -f "$RIG_DIR/host$i/ssh_host_ed25519_key"*
+  ssh-keygen -q -t ed25519 -N '' -f "$RIG_DIR/host$i/ssh_host_ed25519_key"
+  rig_restart_host "$i"
+}
+
+# nginx on 127.0.0.1, run as the rig user so hosts can rewrite and reload it.
+rig_nginx_start() {
+  [ -x "$RIG_NGINX" ] || { echo "skip: nginx is not installed"; exit 77; }
+  RIG_NGINX_DIR="$RIG_DIR/nginx"
+  mkdir -p "$RIG_NGINX_DIR/sites" "$RIG_NGINX_DIR/tmp" "$RIG_NGINX_DIR/logs"
+  RIG_NGINX_PORT=$(rig_free_port 127.0.0.1)
+  cat > "$RIG_NGINX_DIR/nginx.conf" <<CFG
+worker_processes 1;
+pid $RIG_NGINX_DIR/nginx.pid;
+error_log $RIG_NGINX_DIR/logs/error.log;
+events { worker_connections 256; }
+http {
+  access_log $RIG_NGINX_DIR/logs/access.log;
+  client_body_temp_path $RIG_NGINX_DIR/tmp/body;
+  proxy_temp_path $RIG_NGINX_DIR/tmp/proxy;
+  fastcgi_temp_path $RIG_NGINX_DIR/tmp/fastcgi;
+  uwsgi_temp_path $RIG_NGINX_DIR/tmp/uwsgi;
+  scgi_temp_path $RIG_NGINX_DIR/tmp/scgi;
+  server_names_hash_max_size 8192;
+  server_names_hash_bucket_size 128;
+  server { listen 127.0.0.1:$RIG_NGINX_PORT default_server; return 404; }
+  include $RIG_NGINX_DIR/sites/*.conf;
+}
+CFG
+  chown -R "$RIG_USER" "$RIG_NGINX_DIR"
+  local as_user=()
+  [ "$(id -u)" = 0 ] && [ "$RIG_USER" != root ] && as_user=(setpriv --reuid="$RIG_USER" --regid="$(id -g "$RIG_USER")" --init-groups)
+  ( exec "${as_user[@]}" "$RIG_NGINX" -p "$RIG_NGINX_DIR/" -c "$RIG_NGINX_DIR/nginx.conf" -e "$RIG_NGINX_DIR/logs/error.log" \
+      -g 'daemon off;' </dev/null >/dev/null 2>&1 ) &
+  RIG_NGINX_PID=$!
+  rig_wait_port 127.0.0.1 "$RIG_NGINX_PORT" || { echo "rig: nginx did not start" >&2; cat "$RIG_NGINX_DIR/logs/error.log" >&2; return 1; }
+}
+
+rig_stop() {
+  local i
+  for i in $(seq 1 "$RIG_COUNT"); do rig_kill_host "$i"; done
+  [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && wait "$RIG_NGINX_PID" 2>/dev/null
+  RIG_COUNT=0
+  RIG_NGINX_PID=""
+  # Tasks the tests left behind on the hosts run as the rig user.
+  [ "${RIG_USER:-}" = hostctl-rig ] && pkill -KILL -u hostctl-rig 2>/dev/null
+  [ -n "${RIG_DIR:-}" ] && rm -rf "$RIG_DIR"
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  return 0
+}
