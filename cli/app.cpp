@@ -60,6 +60,7 @@ void bind(CLI::App* sub, const Command& cmd, Bound& b, Globals& g) {
       auto* opt = sub->add_option(flags, b.values[o.name], o.help)->type_name(o.value_name);
       if (o.kind == Opt::Value) opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
       else opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      if (o.required) opt->required();
     }
   }
   for (const Pos& p : cmd.positionals) {

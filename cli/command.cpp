@@ -34,6 +34,9 @@ const std::vector<Group>& command_groups() {
       {"host", "machines that run deployments or route traffic"},
       {"client", "who owns sites"},
       {"config", "settings and where they come from"},
+      {"deployment", "installed copies of services on hosts"},
+      {"site", "what clients buy: deployments and routes"},
+      {"route", "domains and paths routers serve for sites"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
   };
   return groups;
@@ -46,6 +49,9 @@ const std::vector<Command>& command_table() {
     add_service_commands(t);
     add_host_commands(t);
     add_client_commands(t);
+    add_deployment_commands(t);
+    add_site_commands(t);
+    add_route_commands(t);
     add_task_commands(t);
     return t;
   }();

@@ -25,6 +25,7 @@ struct Opt {
   enum Kind { Flag, Value, List } kind = Value;
   std::string value_name = "VALUE";
   Complete complete = Complete::None;
+  bool required = false;
 };
 
 struct Pos {
@@ -85,6 +86,9 @@ void add_service_commands(std::vector<Command>& table);  // createservice, lists
 void add_host_commands(std::vector<Command>& table);
 void add_client_commands(std::vector<Command>& table);
 void add_task_commands(std::vector<Command>& table);
+void add_deployment_commands(std::vector<Command>& table);  // deployservice, deployment ...
+void add_site_commands(std::vector<Command>& table);
+void add_route_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

@@ -22,6 +22,10 @@ model::HostInput host_input(const Args& a) {
   in.capacity = a.opt("capacity");
   in.base_dir = a.opt("base-dir");
   if (!a.all("role").empty()) in.roles = a.all("role");
+  in.nginx_bin = a.opt("nginx-bin");
+  in.nginx_conf = a.opt("nginx-conf");
+  in.router_dir = a.opt("router-dir");
+  in.http_listen = a.opt("http-listen");
   return in;
 }
 
@@ -95,6 +99,13 @@ std::vector<Opt> host_options() {
       {"role", "r", "web, db or router (repeatable; default web)", Opt::List, "ROLE"},
       {"capacity", "", "most deployments it may hold (default 50)", Opt::Value, "N"},
       {"base-dir", "", "directory for deployments on the host (default /srv/hostctl)", Opt::Value, "PATH"},
+      {"nginx-bin", "", "router: the nginx binary (default /usr/sbin/nginx)", Opt::Value, "PATH"},
+      {"nginx-conf", "", "router: nginx's main configuration file, when not the default", Opt::Value, "PATH",
+       Complete::File},
+      {"router-dir", "", "router: directory included by nginx where hostctl writes server blocks", Opt::Value,
+       "PATH"},
+      {"http-listen", "", "router: nginx listen value for sites, PORT or ADDRESS:PORT (default 80)", Opt::Value,
+       "LISTEN"},
   };
 }
 

@@ -38,3 +38,18 @@ std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary)
 }
 
 }  // namespace hostctl::cli
+
+namespace hostctl::cli {
+
+lifecycle::Ops make_ops(Context& ctx) {
+  lifecycle::Ops ops{ctx.catalog(), run_options(ctx)};
+  ops.say = [&ctx](const std::string& message) { ctx.info(message); };
+  return ops;
+}
+
+std::optional<Error> remote_error(const std::string& error) {
+  if (error.empty()) return std::nullopt;
+  return Error(ErrorKind::RemoteFailed, error, "'hostctl task list' and 'hostctl task log ID' show what ran");
+}
+
+}  // namespace hostctl::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -42,6 +43,24 @@ void apply(Host& host, const HostInput& input) {
     if (*input.base_dir == "/") require("must not be /", "base directory", *input.base_dir);
     host.base_dir = *input.base_dir;
   }
+  if (input.nginx_bin) {
+    require(check_abs_path(*input.nginx_bin), "nginx binary", *input.nginx_bin);
+    host.nginx_bin = *input.nginx_bin;
+  }
+  if (input.nginx_conf) {
+    if (!input.nginx_conf->empty()) require(check_abs_path(*input.nginx_conf), "nginx configuration", *input.nginx_conf);
+    host.nginx_conf = *input.nginx_conf;
+  }
+  if (input.router_dir) {
+    require(check_abs_path(*input.router_dir), "router directory", *input.router_dir);
+    host.router_dir = *input.router_dir;
+  }
+  if (input.http_listen) {
+    static const std::regex listen_re("^([0-9]{1,3}(\\.[0-9]{1,3}){3}:)?[0-9]{1,5}$");
+    if (!std::regex_match(*input.http_listen, listen_re))
+      require("must be PORT or IPv4-ADDRESS:PORT", "http listen", *input.http_listen);
+    host.http_listen = *input.http_listen;
+  }
   if (input.roles) {
     std::vector<std::string> roles;
     for (const auto& role : *input.roles) {
@@ -70,7 +89,8 @@ void save_roles(SQLite::Database& db, const Host& host) {
 Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
                       "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
-                      "verified_at, verify_result, created_at FROM host WHERE id = ?");
+                      "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen "
+                      "FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -86,6 +106,10 @@ Host read_host(SQLite::Database& db, int64_t id) {
   if (!q.getColumn(9).isNull()) h.verified_at = q.getColumn(9).getString();
   if (!q.getColumn(10).isNull()) h.verify_result = q.getColumn(10).getString();
   h.created_at = q.getColumn(11).getString();
+  h.nginx_bin = q.getColumn(12).getString();
+  h.nginx_conf = q.getColumn(13).getString();
+  h.router_dir = q.getColumn(14).getString();
+  h.http_listen = q.getColumn(15).getString();
   SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
@@ -100,6 +124,10 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":identity_file", h.identity_file);
   st.bind(":capacity", h.capacity);
   st.bind(":base_dir", h.base_dir);
+  st.bind(":nginx_bin", h.nginx_bin);
+  st.bind(":nginx_conf", h.nginx_conf);
+  st.bind(":router_dir", h.router_dir);
+  st.bind(":http_listen", h.http_listen);
 }
 
 }  // namespace
@@ -119,8 +147,9 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
                 "use 'hostctl host edit' to change it");
   SQLite::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
-                           "base_dir, created_at) VALUES (:name, :transport, :address, :port, :user, "
-                           ":identity_file, :capacity, :base_dir, :created_at)");
+                           "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, created_at) VALUES (:name, "
+                           ":transport, :address, :port, :user, :identity_file, :capacity, :base_dir, :nginx_bin, "
+                           ":nginx_conf, :router_dir, :http_listen, :created_at)");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
@@ -140,7 +169,8 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
   SQLite::Statement update(db,
                            "UPDATE host SET transport = :transport, address = :address, port = :port, "
                            "user = :user, identity_file = :identity_file, capacity = :capacity, "
-                           "base_dir = :base_dir WHERE id = :id");
+                           "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
+                           "router_dir = :router_dir, http_listen = :http_listen WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
@@ -197,10 +227,25 @@ nlohmann::ordered_json to_json(const Host& h) {
   j["roles"] = h.roles;
   j["capacity"] = h.capacity;
   j["base_dir"] = h.base_dir;
+  j["nginx_bin"] = h.nginx_bin;
+  j["nginx_conf"] = h.nginx_conf;
+  j["router_dir"] = h.router_dir;
+  j["http_listen"] = h.http_listen;
   j["verified_at"] = h.verified_at ? nlohmann::ordered_json(*h.verified_at) : nullptr;
   j["verify_result"] = h.verify_result ? nlohmann::ordered_json(*h.verify_result) : nullptr;
   j["created_at"] = h.created_at;
   return j;
+}
+
+}  // namespace hostctl::model
+
+namespace hostctl::model {
+
+std::pair<std::string, int> http_endpoint(const Host& router) {
+  auto colon = router.http_listen.rfind(':');
+  if (colon == std::string::npos)
+    return {router.transport == "local" ? "127.0.0.1" : router.address, std::stoi(router.http_listen)};
+  return {router.http_listen.substr(0, colon), std::stoi(router.http_listen.substr(colon + 1))};
 }
 
 }  // namespace hostctl::model

@@ -23,6 +23,11 @@ struct Host {
   std::vector<std::string> roles;
   int64_t capacity = 50;
   std::string base_dir = "/srv/hostctl";
+  // For routers: how hostctl drives their nginx.
+  std::string nginx_bin = "/usr/sbin/nginx";
+  std::string nginx_conf;  // empty: nginx's compiled-in configuration
+  std::string router_dir = "/etc/nginx/hostctl.d";
+  std::string http_listen = "80";  // nginx "listen" value: PORT or ADDRESS:PORT
   std::optional<std::string> verified_at;
   std::optional<std::string> verify_result;
   std::string created_at;
@@ -31,6 +36,7 @@ struct Host {
 // What an operator typed for `host add` / `host edit`: unset fields are left as they are.
 struct HostInput {
   std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
+  std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen;
   std::optional<std::vector<std::string>> roles;
 };
 
@@ -41,5 +47,9 @@ Host get_host(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Host> list_hosts(catalog::Catalog& catalog, const std::optional<std::string>& role = {});
 
 nlohmann::ordered_json to_json(const Host& host);
+
+// Where an HTTP check of this router connects: ADDRESS:PORT from http_listen,
+// or the host's address with that port.
+std::pair<std::string, int> http_endpoint(const Host& router);
 
 }  // namespace hostctl::model

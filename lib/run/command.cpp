@@ -49,6 +49,11 @@ int reconcile_locked(SQLite::Database& db) {
     tasks.bind(1, now_utc());
     tasks.bind(2, id);
     tasks.exec();
+    SQLite::Statement deployments(db,
+                                  "UPDATE deployment SET status = 9 WHERE status = 1 AND id IN "
+                                  "(SELECT deployment_id FROM task WHERE command_id = ?)");
+    deployments.bind(1, id);
+    deployments.exec();
     SQLite::Statement cmd(db,
                           "UPDATE command SET status = 9, interrupted = 1, error = 'interrupted: the hostctl "
                           "process running it died', finished_at = ? WHERE id = ?");

@@ -1,0 +1,139 @@
+// site create|list|show|clone|switch|launch|enable|disable|protect|unprotect|delete
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "lifecycle/site.hpp"
+#include "routing/routing.hpp"
+#include "run_support.hpp"
+
+namespace hostctl::cli {
+namespace {
+
+nlohmann::ordered_json site_json(Context& ctx, const lifecycle::Site& s) {
+  auto j = lifecycle::to_json(s);
+  nlohmann::ordered_json deployments = nlohmann::ordered_json::array(), routes = nlohmann::ordered_json::array();
+  lifecycle::DeploymentFilter f;
+  f.site = s.name;
+  for (const auto& d : lifecycle::list_deployments(ctx.catalog(), f)) deployments.push_back(lifecycle::to_json(d));
+  for (const auto& r : routing::routes_of_site(ctx.catalog(), s.id)) routes.push_back(routing::to_json(r));
+  j["deployments"] = deployments;
+  j["routes"] = routes;
+  return j;
+}
+
+Output with_run(Context& ctx, const lifecycle::SiteRun& r) {
+  auto j = site_json(ctx, r.site);
+  j["deployment"] = r.deployment.name;
+  j["from_reserve"] = r.from_reserve;
+  return {j, {}, {}, outcome_error(ctx, r.summary)};
+}
+
+Output create(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return with_run(ctx, lifecycle::create_site(ops, a.get("NAME"), *a.opt("service"), a.opt("client"), a.opt("host"),
+                                              a.all("param")));
+}
+
+Output list(Context& ctx, const Args& a) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& s : lifecycle::list_sites(ctx.catalog(), a.opt("client"))) rows.push_back(lifecycle::to_json(s));
+  return {rows, {"id", "name", "client", "service", "enabled", "launched", "active_deployment", "primary_route"}};
+}
+
+Output show(Context& ctx, const Args& a) { return {site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE"))), {}}; }
+
+Output clone(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return with_run(ctx, lifecycle::clone_site(ops, a.get("SITE"), a.opt("from"), a.opt("label").value_or("")));
+}
+
+Output switch_to(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::switch_site(ops, a.get("SITE"), *a.opt("to"));
+  if (r.error.empty()) ctx.info(fmt::format("site '{}' now runs on '{}'", r.site.name, r.site.active_deployment));
+  if (r.verify.status != run::kCompleted) return {site_json(ctx, r.site), {}, {}, outcome_error(ctx, r.verify)};
+  return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
+}
+
+Output launch(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::launch_site(ops, a.get("SITE"));
+  if (r.error.empty()) ctx.info(fmt::format("site '{}' is launched", r.site.name));
+  return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
+}
+
+Output enable(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return with_run(ctx, lifecycle::set_enabled(ops, a.get("SITE"), true));
+}
+
+Output disable(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return with_run(ctx, lifecycle::set_enabled(ops, a.get("SITE"), false));
+}
+
+Output protect(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return {site_json(ctx, lifecycle::set_protected(ops, a.get("SITE"), true)), {}};
+}
+
+Output unprotect(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return {site_json(ctx, lifecycle::set_protected(ops, a.get("SITE"), false)), {}};
+}
+
+Output remove(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::delete_site(ops, a.get("SITE"));
+  if (r.error.empty()) ctx.info(fmt::format("deleted site '{}' ({} deployment(s) removed)", r.site.name, r.removed.size()));
+  auto j = lifecycle::to_json(r.site);
+  j["removed_deployments"] = r.removed;
+  return {j, {}, {}, remote_error(r.error)};
+}
+
+}  // namespace
+
+void add_site_commands(std::vector<Command>& t) {
+  const Pos site{"SITE", "site name or id", true, false, Complete::Site};
+  t.push_back({"site create",
+               "create a site with a deployment: a ready copy from the reserve, else a fresh install",
+               {{"NAME", "name for the new site"}},
+               {{"service", "s", "the service plan", Opt::Value, "SERVICE", Complete::Service, true},
+                {"client", "c", "the client who owns it (its max_sites is enforced)", Opt::Value, "CLIENT",
+                 Complete::Client},
+                {"host", "", "install on (or take the reserve copy from) this host", Opt::Value, "HOST",
+                 Complete::Host},
+                {"param", "", "a service parameter, NAME=VALUE (repeatable)", Opt::List, "NAME=VALUE"}},
+               kCatalog | kMutates,
+               create});
+  t.push_back({"site list", "list sites", {}, {{"client", "c", "only this client's sites", Opt::Value, "CLIENT",
+                                                Complete::Client}}, kCatalog, list});
+  t.push_back({"site show", "show a site with its deployments and routes", {site}, {}, kCatalog, show});
+  t.push_back({"site clone",
+               "make another deployment of a site by its clone action (test copy, training copy)",
+               {site},
+               {{"from", "", "clone this deployment of the site (any stage; default: the active one)", Opt::Value,
+                 "DEPLOYMENT", Complete::Deployment},
+                {"label", "", "what the copy is for: test, training for Bill, ...", Opt::Value, "TEXT"}},
+               kCatalog | kMutates,
+               clone});
+  t.push_back({"site switch",
+               "make another deployment the active one (checked first; switched back if its routes fail)",
+               {site},
+               {{"to", "", "the deployment to switch to", Opt::Value, "DEPLOYMENT", Complete::Deployment, true}},
+               kCatalog | kMutates,
+               switch_to});
+  t.push_back({"site launch", "launch a site: needs a primary route; activates the active-on-launch routes", {site},
+               {}, kCatalog | kMutates, launch});
+  t.push_back({"site enable", "run the enable action on the site's active deployment", {site}, {},
+               kCatalog | kMutates, enable});
+  t.push_back({"site disable", "run the disable action (routes stay as they are)", {site}, {}, kCatalog | kMutates,
+               disable});
+  t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates, protect});
+  t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates,
+               unprotect});
+  t.push_back({"site delete", "delete a site: its routes, then its deployments on the hosts", {site}, {},
+               kCatalog | kMutates | kDestructive, remove});
+}
+
+}  // namespace hostctl::cli

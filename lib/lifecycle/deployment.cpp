@@ -1,0 +1,388 @@
+#include "lifecycle/deployment.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <regex>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "hostops/hostops.hpp"
+#include "model/lookup.hpp"
+#include "model/rules.hpp"
+#include "model/validate.hpp"
+
+namespace hostctl::lifecycle {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT d.id, d.name, d.service_id, s.name, d.host_id, h.name, d.site_id, coalesce(si.name, ''), d.client_id, "
+    "d.stage, d.status, d.active, d.label, d.directory, d.params, d.created_at, coalesce(d.ready_at, ''), "
+    "d.cloned_from FROM deployment d JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
+    "LEFT JOIN site si ON si.id = d.site_id ";
+
+Deployment read_row(SQLite::Statement& q) {
+  Deployment d;
+  d.id = q.getColumn(0).getInt64();
+  d.name = q.getColumn(1).getString();
+  d.service_id = q.getColumn(2).getInt64();
+  d.service = q.getColumn(3).getString();
+  d.host_id = q.getColumn(4).getInt64();
+  d.host = q.getColumn(5).getString();
+  if (!q.getColumn(6).isNull()) d.site_id = q.getColumn(6).getInt64();
+  d.site = q.getColumn(7).getString();
+  if (!q.getColumn(8).isNull()) d.client_id = q.getColumn(8).getInt64();
+  d.stage = q.getColumn(9).getString();
+  d.status = q.getColumn(10).getInt();
+  d.active = q.getColumn(11).getInt() != 0;
+  d.label = q.getColumn(12).getString();
+  d.directory = q.getColumn(13).getString();
+  d.params = nlohmann::json::parse(q.getColumn(14).getString());
+  d.created_at = q.getColumn(15).getString();
+  d.ready_at = q.getColumn(16).getString();
+  if (!q.getColumn(17).isNull()) d.cloned_from = q.getColumn(17).getInt64();
+  return d;
+}
+
+std::string random_suffix() {
+  static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 6; ++i) s += alphabet[rd() % (sizeof alphabet - 1)];
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Free space and a directory for the deployment, before anything is written.
+constexpr const char* kPreflight = R"sh(set -u
+mkdir -p "$HOSTCTL_BASE_DIR" || exit 28
+free=$(df -Pk "$HOSTCTL_BASE_DIR" | awk 'NR==2 {print $4}')
+if [ "${free:-0}" -lt "$HOSTCTL_MIN_FREE_KB" ]; then
+  echo "only ${free} KiB free in $HOSTCTL_BASE_DIR on $HOSTCTL_HOST; at least $HOSTCTL_MIN_FREE_KB KiB are needed" >&2
+  exit 28
+fi
+mkdir -p "$HOSTCTL_ROOT"
+)sh";
+
+// The manifest lets `host import` rebuild catalog rows from the hosts.
+constexpr const char* kManifest = R"sh(set -eu
+test -d "$HOSTCTL_ROOT" || exit 0
+printf '%s\n' "$HOSTCTL_MANIFEST" > "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp"
+mv "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp" "$HOSTCTL_ROOT/.hostctl-manifest.json"
+)sh";
+
+}  // namespace
+
+Deployment read_deployment(catalog::Catalog& catalog, int64_t id) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE d.id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("deployment {} not found", id));
+  return read_row(q);
+}
+
+Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref) {
+  return read_deployment(catalog, model::find_id(catalog.db(), "deployment", "deployment", ref));
+}
+
+std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const DeploymentFilter& f) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) +
+                                        "WHERE (?1 IS NULL OR si.name = ?1) AND (?2 IS NULL OR s.name = ?2) AND "
+                                        "(?3 IS NULL OR h.name = ?3) AND (?4 IS NULL OR d.stage = ?4) AND "
+                                        "(?5 = 1 OR d.stage != 'removed') ORDER BY d.id");
+  auto bind_opt = [&](int i, const std::optional<std::string>& v) {
+    if (v) q.bind(i, *v); else q.bind(i);
+  };
+  bind_opt(1, f.site);
+  bind_opt(2, f.service);
+  bind_opt(3, f.host);
+  bind_opt(4, f.stage);
+  q.bind(5, f.include_removed ? 1 : 0);
+  std::vector<Deployment> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Deployment& d) {
+  nlohmann::ordered_json j;
+  j["id"] = d.id;
+  j["name"] = d.name;
+  j["service"] = d.service;
+  j["host"] = d.host;
+  j["site"] = d.site_id ? nlohmann::ordered_json(d.site) : nullptr;
+  j["stage"] = d.stage;
+  j["status"] = d.status;
+  j["status_name"] = run::status_name(d.status);
+  j["active"] = d.active;
+  j["label"] = d.label;
+  j["directory"] = d.directory;
+  j["params"] = d.params;
+  j["cloned_from"] = d.cloned_from ? nlohmann::ordered_json(*d.cloned_from) : nullptr;
+  j["created_at"] = d.created_at;
+  j["ready_at"] = d.ready_at.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.ready_at);
+  return j;
+}
+
+nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::string>& given) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& kv : given) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorKind::Usage, fmt::format("parameter {} must be NAME=VALUE", model::shown(kv)));
+    std::string name = kv.substr(0, eq), value = kv.substr(eq + 1);
+    auto p = std::find_if(plan.params.begin(), plan.params.end(), [&](const auto& x) { return x.name == name; });
+    if (p == plan.params.end())
+      throw Error(ErrorKind::Usage, fmt::format("service '{}' has no parameter {}", plan.name, model::shown(name)));
+    model::require(model::check_text(value, 4096), "value of parameter " + name, p->secret ? "(secret)" : value);
+    if (!p->pattern.empty() && !std::regex_match(value, std::regex(p->pattern)))
+      throw Error(ErrorKind::Usage, fmt::format("parameter '{}' {} does not match {}", name,
+                                                p->secret ? "(secret)" : model::shown(value), p->pattern));
+    values[name] = value;
+  }
+  for (const auto& p : plan.params) {
+    if (values.contains(p.name)) continue;
+    if (p.required) throw Error(ErrorKind::Usage, fmt::format("service '{}' needs --param {}=...", plan.name, p.name));
+    values[p.name] = p.default_value;
+  }
+  return values;
+}
+
+model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref) {
+  auto fits = [&](const model::Host& h) {
+    return std::all_of(plan.roles.begin(), plan.roles.end(), [&](const std::string& role) {
+      return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+    });
+  };
+  auto load = [&](const model::Host& h) {
+    SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE host_id = ? AND stage != 'removed'");
+    q.bind(1, h.id);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  };
+  if (ref) {
+    auto h = model::get_host(catalog, *ref);
+    if (!fits(h))
+      throw Error(ErrorKind::Refused, fmt::format("host '{}' lacks the roles service '{}' needs ({})", h.name,
+                                                  plan.name, fmt::join(plan.roles, ", ")));
+    if (load(h) >= h.capacity)
+      throw Error(ErrorKind::Refused, fmt::format("host '{}' is full ({} deployments)", h.name, h.capacity));
+    return h;
+  }
+  std::optional<model::Host> best;
+  int64_t best_load = 0;
+  for (const auto& h : model::list_hosts(catalog)) {
+    if (!fits(h)) continue;
+    int64_t n = load(h);
+    if (n >= h.capacity) continue;
+    if (!best || n < best_load) best = h, best_load = n;
+  }
+  if (!best)
+    throw Error(ErrorKind::Refused,
+                fmt::format("no host has the roles {} and room for service '{}'", fmt::join(plan.roles, ", "), plan.name),
+                "add a host or raise a host's --capacity");
+  return *best;
+}
+
+int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
+                          const nlohmann::json& params, std::optional<int64_t> site_id,
+                          std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
+                          std::optional<int64_t> cloned_from) {
+  std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
+  SQLite::Statement st(catalog.db(),
+                       "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
+                       "label, directory, params, created_at, cloned_from) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)");
+  st.bind(1, name);
+  st.bind(2, service.id);
+  st.bind(3, host.id);
+  if (site_id) st.bind(4, *site_id); else st.bind(4);
+  if (client_id) st.bind(5, *client_id); else st.bind(5);
+  st.bind(6, stage);
+  st.bind(7, label);
+  st.bind(8, host.base_dir + "/" + name);
+  st.bind(9, params.dump());
+  st.bind(10, now_utc());
+  if (cloned_from) st.bind(11, *cloned_from); else st.bind(11);
+  st.exec();
+  return catalog.db().getLastInsertRowid();
+}
+
+std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
+                                        int64_t min_free_kb) {
+  auto service = service::get_service(catalog, std::to_string(d.service_id));
+  auto files = service::service_files(catalog, d.service_id);
+  auto host = model::get_host(catalog, std::to_string(d.host_id));
+  const service::Plan& plan = service.plan;
+
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"HOSTCTL_ROOT", d.directory},         {"HOSTCTL_DEPLOYMENT", d.name},
+      {"HOSTCTL_SERVICE", plan.name},        {"HOSTCTL_HOST", host.name},
+      {"HOSTCTL_BASE_DIR", host.base_dir},   {"HOSTCTL_SITE", request.site_after.value_or(d.site)},
+      {"HOSTCTL_MIN_FREE_KB", std::to_string(min_free_kb)}};
+  for (const auto& p : plan.params)
+    env.emplace_back("HOSTCTL_PARAM_" + upper(p.name), d.params.value(p.name, p.default_value));
+  for (const auto& e : request.extra_env) env.push_back(e);
+
+  auto task = [&](const std::string& name, const std::string& script, int64_t timeout) {
+    run::TaskSpec t;
+    t.host_id = host.id;
+    t.host_name = host.name;
+    t.deployment_id = d.id;
+    t.name = name;
+    t.script = script;
+    t.timeout = timeout > 0 ? timeout : plan.timeout;
+    t.env = env;
+    return t;
+  };
+  std::vector<run::TaskSpec> tasks;
+  static const std::set<std::string> writes = {"install", "clone", "backup", "restore"};
+  if (std::any_of(request.actions.begin(), request.actions.end(), [](const auto& a) { return writes.count(a); }))
+    tasks.push_back(task("preflight", kPreflight, 60));
+  for (const auto& action : request.actions) {
+    auto it = plan.actions.find(action);
+    if (it == plan.actions.end()) continue;
+    for (const auto& t : it->second) {
+      auto spec = task(action + "/" + t.name, t.script.empty() ? t.run : files.at(t.script), t.timeout);
+      spec.rollback = t.rollback;
+      spec.env.emplace_back("HOSTCTL_ACTION", action);
+      tasks.push_back(spec);
+    }
+  }
+  if (request.write_manifest) {
+    nlohmann::ordered_json manifest;
+    manifest["hostctl_manifest"] = 1;
+    manifest["deployment"] = d.name;
+    manifest["service"] = plan.name;
+    manifest["service_version"] = plan.version;
+    manifest["stage"] = request.stage_after.empty() ? d.stage : request.stage_after;
+    std::string site = request.site_after.value_or(d.site);
+    manifest["site"] = site.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(site);
+    manifest["label"] = d.label;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const auto& p : plan.params)
+      if (!p.secret) params[p.name] = d.params.value(p.name, p.default_value);
+    manifest["params"] = params;
+    manifest["created_at"] = d.created_at;
+    auto t = task("manifest", kManifest, 30);
+    t.env.emplace_back("HOSTCTL_MANIFEST", manifest.dump());
+    tasks.push_back(t);
+  }
+  return tasks;
+}
+
+run::RunSummary run_on_deployment(Ops& ops, const Deployment& d, const std::string& action,
+                                  const ActionRequest& request) {
+  run::CommandSpec spec{action, "deployment", d.name, action_tasks(ops.catalog, d, request, ops.min_free_kb)};
+  int64_t id = 0;
+  {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement pending(ops.catalog.db(), "UPDATE deployment SET status = 1 WHERE id = ?");
+    pending.bind(1, d.id);
+    pending.exec();
+    write.commit();
+  }
+  id = run::begin_command(ops.catalog, spec);
+  ops.say(fmt::format("{} on deployment '{}' (host '{}'): command {}", action, d.name, d.host, id));
+  auto summary = run::run_command(ops.catalog, id, ops.run);
+  settle(ops.catalog, id);
+  return summary;
+}
+
+void settle(catalog::Catalog& catalog, int64_t command_id) {
+  auto command = run::get_command(catalog, command_id);
+  if (command.action == "host verify") return hostops::record_verify_results(catalog, command_id);
+  std::set<int64_t> deployments;
+  for (const auto& t : command.tasks)
+    if (t.deployment_id) deployments.insert(*t.deployment_id);
+  if (deployments.empty()) return;
+  catalog::Write write(catalog, "");
+  for (int64_t id : deployments) {
+    int status = command.status == run::kCompleted ? run::kCompleted : run::kFailed;
+    if (command.action == "remove" && status == run::kCompleted) status = run::kRemoved;
+    SQLite::Statement st(catalog.db(),
+                         "UPDATE deployment SET status = ?, ready_at = CASE WHEN ? = 5 AND ready_at IS NULL "
+                         "THEN ? ELSE ready_at END, stage = CASE WHEN ? = 8 THEN 'removed' ELSE stage END, "
+                         "active = CASE WHEN ? = 8 THEN 0 ELSE active END WHERE id = ?");
+    st.bind(1, status);
+    st.bind(2, status);
+    st.bind(3, now_utc());
+    st.bind(4, status);
+    st.bind(5, status);
+    st.bind(6, id);
+    st.exec();
+  }
+  write.commit();
+}
+
+run::RunSummary change_stage(Ops& ops, const std::string& ref, const std::string& stage) {
+  auto d = get_deployment(ops.catalog, ref);
+  model::check_stage_change({d.name, d.stage, d.status, d.active}, stage);
+  {
+    catalog::Write write(ops.catalog, fmt::format("deployment {} {}", stage, d.name));
+    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET stage = ? WHERE id = ?");
+    st.bind(1, stage);
+    st.bind(2, d.id);
+    st.exec();
+    write.commit();
+  }
+  d.stage = stage;
+  ActionRequest request;
+  request.stage_after = stage;
+  return run_on_deployment(ops, d, stage, request);
+}
+
+run::RunSummary remove_deployment(Ops& ops, const std::string& ref, bool allow_active) {
+  auto d = get_deployment(ops.catalog, ref);
+  if (d.stage == "removed") throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is already removed", d.name));
+  if (d.active && !allow_active)
+    throw Error(ErrorKind::Refused,
+                fmt::format("deployment '{}' is the active deployment of site '{}'", d.name, d.site),
+                "switch the site to another deployment, or delete the site");
+  ActionRequest request;
+  request.actions = {"remove"};
+  request.write_manifest = false;
+  return run_on_deployment(ops, d, "remove", request);
+}
+
+run::RunSummary verify_deployment(Ops& ops, const std::string& ref) {
+  auto d = get_deployment(ops.catalog, ref);
+  if (d.stage == "removed") throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is removed", d.name));
+  ActionRequest request;
+  request.actions = {"verify"};
+  return run_on_deployment(ops, d, "verify", request);
+}
+
+}  // namespace hostctl::lifecycle
+
+namespace hostctl::lifecycle {
+
+DeployResult deploy_service(Ops& ops, const std::string& service_ref, const std::optional<std::string>& host_ref,
+                            const std::optional<std::string>& client, const std::vector<std::string>& params,
+                            const std::string& label) {
+  auto service = service::get_service(ops.catalog, service_ref);
+  auto values = resolve_params(service.plan, params);
+  model::require(model::check_text(label, 200), "label", label);
+  std::optional<int64_t> client_id;
+  if (client) client_id = model::find_id(ops.catalog.db(), "client", "client", *client);
+  auto host = choose_host(ops.catalog, service.plan, host_ref);
+  int64_t id = 0;
+  {
+    catalog::Write write(ops.catalog, fmt::format("deployservice {} on {}", service.plan.name, host.name));
+    id = insert_deployment(ops.catalog, service, host, values, std::nullopt, client_id, "provision", label);
+    write.commit();
+  }
+  DeployResult out;
+  out.deployment = read_deployment(ops.catalog, id);
+  ActionRequest request;
+  request.actions = {"install", "verify"};
+  request.stage_after = "provision";
+  out.summary = run_on_deployment(ops, out.deployment, "install", request);
+  out.deployment = read_deployment(ops.catalog, id);
+  return out;
+}
+
+}  // namespace hostctl::lifecycle

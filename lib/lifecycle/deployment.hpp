@@ -1,0 +1,105 @@
+// Deployments: installed copies of a service on a host (omegaops
+// ServiceDeployment, Atlas Instance). Stages: provision -> allocate -> lock ->
+// archive -> removed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifecycle/ops.hpp"
+#include "model/host.hpp"
+#include "run/command.hpp"
+#include "service/store.hpp"
+
+namespace hostctl::lifecycle {
+
+struct Deployment {
+  int64_t id = 0;
+  std::string name;
+  int64_t service_id = 0;
+  std::string service;
+  int64_t host_id = 0;
+  std::string host;
+  std::optional<int64_t> site_id;
+  std::string site;
+  std::optional<int64_t> client_id;
+  std::string stage;
+  int status = 0;
+  bool active = false;
+  std::string label;
+  std::string directory;
+  nlohmann::json params;  // name -> value, as given (defaults filled in)
+  std::string created_at, ready_at;
+  std::optional<int64_t> cloned_from;
+};
+
+struct DeploymentFilter {
+  std::optional<std::string> site, service, host, stage;
+  bool include_removed = false;
+};
+
+Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref);
+Deployment read_deployment(catalog::Catalog& catalog, int64_t id);
+std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const DeploymentFilter& filter);
+nlohmann::ordered_json to_json(const Deployment& d);
+
+// Checks "k=v" parameters against the plan (names, patterns, required) and fills in defaults.
+nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::string>& given);
+
+// A host for a new deployment: the named one (checked), else the least loaded
+// host that has the plan's roles and room under its capacity.
+model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref);
+
+// Inserts a deployment row (status PENDING) inside an open write transaction.
+int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
+                          const nlohmann::json& params, std::optional<int64_t> site_id,
+                          std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
+                          std::optional<int64_t> cloned_from = std::nullopt);
+
+// The tasks that carry out `actions` on a deployment, in order: a pre-flight
+// check when the actions write data, the plan's tasks, then the manifest.
+struct ActionRequest {
+  std::vector<std::string> actions;
+  std::vector<std::pair<std::string, std::string>> extra_env;  // HOSTCTL_SOURCE_ROOT, HOSTCTL_BACKUP_FILE, ...
+  std::string stage_after;                                     // for the manifest
+  std::optional<std::string> site_after;
+  bool write_manifest = true;
+};
+std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
+                                        int64_t min_free_kb);
+
+// Records and runs one command of `action` on deployment `d`; marks it PENDING
+// first and, after the run, COMPLETED or FAILED (settle()).
+run::RunSummary run_on_deployment(Ops& ops, const Deployment& d, const std::string& action,
+                                  const ActionRequest& request);
+
+// After any run (first or retry): deployment statuses from their tasks,
+// host verify results.
+void settle(catalog::Catalog& catalog, int64_t command_id);
+
+// deployment lock|archive: the stage in the catalog and in the host's manifest.
+run::RunSummary change_stage(Ops& ops, const std::string& ref, const std::string& stage);
+// deployment delete: the remove action, then stage removed / status REMOVED (kept as history).
+run::RunSummary remove_deployment(Ops& ops, const std::string& ref, bool allow_active);
+// deployment verify: the verify action; its facts and packages are recorded.
+run::RunSummary verify_deployment(Ops& ops, const std::string& ref);
+
+}  // namespace hostctl::lifecycle
+
+namespace hostctl::lifecycle {
+
+struct DeployResult {
+  Deployment deployment;
+  run::RunSummary summary;
+};
+
+// deployservice: a new deployment (stage provision) on a chosen host, made by
+// the plan's install action and ready once its verify action passes.
+DeployResult deploy_service(Ops& ops, const std::string& service, const std::optional<std::string>& host,
+                            const std::optional<std::string>& client, const std::vector<std::string>& params,
+                            const std::string& label);
+
+}  // namespace hostctl::lifecycle

@@ -1,0 +1,372 @@
+#include "lifecycle/site.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "model/lookup.hpp"
+#include "model/validate.hpp"
+#include "routing/routing.hpp"
+
+namespace hostctl::lifecycle {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT s.id, s.name, s.client_id, coalesce(c.name, ''), s.service_id, sv.name, s.enabled, s.launched, "
+    "s.protected, s.created_at, "
+    "coalesce((SELECT name FROM deployment WHERE site_id = s.id AND active = 1), ''), "
+    "coalesce((SELECT source FROM route WHERE site_id = s.id AND is_primary = 1), '') "
+    "FROM site s JOIN service sv ON sv.id = s.service_id LEFT JOIN client c ON c.id = s.client_id ";
+
+Site read_row(SQLite::Statement& q) {
+  Site s;
+  s.id = q.getColumn(0).getInt64();
+  s.name = q.getColumn(1).getString();
+  if (!q.getColumn(2).isNull()) s.client_id = q.getColumn(2).getInt64();
+  s.client = q.getColumn(3).getString();
+  s.service_id = q.getColumn(4).getInt64();
+  s.service = q.getColumn(5).getString();
+  s.enabled = q.getColumn(6).getInt() != 0;
+  s.launched = q.getColumn(7).getInt() != 0;
+  s.protected_ = q.getColumn(8).getInt() != 0;
+  s.created_at = q.getColumn(9).getString();
+  s.active_deployment = q.getColumn(10).getString();
+  s.primary_route = q.getColumn(11).getString();
+  return s;
+}
+
+Site read_site(catalog::Catalog& catalog, int64_t id) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE s.id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("site {} not found", id));
+  return read_row(q);
+}
+
+void set_site_flag(Ops& ops, const Site& site, const char* column, bool value, const std::string& action) {
+  catalog::Write write(ops.catalog, action);
+  SQLite::Statement st(ops.catalog.db(), fmt::format("UPDATE site SET {} = ? WHERE id = ?", column));
+  st.bind(1, value ? 1 : 0);
+  st.bind(2, site.id);
+  st.exec();
+  write.commit();
+}
+
+std::vector<model::RuleDeployment> rule_deployments(catalog::Catalog& catalog, const Site& site) {
+  std::vector<model::RuleDeployment> out;
+  DeploymentFilter f;
+  f.site = site.name;
+  for (const auto& d : list_deployments(catalog, f)) out.push_back({d.name, d.stage, d.status, d.active});
+  return out;
+}
+
+// Makes `to` the site's active deployment and locks `from` (or undoes that).
+void move_active(Ops& ops, int64_t site_id, int64_t from, const std::string& from_stage, int64_t to,
+                 const std::string& action) {
+  catalog::Write write(ops.catalog, action);
+  SQLite::Statement off(ops.catalog.db(), "UPDATE deployment SET active = 0, stage = ? WHERE id = ? AND site_id = ?");
+  off.bind(1, from_stage);
+  off.bind(2, from);
+  off.bind(3, site_id);
+  off.exec();
+  SQLite::Statement on(ops.catalog.db(),
+                       "UPDATE deployment SET active = 1, stage = 'allocate' WHERE id = ? AND site_id = ?");
+  on.bind(1, to);
+  on.bind(2, site_id);
+  on.exec();
+  write.commit();
+}
+
+std::string resync_and_check(Ops& ops, int64_t site_id) {
+  std::set<int64_t> routers;
+  auto routes = routing::routes_of_site(ops.catalog, site_id);
+  for (const auto& r : routes)
+    if (r.active && r.router_id) routers.insert(*r.router_id);
+  for (int64_t router : routers)
+    if (auto error = routing::sync_router(ops, router); !error.empty()) return error;
+  for (const auto& r : routes) {
+    if (!r.active || !r.router_id) continue;
+    auto error = routing::http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r);
+    if (!error.empty()) return fmt::format("route '{}' fails its check: {}", r.source, error);
+  }
+  return {};
+}
+
+}  // namespace
+
+Site get_site(catalog::Catalog& catalog, const std::string& ref) {
+  return read_site(catalog, model::find_id(catalog.db(), "site", "site", ref));
+}
+
+std::vector<Site> list_sites(catalog::Catalog& catalog, const std::optional<std::string>& client) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (?1 IS NULL OR c.name = ?1) ORDER BY s.name");
+  if (client) q.bind(1, *client); else q.bind(1);
+  std::vector<Site> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+model::RuleSite rule_view(const Site& s) { return {s.name, s.launched, s.protected_}; }
+
+nlohmann::ordered_json to_json(const Site& s) {
+  nlohmann::ordered_json j;
+  j["id"] = s.id;
+  j["name"] = s.name;
+  j["client"] = s.client_id ? nlohmann::ordered_json(s.client) : nullptr;
+  j["service"] = s.service;
+  j["enabled"] = s.enabled;
+  j["launched"] = s.launched;
+  j["protected"] = s.protected_;
+  j["active_deployment"] = s.active_deployment.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.active_deployment);
+  j["primary_route"] = s.primary_route.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.primary_route);
+  j["created_at"] = s.created_at;
+  return j;
+}
+
+SiteRun create_site(Ops& ops, const std::string& name, const std::string& service_ref,
+                    const std::optional<std::string>& client, const std::optional<std::string>& host_ref,
+                    const std::vector<std::string>& params) {
+  model::require_name("site name", name);
+  auto service = service::get_service(ops.catalog, service_ref);
+  auto values = resolve_params(service.plan, params);
+  std::optional<int64_t> client_id;
+  if (client) client_id = model::find_id(ops.catalog.db(), "client", "client", *client);
+  std::optional<model::Host> host;
+  if (host_ref) host = choose_host(ops.catalog, service.plan, host_ref);
+
+  SiteRun out;
+  int64_t deployment_id = 0;
+  {
+    auto& db = ops.catalog.db();
+    catalog::Write write(ops.catalog, fmt::format("site create {} --service {}", name, service.plan.name));
+    SQLite::Statement exists(db, "SELECT 1 FROM site WHERE name = ?");
+    exists.bind(1, name);
+    if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("site '{}' already exists", name));
+    if (client_id) {
+      SQLite::Statement quota(db, "SELECT max_sites, (SELECT count(*) FROM site WHERE client_id = ?1), name "
+                                  "FROM client WHERE id = ?1");
+      quota.bind(1, *client_id);
+      quota.executeStep();
+      if (!quota.getColumn(0).isNull() && quota.getColumn(1).getInt64() >= quota.getColumn(0).getInt64())
+        throw Error(ErrorKind::Refused, fmt::format("client '{}' already has {} site(s), its maximum",
+                                                    quota.getColumn(2).getString(), quota.getColumn(0).getInt64()),
+                    "raise the client's --max-sites or delete a site");
+    }
+    SQLite::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?)");
+    insert.bind(1, name);
+    if (client_id) insert.bind(2, *client_id); else insert.bind(2);
+    insert.bind(3, service.id);
+    insert.bind(4, now_utc());
+    insert.exec();
+    int64_t site_id = db.getLastInsertRowid();
+    // Claiming inside this write transaction: no ready copy is ever given twice.
+    std::optional<int64_t> claimed;
+    {
+      SQLite::Statement claim(db,
+                              "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
+                              "params = ?3, status = 1 WHERE id = (SELECT id FROM deployment WHERE service_id = ?4 "
+                              "AND stage = 'provision' AND status = 5 AND site_id IS NULL AND client_id IS NULL "
+                              "AND (?5 IS NULL OR host_id = ?5) ORDER BY ready_at, id LIMIT 1) RETURNING id");
+      claim.bind(1, site_id);
+      if (client_id) claim.bind(2, *client_id); else claim.bind(2);
+      claim.bind(3, values.dump());
+      claim.bind(4, service.id);
+      if (host) claim.bind(5, host->id); else claim.bind(5);
+      if (claim.executeStep()) claimed = claim.getColumn(0).getInt64();
+    }
+    if (claimed) {
+      deployment_id = *claimed;
+      out.from_reserve = true;
+    } else {
+      model::Host target = host ? *host : choose_host(ops.catalog, service.plan, std::nullopt);
+      deployment_id = insert_deployment(ops.catalog, service, target, values, site_id, client_id, "allocate", "");
+      SQLite::Statement activate(db, "UPDATE deployment SET active = 1 WHERE id = ?");
+      activate.bind(1, deployment_id);
+      activate.exec();
+    }
+    write.commit();
+  }
+  auto d = read_deployment(ops.catalog, deployment_id);
+  ops.say(out.from_reserve
+              ? fmt::format("site '{}': took ready copy '{}' from the reserve of '{}'", name, d.name, service.plan.name)
+              : fmt::format("site '{}': the reserve of '{}' is empty; installing a fresh copy '{}' on '{}'", name,
+                            service.plan.name, d.name, d.host));
+  ActionRequest request;
+  request.actions = out.from_reserve ? std::vector<std::string>{"allocate"}
+                                     : std::vector<std::string>{"install", "allocate"};
+  request.stage_after = "allocate";
+  request.site_after = name;
+  out.summary = run_on_deployment(ops, d, out.from_reserve ? "allocate" : "install", request);
+  out.deployment = read_deployment(ops.catalog, deployment_id);
+  out.site = get_site(ops.catalog, name);
+  return out;
+}
+
+SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,
+                   const std::string& label) {
+  auto site = get_site(ops.catalog, site_ref);
+  model::require(model::check_text(label, 200), "label", label);
+  Deployment source;
+  if (from) {
+    source = get_deployment(ops.catalog, *from);
+    if (source.site_id != site.id)
+      throw Error(ErrorKind::Refused, fmt::format("deployment '{}' does not belong to site '{}'", source.name, site.name));
+  } else {
+    if (site.active_deployment.empty())
+      throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to clone", site.name),
+                  "name one with --from");
+    source = get_deployment(ops.catalog, site.active_deployment);
+  }
+  if (source.stage == "removed")
+    throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is removed and cannot be cloned", source.name));
+  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  if (!service.plan.actions.count("clone"))
+    throw Error(ErrorKind::Refused, fmt::format("service '{}' has no clone action", service.plan.name));
+  // The clone action copies from $HOSTCTL_SOURCE_ROOT, a path on the source's own host.
+  auto host = model::get_host(ops.catalog, std::to_string(source.host_id));
+  int64_t id = 0;
+  {
+    catalog::Write write(ops.catalog, fmt::format("site clone {} from {}", site.name, source.name));
+    id = insert_deployment(ops.catalog, service, host, source.params, site.id, site.client_id, "allocate", label,
+                           source.id);
+    write.commit();
+  }
+  SiteRun out;
+  out.deployment = read_deployment(ops.catalog, id);
+  ops.say(fmt::format("site '{}': cloning '{}' into '{}'", site.name, source.name, out.deployment.name));
+  ActionRequest request;
+  request.actions = {"clone", "allocate"};
+  request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
+  request.stage_after = "allocate";
+  out.summary = run_on_deployment(ops, out.deployment, "clone", request);
+  out.deployment = read_deployment(ops.catalog, id);
+  out.site = get_site(ops.catalog, site.name);
+  return out;
+}
+
+SiteRun set_enabled(Ops& ops, const std::string& site_ref, bool enabled) {
+  auto site = get_site(ops.catalog, site_ref);
+  if (!enabled) model::check_unprotected(rule_view(site), "disable");
+  if (site.active_deployment.empty())
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment", site.name));
+  SiteRun out;
+  out.deployment = get_deployment(ops.catalog, site.active_deployment);
+  ActionRequest request;
+  request.actions = {enabled ? "enable" : "disable"};
+  out.summary = run_on_deployment(ops, out.deployment, enabled ? "enable" : "disable", request);
+  if (out.summary.status == run::kCompleted)
+    set_site_flag(ops, site, "enabled", enabled, fmt::format("site {} {}", enabled ? "enable" : "disable", site.name));
+  out.site = get_site(ops.catalog, site.name);
+  out.deployment = read_deployment(ops.catalog, out.deployment.id);
+  return out;
+}
+
+SwitchResult switch_site(Ops& ops, const std::string& site_ref, const std::string& to_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  auto to = get_deployment(ops.catalog, to_ref);
+  model::check_switch(rule_view(site), rule_deployments(ops.catalog, site), to.name);
+  SwitchResult out;
+  // Health gate, first part: the new copy must pass its own verify action.
+  ActionRequest verify;
+  verify.actions = {"verify"};
+  out.verify = run_on_deployment(ops, to, "verify", verify);
+  if (out.verify.status != run::kCompleted) {
+    out.error = fmt::format("deployment '{}' failed its verify action; the site was not switched", to.name);
+    out.site = get_site(ops.catalog, site.name);
+    return out;
+  }
+  std::optional<Deployment> from;
+  if (!site.active_deployment.empty()) from = get_deployment(ops.catalog, site.active_deployment);
+  if (from)
+    move_active(ops, site.id, from->id, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
+  else
+    move_active(ops, site.id, 0, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
+  // Second part: the routes, served from the new copy, must answer.
+  if (auto error = resync_and_check(ops, site.id); !error.empty()) {
+    ops.say("switching back: " + error);
+    if (from) move_active(ops, site.id, to.id, to.stage, from->id, "site switch undone");
+    auto undo = resync_and_check(ops, site.id);
+    out.error = error + (undo.empty() ? "; switched back" : "; switching back also failed: " + undo);
+    out.site = get_site(ops.catalog, site.name);
+    return out;
+  }
+  // The locked copy's manifest follows its new stage.
+  if (from) {
+    ActionRequest manifest;
+    manifest.stage_after = "lock";
+    run_on_deployment(ops, read_deployment(ops.catalog, from->id), "lock", manifest);
+  }
+  out.site = get_site(ops.catalog, site.name);
+  return out;
+}
+
+LaunchResult launch_site(Ops& ops, const std::string& site_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  std::vector<model::RuleRoute> routes;
+  std::vector<int64_t> to_activate;
+  for (const auto& r : routing::routes_of_site(ops.catalog, site.id)) {
+    routes.push_back(routing::rule_view(r));
+    if (r.active_on_launch && !r.active) to_activate.push_back(r.id);
+  }
+  LaunchResult out;
+  out.activated = model::check_launch(rule_view(site), routes);
+  if (!to_activate.empty()) {
+    auto change = routing::set_active(ops, to_activate, true);
+    if (!change.error.empty()) {
+      out.error = change.error;
+      out.site = get_site(ops.catalog, site.name);
+      return out;
+    }
+  }
+  set_site_flag(ops, site, "launched", true, "site launch " + site.name);
+  out.site = get_site(ops.catalog, site.name);
+  return out;
+}
+
+Site set_protected(Ops& ops, const std::string& site_ref, bool on) {
+  auto site = get_site(ops.catalog, site_ref);
+  set_site_flag(ops, site, "protected", on, fmt::format("site {} {}", on ? "protect" : "unprotect", site.name));
+  return get_site(ops.catalog, site.name);
+}
+
+DeleteResult delete_site(Ops& ops, const std::string& site_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  model::check_unprotected(rule_view(site), "delete");
+  DeleteResult out;
+  out.site = site;
+  // Rule 7: the routes go first, so no router serves a site being taken apart.
+  std::set<int64_t> routers;
+  for (const auto& r : routing::routes_of_site(ops.catalog, site.id))
+    if (r.active && r.router_id) routers.insert(*r.router_id);
+  {
+    catalog::Write write(ops.catalog, "site delete " + site.name + ": routes");
+    SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE site_id = ?");
+    del.bind(1, site.id);
+    del.exec();
+    write.commit();
+  }
+  for (int64_t router : routers)
+    if (auto error = routing::sync_router(ops, router); !error.empty()) {
+      out.error = error;
+      return out;
+    }
+  DeploymentFilter f;
+  f.site = site.name;
+  for (const auto& d : list_deployments(ops.catalog, f)) {
+    auto summary = remove_deployment(ops, d.name, true);
+    if (summary.status != run::kCompleted) {
+      out.error = fmt::format("removing deployment '{}' failed: {}", d.name, summary.error);
+      return out;
+    }
+    out.removed.push_back(d.name);
+  }
+  catalog::Write write(ops.catalog, "site delete " + site.name);
+  SQLite::Statement del(ops.catalog.db(), "DELETE FROM site WHERE id = ?");
+  del.bind(1, site.id);
+  del.exec();
+  write.commit();
+  return out;
+}
+
+}  // namespace hostctl::lifecycle

@@ -1,0 +1,77 @@
+#include "model/rules.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace hostctl::model {
+namespace {
+
+[[noreturn]] void refuse(const std::string& message, const std::string& hint = {}) {
+  throw Error(ErrorKind::Refused, message, hint);
+}
+
+}  // namespace
+
+void check_primary_change(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route,
+                          bool make_primary) {
+  bool has_primary = std::any_of(routes.begin(), routes.end(), [](const RuleRoute& r) { return r.primary; });
+  if (site.launched && make_primary && !route.primary)
+    refuse(fmt::format("site '{}' is launched: its primary route cannot change", site.name));
+  if (make_primary && has_primary && !route.primary)
+    refuse(fmt::format("site '{}' already has a primary route", site.name),
+           "a site has one primary route; delete the other first (before launch)");
+}
+
+void check_route_deactivate(const RuleSite& site, const RuleRoute& route) {
+  if (site.launched && route.primary)
+    refuse(fmt::format("route '{}' is the primary route of launched site '{}' and cannot be deactivated",
+                       route.source, site.name));
+}
+
+std::vector<std::string> check_launch(const RuleSite& site, const std::vector<RuleRoute>& routes) {
+  if (site.launched) refuse(fmt::format("site '{}' is already launched", site.name));
+  auto primary = std::find_if(routes.begin(), routes.end(), [](const RuleRoute& r) { return r.primary; });
+  if (primary == routes.end())
+    refuse(fmt::format("site '{}' has no primary route; launching needs one", site.name),
+           fmt::format("hostctl route add DOMAIN --site {} --primary --active-on-launch", site.name));
+  std::vector<std::string> activate;
+  for (const auto& r : routes)
+    if (r.active_on_launch && !r.active) activate.push_back(r.source);
+  return activate;
+}
+
+void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deployments, const std::string& to) {
+  auto target = std::find_if(deployments.begin(), deployments.end(),
+                             [&](const RuleDeployment& d) { return d.name == to; });
+  if (target == deployments.end())
+    refuse(fmt::format("deployment '{}' does not belong to site '{}'", to, site.name));
+  if (target->active) refuse(fmt::format("deployment '{}' is already the active one of site '{}'", to, site.name));
+  if (target->stage == "removed" || target->stage == "archive")
+    refuse(fmt::format("deployment '{}' is {}d and cannot be switched to", to, target->stage == "removed" ? "remove" : "archive"));
+  if (target->status != 5)
+    refuse(fmt::format("deployment '{}' is not ready (its last action did not complete)", to));
+}
+
+void check_unprotected(const RuleSite& site, const std::string& action) {
+  if (site.protected_)
+    refuse(fmt::format("site '{}' is protected and refuses {}", site.name, action),
+           fmt::format("'hostctl site unprotect {}' first", site.name));
+}
+
+void check_stage_change(const RuleDeployment& d, const std::string& to_stage) {
+  if (d.stage == "removed") refuse(fmt::format("deployment '{}' is removed", d.name));
+  if (d.active && (to_stage == "lock" || to_stage == "archive"))
+    refuse(fmt::format("deployment '{}' is its site's active deployment and cannot be {}ed", d.name,
+                       to_stage == "lock" ? "lock" : "archiv"),
+           "switch the site to another deployment first");
+  if (d.stage == to_stage) refuse(fmt::format("deployment '{}' is already in stage {}", d.name, to_stage));
+}
+
+bool at_most_one_active(const std::vector<RuleDeployment>& deployments) {
+  return std::count_if(deployments.begin(), deployments.end(), [](const RuleDeployment& d) { return d.active; }) <= 1;
+}
+
+}  // namespace hostctl::model

@@ -1,0 +1,49 @@
+// The site, deployment and route rules of SPEC §2, in one place. Each check
+// throws a Refused error (exit 4) naming the rule; callers check before they
+// change anything, so a refusal changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostctl::model {
+
+struct RuleSite {
+  std::string name;
+  bool launched = false;  // "active" in SPEC §2: launched sites are served
+  bool protected_ = false;
+};
+
+struct RuleRoute {
+  std::string source;
+  bool active = false;
+  bool primary = false;
+  bool active_on_launch = false;
+};
+
+struct RuleDeployment {
+  std::string name;
+  std::string stage;  // provision, allocate, lock, archive, removed
+  int status = 0;
+  bool active = false;
+};
+
+// Rule 2: a launched site's primary route cannot change.
+void check_primary_change(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route,
+                          bool make_primary);
+// Rule 3: the primary route of a launched site cannot be deactivated (nor deleted).
+void check_route_deactivate(const RuleSite& site, const RuleRoute& route);
+// Rule 6: launching needs a primary route. Returns the routes launch activates.
+std::vector<std::string> check_launch(const RuleSite& site, const std::vector<RuleRoute>& routes);
+// Rule 8 and rule 1: switching to `to` (a ready deployment of the site).
+void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deployments, const std::string& to);
+// A protected site refuses delete and disable (SPEC §11).
+void check_unprotected(const RuleSite& site, const std::string& action);
+// Stage moves: lock and archive of the active deployment are refused; removed is final.
+void check_stage_change(const RuleDeployment& deployment, const std::string& to_stage);
+// Rule 1, for any state: at most one active deployment per site.
+bool at_most_one_active(const std::vector<RuleDeployment>& deployments);
+
+}  // namespace hostctl::model

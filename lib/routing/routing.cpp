@@ -1,0 +1,329 @@
+#include "routing/routing.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "lifecycle/deployment.hpp"
+#include "model/lookup.hpp"
+#include "model/validate.hpp"
+#include "run/command.hpp"
+
+namespace hostctl::routing {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT r.id, r.source, r.site_id, s.name, r.router_id, coalesce(h.name, ''), r.active, r.is_primary, "
+    "r.active_on_launch, r.created_at FROM route r JOIN site s ON s.id = r.site_id "
+    "LEFT JOIN host h ON h.id = r.router_id ";
+
+void split(Route& r) {
+  auto slash = r.source.find('/');
+  r.domain = r.source.substr(0, slash);
+  r.path = slash == std::string::npos ? "" : r.source.substr(slash);
+}
+
+Route read_row(SQLite::Statement& q) {
+  Route r;
+  r.id = q.getColumn(0).getInt64();
+  r.source = q.getColumn(1).getString();
+  r.site_id = q.getColumn(2).getInt64();
+  r.site = q.getColumn(3).getString();
+  if (!q.getColumn(4).isNull()) r.router_id = q.getColumn(4).getInt64();
+  r.router = q.getColumn(5).getString();
+  r.active = q.getColumn(6).getInt() != 0;
+  r.primary = q.getColumn(7).getInt() != 0;
+  r.active_on_launch = q.getColumn(8).getInt() != 0;
+  r.created_at = q.getColumn(9).getString();
+  split(r);
+  return r;
+}
+
+std::vector<Route> query(catalog::Catalog& catalog, const std::string& where, std::optional<int64_t> id) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + where + " ORDER BY r.source");
+  if (id) q.bind(1, *id);
+  std::vector<Route> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+model::RuleSite site_rules(catalog::Catalog& catalog, int64_t site_id) {
+  SQLite::Statement q(catalog.db(), "SELECT name, launched, protected FROM site WHERE id = ?");
+  q.bind(1, site_id);
+  if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("site {} not found", site_id));
+  return {q.getColumn(0).getString(), q.getColumn(1).getInt() != 0, q.getColumn(2).getInt() != 0};
+}
+
+std::optional<std::string> active_directory(catalog::Catalog& catalog, int64_t site_id, std::string& deployment) {
+  SQLite::Statement q(catalog.db(), "SELECT directory, name FROM deployment WHERE site_id = ? AND active = 1");
+  q.bind(1, site_id);
+  if (!q.executeStep()) return std::nullopt;
+  deployment = q.getColumn(1).getString();
+  return q.getColumn(0).getString();
+}
+
+// Writes the files, keeps the old ones, checks with nginx -t, restores on failure, reloads.
+constexpr const char* kSyncScript = R"sh(set -u
+dir=$HOSTCTL_ROUTER_DIR
+set -- "$HOSTCTL_NGINX_BIN"
+if [ -n "$HOSTCTL_NGINX_CONF" ]; then
+  set -- "$@" -p "$(dirname "$HOSTCTL_NGINX_CONF")/" -c "$HOSTCTL_NGINX_CONF"
+fi
+mkdir -p "$dir" || exit 3
+old=$(mktemp -d) || exit 3
+for f in "$dir"/hostctl-*.conf; do [ -e "$f" ] && cp -p "$f" "$old/"; done
+rm -f "$dir"/hostctl-*.conf
+printf '%s' "$HOSTCTL_ROUTER_FILES" | awk -v dir="$dir" '
+  /^### hostctl-file: / { if (out) close(out); out = dir "/" substr($0, 19); printf "" > out; next }
+  out { print > out }'
+if ! "$@" -t 2>&1; then
+  rm -f "$dir"/hostctl-*.conf
+  for f in "$old"/hostctl-*.conf; do [ -e "$f" ] && cp -p "$f" "$dir/"; done
+  rm -rf "$old"
+  echo "nginx -t rejected the new configuration; the previous files are back in place" >&2
+  exit 4
+fi
+rm -rf "$old"
+"$@" -s reload || exit 5
+echo "@hostctl set router_files=$(ls "$dir" | grep -c '^hostctl-')"
+)sh";
+
+}  // namespace
+
+std::string check_source(const std::string& source) {
+  static const std::regex re(
+      "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(/[a-z0-9._~-]+)*$");
+  if (source.size() > 253) return "must be at most 253 characters";
+  if (!std::regex_match(source, re)) return "must be a lower-case domain, optionally with a /path";
+  if (source.find("/..") != std::string::npos || source.find("/./") != std::string::npos ||
+      (source.size() >= 2 && source.substr(source.size() - 2) == "/."))
+    return "must not contain '.' or '..' path segments";
+  return {};
+}
+
+Route get_route(catalog::Catalog& catalog, const std::string& ref) {
+  int64_t id = model::is_all_digits(ref) ? std::stoll(ref) : 0;
+  if (!id) {
+    SQLite::Statement q(catalog.db(), "SELECT id FROM route WHERE source = ?");
+    q.bind(1, ref);
+    if (q.executeStep()) id = q.getColumn(0).getInt64();
+  }
+  auto rows = query(catalog, "WHERE r.id = ?1", id);
+  if (rows.empty())
+    throw Error(ErrorKind::NotFound, fmt::format("route {} not found", model::shown(ref)),
+                "'hostctl route list' shows the routes");
+  return rows.front();
+}
+
+std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site) {
+  if (!site) return query(catalog, "", std::nullopt);
+  return routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", *site));
+}
+
+std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id) {
+  return query(catalog, "WHERE r.site_id = ?1", site_id);
+}
+
+model::RuleRoute rule_view(const Route& r) { return {r.source, r.active, r.primary, r.active_on_launch}; }
+
+nlohmann::ordered_json to_json(const Route& r) {
+  nlohmann::ordered_json j;
+  j["id"] = r.id;
+  j["source"] = r.source;
+  j["site"] = r.site;
+  j["router"] = r.router;
+  j["active"] = r.active;
+  j["primary"] = r.primary;
+  j["active_on_launch"] = r.active_on_launch;
+  j["created_at"] = r.created_at;
+  return j;
+}
+
+Route add_route(lifecycle::Ops& ops, const std::string& source, const std::string& site,
+                const std::optional<std::string>& router, bool primary, bool active_on_launch) {
+  model::require(check_source(source), "route source", source);
+  auto& db = ops.catalog.db();
+  int64_t site_id = model::find_id(db, "site", "site", site);
+  int64_t router_id = 0;
+  if (router) {
+    auto h = model::get_host(ops.catalog, *router);
+    if (std::find(h.roles.begin(), h.roles.end(), "router") == h.roles.end())
+      throw Error(ErrorKind::Refused, fmt::format("host '{}' does not have the router role", h.name));
+    router_id = h.id;
+  } else {
+    auto routers = model::list_hosts(ops.catalog, std::string("router"));
+    if (routers.empty())
+      throw Error(ErrorKind::Refused, "there is no host with the router role",
+                  "hostctl host add NAME --role router ... (or host edit --role router)");
+    if (routers.size() > 1)
+      throw Error(ErrorKind::Usage, "there are several routers; say which with --router");
+    router_id = routers.front().id;
+  }
+  catalog::Write write(ops.catalog, fmt::format("route add {} --site {}", source, site));
+  SQLite::Statement exists(db, "SELECT s.name FROM route r JOIN site s ON s.id = r.site_id WHERE r.source = ?");
+  exists.bind(1, source);
+  if (exists.executeStep())
+    throw Error(ErrorKind::Refused,
+                fmt::format("route '{}' already exists (site '{}')", source, exists.getColumn(0).getString()));
+  Route candidate;
+  candidate.source = source;
+  std::vector<model::RuleRoute> current;
+  for (const auto& r : routes_of_site(ops.catalog, site_id)) current.push_back(rule_view(r));
+  model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), primary);
+  SQLite::Statement insert(db,
+                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, source);
+  insert.bind(2, site_id);
+  insert.bind(3, router_id);
+  insert.bind(4, primary ? 1 : 0);
+  insert.bind(5, active_on_launch ? 1 : 0);
+  insert.bind(6, now_utc());
+  insert.exec();
+  Route added = get_route(ops.catalog, source);
+  write.commit();
+  return added;
+}
+
+std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id) {
+  auto router = model::get_host(catalog, std::to_string(router_id));
+  std::map<std::string, std::vector<Route>> by_domain;
+  for (const auto& r : query(catalog, "WHERE r.router_id = ?1 AND r.active = 1", router_id))
+    by_domain[r.domain].push_back(r);
+  std::map<std::string, std::string> files;
+  for (const auto& [domain, routes] : by_domain) {
+    std::string body = fmt::format(
+        "# Managed by hostctl for router '{}'; changes here are overwritten.\n"
+        "server {{\n    listen {};\n    server_name {};\n",
+        router.name, router.http_listen, domain);
+    bool has_root = false;
+    for (const auto& r : routes) {
+      std::string deployment;
+      auto dir = active_directory(catalog, r.site_id, deployment);
+      if (!dir) {
+        body += fmt::format("    # route {}: site '{}' has no active deployment\n", r.source, r.site);
+        continue;
+      }
+      body += fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, deployment);
+      if (r.path.empty()) {
+        has_root = true;
+        body += fmt::format("    location / {{\n        root {}/public;\n        index index.html;\n    }}\n", *dir);
+      } else {
+        body += fmt::format("    location {}/ {{\n        alias {}/public/;\n        index index.html;\n    }}\n",
+                            r.path, *dir);
+      }
+    }
+    if (!has_root) body += "    location / {\n        return 404;\n    }\n";
+    body += "}\n";
+    files["hostctl-" + domain + ".conf"] = body;
+  }
+  return files;
+}
+
+std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
+  auto router = model::get_host(ops.catalog, std::to_string(router_id));
+  std::string bundle;
+  for (const auto& [name, body] : router_files(ops.catalog, router_id))
+    bundle += "### hostctl-file: " + name + "\n" + body;
+  run::TaskSpec task;
+  task.host_id = router.id;
+  task.host_name = router.name;
+  task.name = "sync";
+  task.script = kSyncScript;
+  task.timeout = 60;
+  task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir},
+              {"HOSTCTL_NGINX_BIN", router.nginx_bin},
+              {"HOSTCTL_NGINX_CONF", router.nginx_conf},
+              {"HOSTCTL_ROUTER_FILES", bundle}};
+  int64_t id = run::begin_command(ops.catalog, {"route sync", "router", router.name, {task}});
+  ops.say(fmt::format("route sync on router '{}': command {}", router.name, id));
+  auto summary = run::run_command(ops.catalog, id, ops.run);
+  if (summary.status == run::kCompleted) return {};
+  auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
+  std::string detail;
+  for (const auto& l : tail) detail += "\n  " + l;
+  return fmt::format("route sync on router '{}' failed (command {}): {}{}", router.name, id, summary.error, detail);
+}
+
+namespace {
+
+void write_flags(lifecycle::Ops& ops, const std::vector<Route>& routes, bool active, const std::string& action) {
+  catalog::Write write(ops.catalog, action);
+  for (const auto& r : routes) {
+    SQLite::Statement st(ops.catalog.db(), "UPDATE route SET active = ? WHERE id = ?");
+    st.bind(1, active ? 1 : 0);
+    st.bind(2, r.id);
+    st.exec();
+  }
+  write.commit();
+}
+
+std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes) {
+  std::set<int64_t> routers;
+  for (const auto& r : routes)
+    if (r.router_id) routers.insert(*r.router_id);
+  for (int64_t router : routers)
+    if (auto error = sync_router(ops, router); !error.empty()) return error;
+  return {};
+}
+
+}  // namespace
+
+ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_ids, bool active) {
+  ChangeResult result;
+  std::vector<Route> routes;
+  for (int64_t id : route_ids) {
+    Route r = get_route(ops.catalog, std::to_string(id));
+    if (!active) model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
+    std::string deployment;
+    if (active && !active_directory(ops.catalog, r.site_id, deployment))
+      throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to serve", r.site));
+    if (!r.router_id) throw Error(ErrorKind::Refused, fmt::format("route '{}' has no router", r.source));
+    if (r.active != active) routes.push_back(r);
+  }
+  if (routes.empty()) {
+    for (int64_t id : route_ids) result.routes.push_back(get_route(ops.catalog, std::to_string(id)));
+    return result;
+  }
+  std::vector<std::string> names;
+  for (const auto& r : routes) names.push_back(r.source);
+  write_flags(ops, routes, active, fmt::format("route {} {}", active ? "activate" : "deactivate", fmt::join(names, " ")));
+  std::string error = sync_all(ops, routes);
+  if (error.empty() && active) {
+    for (const auto& r : routes) {
+      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r);
+      if (!check.empty()) {
+        error = fmt::format("route '{}' does not answer after activation: {}", r.source, check);
+        break;
+      }
+    }
+  }
+  if (!error.empty()) {
+    ops.say("undoing the route change: " + error);
+    write_flags(ops, routes, !active, "route change undone");
+    if (auto undo = sync_all(ops, routes); !undo.empty()) error += "; undoing it also failed: " + undo;
+    result.error = error;
+    result.remote_failed = true;
+  }
+  for (int64_t id : route_ids) result.routes.push_back(get_route(ops.catalog, std::to_string(id)));
+  return result;
+}
+
+void delete_route(lifecycle::Ops& ops, const std::string& ref) {
+  Route r = get_route(ops.catalog, ref);
+  if (r.active) {
+    model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
+    auto change = set_active(ops, {r.id}, false);
+    if (!change.error.empty()) throw Error(ErrorKind::RemoteFailed, change.error);
+  }
+  catalog::Write write(ops.catalog, "route delete " + r.source);
+  SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE id = ?");
+  del.bind(1, r.id);
+  del.exec();
+  write.commit();
+}
+
+}  // namespace hostctl::routing

@@ -1,0 +1,63 @@
+// Routes: a source (domain, or domain/path) a router serves for a site.
+// Activating or deactivating rewrites the router's nginx server blocks (only
+// active routes), checks them with `nginx -t`, reloads, and puts the previous
+// files back when the check fails; activation is then confirmed over HTTP
+// with the route's Host header, and undone when that check fails.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifecycle/ops.hpp"
+#include "model/host.hpp"
+#include "model/rules.hpp"
+
+namespace hostctl::routing {
+
+struct Route {
+  int64_t id = 0;
+  std::string source;
+  std::string domain, path;  // path "" or "/blog"
+  int64_t site_id = 0;
+  std::string site;
+  std::optional<int64_t> router_id;
+  std::string router;
+  bool active = false, primary = false, active_on_launch = false;
+  std::string created_at;
+};
+
+std::string check_source(const std::string& source);  // "" when acceptable
+
+Route add_route(lifecycle::Ops& ops, const std::string& source, const std::string& site,
+                const std::optional<std::string>& router, bool primary, bool active_on_launch);
+Route get_route(catalog::Catalog& catalog, const std::string& ref);
+std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site);
+std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id);
+nlohmann::ordered_json to_json(const Route& r);
+model::RuleRoute rule_view(const Route& r);
+
+struct ChangeResult {
+  std::vector<Route> routes;
+  std::string error;  // empty when everything worked; else what failed (the change was undone)
+  bool remote_failed = false;
+};
+
+// Sets `active` on the named routes, syncs their routers and, when activating,
+// confirms each over HTTP; on any failure the routes go back as they were.
+ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_ids, bool active);
+void delete_route(lifecycle::Ops& ops, const std::string& ref);
+
+// Writes the router's server blocks for its active routes and reloads nginx.
+// Returns the error ("" on success).
+std::string sync_router(lifecycle::Ops& ops, int64_t router_id);
+// The files sync_router writes for a router: name -> content.
+std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id);
+
+// GET http://ENDPOINT/path with Host: domain; "" when the answer is 2xx or 3xx.
+std::string http_check(const model::Host& router, const Route& route, int attempts = 20);
+
+}  // namespace hostctl::routing

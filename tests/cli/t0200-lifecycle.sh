@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# The hosting lifecycle on real sshd hosts and a real nginx router: the Atlas
+# state flow end to end, checking stages, active flags, the router's files and
+# HTTP answers at every step; then the rules' refusals and the router's
+# restore when nginx -t fails.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../rig/rig.sh"
+rig_skip_unless_ready
+"$HOSTCTL_BIN" init -q >/dev/null
+rig_start 2 || exit 1
+rig_nginx_start || exit 1
+rig_register || exit 1
+"$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+"$HOSTCTL_BIN" host edit rig2 --role db -q >/dev/null
+"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+
+# Waits (up to 3 s, for nginx's reload) until http://DOMAIN/ answers CODE; fails otherwise.
+expect_http() {
+  local code=$1 domain=$2 got="" i
+  for i in $(seq 1 30); do
+    got=$(curl -s -o "$WORK/page" -w '%{http_code}' -H "Host: $domain" "http://127.0.0.1:$RIG_NGINX_PORT/")
+    [ "$got" = "$code" ] && return 0
+    sleep 0.1
+  done
+  fail "http://$domain/ answered $got, expected $code"
+}
+field() { "$HOSTCTL_BIN" "$@" 2>/dev/null; }
+router_file() { echo "$RIG_NGINX_DIR/sites/hostctl-$1.conf"; }
+
+TEST "Atlas flow 1: a reserve copy is installed and verified"
+hc deployservice static-site -o json
+expect_rc 0
+expect_json "d['stage'] == 'provision' and d['status'] == 5 and d['site'] is None and d['ready_at']"
+first=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+first_dir=$(field deployment show "$first" --field directory)
+expect_true test -s "$first_dir/public/index.html"
+expect_true grep -q '"stage":"provision"' "$first_dir/.hostctl-manifest.json"
+hc deployment show "$first" -o json
+expect_json "d['packages'] == {'static-page': '1.0'} and int(d['facts']['page_bytes']) > 0"
+
+TEST "Atlas flow 2: site created from the reserve copy"
+hc site create alpha --service static-site --param 'title=Alpha Site' -o json
+expect_rc 0
+expect_err_has "took ready copy '$first' from the reserve"
+expect_json "d['from_reserve'] and d['deployment'] == '$first' and d['active_deployment'] == '$first'"
+hc deployment show "$first" -o json
+expect_json "d['stage'] == 'allocate' and d['active'] and d['site'] == 'alpha' and d['status'] == 5"
+expect_true grep -q "Alpha Site" "$first_dir/public/index.html"
+expect_true grep -q '"site":"alpha"' "$first_dir/.hostctl-manifest.json"
+
+TEST "Atlas flow 3: primary route reserved, not yet served"
+hc route add alpha.test --site alpha --primary --active-on-launch -o json
+expect_rc 0
+expect_json "d['active'] is False and d['primary'] and d['router'] == 'rig1'"
+expect_true test ! -e "$(router_file alpha.test)"
+expect_http 404 alpha.test
+
+TEST "Atlas flow 4: launch makes the route active; the site is served"
+hc site launch alpha -o json
+expect_rc 0
+expect_json "d['launched'] and d['routes'][0]['active']"
+expect_true grep -q "root $first_dir/public;" "$(router_file alpha.test)"
+expect_http 200 alpha.test
+expect_true grep -q "deployment: $first" "$WORK/page"
+
+TEST "Atlas flow 5: a second deployment allocated to the site"
+hc site clone alpha --label v2 -o json
+expect_rc 0
+second=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+hc deployment show "$second" -o json
+expect_json "d['stage'] == 'allocate' and not d['active'] and d['label'] == 'v2' and d['cloned_from'] is not None"
+expect_http 200 alpha.test
+expect_true grep -q "deployment: $first" "$WORK/page"
+
+TEST "Atlas flow 6: switch to the second; the first is locked"
+hc site switch alpha --to "$second" -o json
+expect_rc 0
+expect_json "d['active_deployment'] == '$second'"
+hc deployment list --site alpha -o json
+expect_json "{x['name']: (x['stage'], x['active']) for x in d} == {'$first': ('lock', False), '$second': ('allocate', True)}"
+second_dir=$(field deployment show "$second" --field directory)
+expect_true grep -q "root $second_dir/public;" "$(router_file alpha.test)"
+expect_http 200 alpha.test
+expect_true grep -q "deployment: $second" "$WORK/page"
+expect_true grep -q '"stage":"lock"' "$first_dir/.hostctl-manifest.json"
+
+TEST "Atlas flow 7: the first is archived"
+hc deployment archive "$first" -o json
+expect_rc 0
+expect_json "d['stage'] == 'archive'"
+expect_http 200 alpha.test
+
+TEST "Atlas flow 8: the first is deleted, kept as history"
+hc deployment delete "$first" --yes -o json
+expect_rc 0
+expect_json "d['stage'] == 'removed' and d['status'] == 8"
+expect_true test ! -e "$first_dir"
+hc deployment list --site alpha --field name
+expect_out "$second"
+hc deployment list --site alpha --all --field name
+expect_out "$(printf '%s\n%s' "$first" "$second")"
+expect_http 200 alpha.test
+
+TEST "rules refuse with exit 4 and change nothing"
+before=$(catalog_digest)
+hc route deactivate alpha.test
+expect_rc 4
+expect_err_has "primary route of launched site 'alpha'"
+hc route add other.alpha.test --site alpha --primary
+expect_rc 4
+expect_err_has "launched: its primary route cannot change"
+hc site launch alpha
+expect_rc 4
+hc site switch alpha --to "$second"
+expect_rc 4
+expect_err_has "already the active one"
+hc deployment lock "$second"
+expect_rc 4
+hc deployment delete "$second" --yes
+expect_rc 4
+hc route add Bad_Domain --site alpha
+expect_rc 2
+hc route add alpha.test/../etc --site alpha
+expect_rc 2
+hc route add alpha.test --site alpha
+expect_rc 4
+hc site create alpha --service static-site
+expect_rc 4
+hc site create beta --service nope
+expect_rc 3
+hc site create beta --service static-site --param color=red
+expect_rc 2
+hc site create beta --service static-site --param 'title=<script>'
+expect_rc 2
+expect_catalog_unchanged "$before"
+hc site create beta
+expect_rc 2
+
+TEST "a site without a primary route cannot launch"
+hc site create beta --service static-site -q -o json >/dev/null
+hc site create beta2 --service static-site --host rig2
+expect_rc 4
+hc site launch beta
+expect_rc 4
+expect_err_has "has no primary route"
+
+TEST "secondary routes: activate serves, deactivate stops serving"
+hc route add beta.test --site beta -q >/dev/null
+hc route add beta.test/docs --site beta -q >/dev/null
+hc route activate beta.test beta.test/docs -o json
+expect_rc 0
+expect_json "all(r['active'] for r in d)"
+expect_http 200 beta.test
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: beta.test" "http://127.0.0.1:$RIG_NGINX_PORT/docs/")
+expect_true test "$code" = 200
+hc route deactivate beta.test beta.test/docs
+expect_rc 0
+expect_http 404 beta.test
+expect_true test ! -e "$(router_file beta.test)"
+expect_http 200 alpha.test
+
+TEST "nginx -t failure: the previous files are restored and the route stays inactive"
+echo "this is not nginx syntax" > "$RIG_NGINX_DIR/sites/broken.conf"
+before_file=$(cat "$(router_file alpha.test)")
+hc route activate beta.test
+expect_rc 5
+expect_err_has "nginx -t rejected the new configuration"
+rm "$RIG_NGINX_DIR/sites/broken.conf"
+hc route show beta.test --field active
+expect_out false
+expect_true test "$(cat "$(router_file alpha.test)")" = "$before_file"
+expect_http 200 alpha.test
+expect_http 404 beta.test
+
+TEST "health-gated switch: a copy that fails verify is not switched to"
+hc site clone alpha --label broken -q -o json
+broken=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+rm "$(field deployment show "$broken" --field directory)/public/index.html"
+hc site switch alpha --to "$broken"
+expect_rc 5
+expect_err_has "verify"
+hc site show alpha --field active_deployment
+expect_out "$second"
+expect_http 200 alpha.test
+
+TEST "disable and enable run the service's actions; routes stay"
+hc site disable alpha -o json
+expect_rc 0
+expect_json "d['enabled'] is False and d['routes'][0]['active']"
+expect_true test -e "$second_dir/public/maintenance.html"
+hc site enable alpha -o json
+expect_json "d['enabled']"
+expect_true test ! -e "$second_dir/public/maintenance.html"
+
+TEST "a protected site refuses delete and disable"
+hc site protect alpha -q
+before=$(catalog_digest)
+hc site delete alpha --yes
+expect_rc 4
+expect_err_has "protected"
+hc site disable alpha
+expect_rc 4
+expect_catalog_unchanged "$before"
+hc site unprotect alpha -q
+
+TEST "a client's max_sites is enforced"
+"$HOSTCTL_BIN" client add small --max-sites 1 -q >/dev/null
+hc site create s1 --service static-site --client small -q
+expect_rc 0
+before=$(catalog_digest)
+hc site create s2 --service static-site --client small
+expect_rc 4
+expect_err_has "its maximum"
+expect_catalog_unchanged "$before"
+
+TEST "site delete removes its routes and its deployments on the hosts"
+dirs=$(field deployment list --site alpha --field directory)
+hc site delete alpha
+expect_rc 2
+hc site delete alpha --yes -o json
+expect_rc 0
+expect_json "len(d['removed_deployments']) == 2"
+for dir in $dirs; do expect_true test ! -e "$dir"; done
+expect_true test ! -e "$(router_file alpha.test)"
+expect_http 404 alpha.test
+hc route list --field source
+expect_out "$(printf 'beta.test\nbeta.test/docs')"
+hc doctor
+expect_rc 0
+
+done_testing
