@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Random sequences of site, route and deployment operations through the real
+# binary on the rig; after each one the invariants of SPEC §2 must hold, and
+# a refused operation (exit 2, 3, 4) must leave the catalog unchanged.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../rig/rig.sh"
+rig_skip_unless_ready
+"$HOSTCTL_BIN" init -q >/dev/null
+rig_start 1 || exit 1
+rig_nginx_start || exit 1
+rig_register || exit 1
+"$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+
+SEED=${TEST_SEED:-$(date +%s)}
+STEPS=${TEST_STEPS:-60}
+echo "# seed $SEED, $STEPS steps (TEST_SEED=$SEED reproduces them)"
+RANDOM=$SEED
+
+q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+pick() { local a=("$@"); [ ${#a[@]} -gt 0 ] && echo "${a[RANDOM % ${#a[@]}]}"; }
+# Mostly existing objects, sometimes new or unknown names.
+site() {
+  local existing
+  existing=$(q "SELECT name FROM site")
+  if [ -n "$existing" ] && [ $((RANDOM % 4)) -ne 0 ]; then pick $existing; else echo "s$((RANDOM % 3 + 1))"; fi
+}
+route() {
+  local existing
+  existing=$(q "SELECT source FROM route")
+  if [ -n "$existing" ] && [ $((RANDOM % 3)) -ne 0 ]; then pick $existing; else echo "r$((RANDOM % 4 + 1)).s$((RANDOM % 3 + 1)).test"; fi
+}
+deployment() { pick $(q "SELECT name FROM deployment WHERE stage != 'removed'") $(q "SELECT name FROM deployment WHERE stage != 'removed'") none; }
+
+check_invariants() {
+  local n
+  n=$(q "SELECT count(*) FROM (SELECT site_id FROM deployment WHERE active = 1 GROUP BY site_id HAVING count(*) > 1)")
+  [ "$n" = 0 ] || fail "rule 1: a site has two active deployments"
+  n=$(q "SELECT count(*) FROM deployment WHERE active = 1 AND stage != 'allocate'")
+  [ "$n" = 0 ] || fail "an active deployment is not in stage allocate"
+  n=$(q "SELECT count(*) FROM site s WHERE launched = 1 AND NOT EXISTS (SELECT 1 FROM route WHERE site_id = s.id AND is_primary = 1)")
+  [ "$n" = 0 ] || fail "rule 6: a launched site has no primary route"
+  n=$(q "SELECT count(*) FROM (SELECT site_id FROM route WHERE is_primary = 1 GROUP BY site_id HAVING count(*) > 1)")
+  [ "$n" = 0 ] || fail "a site has two primary routes"
+  n=$(q "SELECT count(*) FROM route r JOIN site s ON s.id = r.site_id WHERE s.launched = 1 AND r.is_primary = 1 AND r.active = 0 AND r.active_on_launch = 1")
+  [ "$n" = 0 ] || fail "rule 3: a launched site's primary route went inactive"
+  # Rule 5: the router holds a file for exactly the domains of active routes.
+  local want have
+  want=$(q "SELECT DISTINCT substr(source, 1, instr(source || '/', '/') - 1) FROM route WHERE active = 1 ORDER BY 1")
+  have=$(ls "$RIG_NGINX_DIR/sites" | sed -n 's/^hostctl-\(.*\)\.conf$/\1/p' | sort)
+  [ "$want" = "$have" ] || fail "rule 5: router files ($have) differ from active routes ($want)"
+}
+
+TEST "random operations keep the invariants"
+declare -A seen=([0]=0 [2]=0 [3]=0 [4]=0 [5]=0)
+for step in $(seq 1 "$STEPS"); do
+  case $((RANDOM % 12)) in
+    0|1) args=(site create "$(site)" --service static-site) ;;
+    2) args=(route add "$(route)" --site "$(site)" $(pick --primary "") $(pick --active-on-launch "")) ;;
+    3) args=(route activate "$(route)") ;;
+    4) args=(route deactivate "$(route)") ;;
+    5) args=(site launch "$(site)") ;;
+    6) args=(site clone "$(site)") ;;
+    7) args=(site switch "$(site)" --to "$(deployment)") ;;
+    8) args=(deployment "$(pick lock archive)" "$(deployment)") ;;
+    9) args=(deployment delete "$(deployment)" --yes) ;;
+    10) args=(route delete "$(route)" --yes) ;;
+    11) args=(site delete "$(site)" --yes) ;;
+  esac
+  before=$(catalog_digest)
+  hc "${args[@]}"
+  seen[$RC]=$(( ${seen[$RC]:-0} + 1 ))
+  case $RC in
+    0|5) ;;
+    2|3|4) [ "$(catalog_digest)" = "$before" ] || fail "step $step: refused 'hostctl ${args[*]}' (exit $RC) changed the catalog" ;;
+    *) fail "step $step: 'hostctl ${args[*]}' exited $RC" ;;
+  esac
+  check_invariants
+  [ "$CURRENT_OK" = 1 ] || { echo "  at step $step: hostctl ${args[*]} (exit $RC)"; break; }
+done
+echo "# outcomes: ${seen[0]} done, ${seen[4]} refused by a rule, ${seen[2]} bad input, ${seen[3]} not found, ${seen[5]} remote failures"
+[ "${seen[0]}" -ge 5 ] || fail "fewer than 5 operations succeeded: the sequence tested little"
+[ "${seen[4]}" -ge 1 ] || fail "no operation was refused: the rules were not exercised"
+hc doctor
+expect_rc 0
+
+done_testing

@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include "core/error.hpp"
+#include "model/rules.hpp"
+
+using namespace hostctl::model;
+
+namespace {
+
+bool refused(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const hostctl::Error& e) {
+    return e.kind() == hostctl::ErrorKind::Refused;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("rule 1: at most one active deployment per site") {
+  CHECK(at_most_one_active({{"a", "allocate", 5, true}, {"b", "lock", 5, false}}));
+  CHECK_FALSE(at_most_one_active({{"a", "allocate", 5, true}, {"b", "allocate", 5, true}}));
+}
+
+TEST_CASE("rule 2: a launched site's primary route cannot change") {
+  RuleSite open{"s", false, false}, launched{"s", true, false};
+  std::vector<RuleRoute> with_primary = {{"a.test", true, true, true}};
+  RuleRoute other{"b.test", false, false, false};
+  CHECK(refused([&] { check_primary_change(launched, with_primary, other, true); }));
+  CHECK(refused([&] { check_primary_change(open, with_primary, other, true); }));  // one primary per site
+  CHECK_NOTHROW(check_primary_change(open, {}, other, true));
+  CHECK_NOTHROW(check_primary_change(launched, with_primary, other, false));
+}
+
+TEST_CASE("rule 3: the primary route of a launched site cannot be deactivated") {
+  RuleRoute primary{"a.test", true, true, true}, secondary{"b.test", true, false, false};
+  CHECK(refused([&] { check_route_deactivate({"s", true, false}, primary); }));
+  CHECK_NOTHROW(check_route_deactivate({"s", false, false}, primary));
+  CHECK_NOTHROW(check_route_deactivate({"s", true, false}, secondary));
+}
+
+TEST_CASE("rule 6: launch needs a primary route and activates the active-on-launch ones") {
+  CHECK(refused([&] { check_launch({"s", false, false}, {{"a.test", false, false, true}}); }));
+  CHECK(refused([&] { check_launch({"s", true, false}, {{"a.test", true, true, true}}); }));
+  auto activated = check_launch({"s", false, false}, {{"a.test", false, true, true},
+                                                      {"b.test", false, false, false},
+                                                      {"c.test", true, false, true}});
+  CHECK(activated == std::vector<std::string>{"a.test"});
+}
+
+TEST_CASE("rule 8: switching needs a ready, inactive deployment of the site") {
+  RuleSite s{"s", true, false};
+  std::vector<RuleDeployment> ds = {{"old", "allocate", 5, true},
+                                    {"new", "allocate", 5, false},
+                                    {"failed", "allocate", 9, false},
+                                    {"gone", "removed", 8, false},
+                                    {"kept", "archive", 5, false}};
+  CHECK_NOTHROW(check_switch(s, ds, "new"));
+  for (const char* bad : {"old", "failed", "gone", "kept", "elsewhere"})
+    CHECK(refused([&] { check_switch(s, ds, bad); }));
+}
+
+TEST_CASE("stages: the active deployment is neither locked nor archived; removed is final") {
+  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "lock"); }));
+  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "archive"); }));
+  CHECK(refused([&] { check_stage_change({"a", "removed", 8, false}, "lock"); }));
+  CHECK(refused([&] { check_stage_change({"a", "lock", 5, false}, "lock"); }));
+  CHECK_NOTHROW(check_stage_change({"a", "lock", 5, false}, "archive"));
+}
+
+TEST_CASE("protected sites refuse delete and disable") {
+  CHECK(refused([&] { check_unprotected({"s", false, true}, "delete"); }));
+  CHECK_NOTHROW(check_unprotected({"s", false, false}, "delete"));
+}
