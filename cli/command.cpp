@@ -37,6 +37,8 @@ const std::vector<Group>& command_groups() {
       {"deployment", "installed copies of services on hosts"},
       {"site", "what clients buy: deployments and routes"},
       {"route", "domains and paths routers serve for sites"},
+      {"backup", "archives of sites on their hosts"},
+      {"package", "the package inventory the deployments report"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
   };
   return groups;
@@ -52,6 +54,8 @@ const std::vector<Command>& command_table() {
     add_deployment_commands(t);
     add_site_commands(t);
     add_route_commands(t);
+    add_backup_commands(t);
+    add_package_commands(t);
     add_task_commands(t);
     return t;
   }();

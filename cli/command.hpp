@@ -89,6 +89,8 @@ void add_task_commands(std::vector<Command>& table);
 void add_deployment_commands(std::vector<Command>& table);  // deployservice, deployment ...
 void add_site_commands(std::vector<Command>& table);
 void add_route_commands(std::vector<Command>& table);
+void add_package_commands(std::vector<Command>& table);
+void add_backup_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

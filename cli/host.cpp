@@ -3,7 +3,9 @@
 
 #include "command.hpp"
 #include "hostops/hostops.hpp"
+#include "lifecycle/inventory.hpp"
 #include "model/host.hpp"
+#include "lifecycle/deployment.hpp"
 #include "run_support.hpp"
 
 namespace hostctl::cli {
@@ -74,14 +76,53 @@ Output run_on_hosts(Context& ctx, const run::CommandSpec& spec, bool accept_new_
   }
   int64_t id = run::begin_command(ctx.catalog(), spec);
   auto summary = run::run_command(ctx.catalog(), id, run_options(ctx, accept_new_key));
-  if (spec.action == "host verify") hostops::record_verify_results(ctx.catalog(), id);
+  lifecycle::settle(ctx.catalog(), id);
   Output out{hostops::host_results(ctx.catalog(), id), kResultColumns, {}, outcome_error(ctx, summary)};
   return out;
 }
 
+nlohmann::ordered_json drift_json(const std::vector<lifecycle::Drift>& drift) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& d : drift)
+    rows.push_back({{"host", d.host}, {"kind", d.kind}, {"object", d.object}, {"detail", d.detail}});
+  return rows;
+}
+
 Output verify(Context& ctx, const Args& a) {
   auto hosts = chosen_hosts(ctx, a);
-  return run_on_hosts(ctx, hostops::verify_spec(hosts, ctx.settings.seconds("timeout")), a.flag("accept-new-key"));
+  Output out = run_on_hosts(ctx, hostops::verify_spec(hosts, ctx.settings.seconds("timeout")), a.flag("accept-new-key"));
+  if (ctx.dry_run || out.data.empty()) return out;
+  int64_t command_id = out.data.front()["command_id"].get<int64_t>();
+  auto drift = lifecycle::drift_of(ctx.catalog(), command_id);
+  for (const auto& d : drift) ctx.warn(fmt::format("drift on '{}': {} {}: {}", d.host, d.kind, d.object, d.detail));
+  if (a.flag("repair") && !drift.empty()) {
+    auto ops = make_ops(ctx);
+    auto left = lifecycle::repair(ops, drift);
+    ctx.info(fmt::format("repaired {} of {} difference(s)", drift.size() - left.size(), drift.size()));
+    for (const auto& d : left) ctx.warn(fmt::format("not repaired on '{}': {} {}: {}", d.host, d.kind, d.object, d.detail));
+    drift = left;
+  }
+  auto rows = drift_json(drift);
+  for (auto& row : out.data) {
+    row["drift"] = nlohmann::ordered_json::array();
+    for (const auto& d : rows)
+      if (d["host"] == row["host"]) row["drift"].push_back(d);
+  }
+  return out;
+}
+
+Output import(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::import_host(ops, a.get("HOST"));
+  for (const auto& s : r.skipped) ctx.warn("skipped " + s);
+  ctx.info(fmt::format("registered {} deployment(s) and {} site(s) from host '{}'", r.registered.size(),
+                       r.sites.size(), a.get("HOST")));
+  nlohmann::ordered_json j;
+  j["host"] = a.get("HOST");
+  j["registered"] = r.registered;
+  j["sites"] = r.sites;
+  j["skipped"] = r.skipped;
+  return {j, {}, {}, outcome_error(ctx, r.summary)};
 }
 
 Output exec(Context& ctx, const Args& a) {
@@ -125,9 +166,16 @@ void add_host_commands(std::vector<Command>& t) {
   t.push_back({"host verify",
                "check hosts in parallel: reachable, trusted, base directory, the software their roles need",
                {hosts},
-               {{"accept-new-key", "", "trust and record a host key seen for the first time", Opt::Flag}},
+               {{"accept-new-key", "", "trust and record a host key seen for the first time", Opt::Flag},
+                {"repair", "", "put router files and manifests back as the catalog says", Opt::Flag}},
                kCatalog | kMutates,
                verify});
+  t.push_back({"host import",
+               "register the deployments whose manifests are on a host (rebuilds a lost catalog)",
+               {{"HOST", "host name or id", true, false, Complete::Host}},
+               {},
+               kCatalog | kMutates,
+               import});
   t.push_back({"host exec",
                "run a shell command on hosts in parallel: hostctl host exec HOST... -- COMMAND",
                {{"HOST", "host names or ids", true, true, Complete::Host}},

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "lifecycle/backup.hpp"
 #include "lifecycle/site.hpp"
 #include "routing/routing.hpp"
 #include "run_support.hpp"
@@ -91,6 +92,25 @@ Output remove(Context& ctx, const Args& a) {
   return {j, {}, {}, remote_error(r.error)};
 }
 
+Output backup(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::backup_site(ops, a.get("SITE"));
+  auto j = lifecycle::to_json(r.backup);
+  j["pruned"] = nlohmann::ordered_json::array();
+  for (const auto& p : r.pruned) j["pruned"].push_back(p.id);
+  if (r.summary.status == run::kCompleted)
+    ctx.info(fmt::format("backup {} of site '{}': {} bytes, sha256 {}", r.backup.id, r.backup.site,
+                         r.backup.size.value_or(0), r.backup.sha256));
+  return {j, {}, {}, outcome_error(ctx, r.summary)};
+}
+
+Output restore(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto summary = lifecycle::restore_site(ops, a.get("SITE"), *a.opt("backup"));
+  if (summary.status == run::kCompleted) ctx.info(fmt::format("site '{}' restored from backup {}", a.get("SITE"), *a.opt("backup")));
+  return {site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE"))), {}, {}, outcome_error(ctx, summary)};
+}
+
 }  // namespace
 
 void add_site_commands(std::vector<Command>& t) {
@@ -132,6 +152,11 @@ void add_site_commands(std::vector<Command>& t) {
   t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates, protect});
   t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates,
                unprotect});
+  t.push_back({"site backup", "back up a site's active deployment (sha256 and size recorded; retention applied)",
+               {site}, {}, kCatalog | kMutates, backup});
+  t.push_back({"site restore", "restore a site from a backup (its checksum is checked first)", {site},
+               {{"backup", "", "the backup to restore", Opt::Value, "ID", Complete::None, true}},
+               kCatalog | kMutates | kDestructive, restore});
   t.push_back({"site delete", "delete a site: its routes, then its deployments on the hosts", {site}, {},
                kCatalog | kMutates | kDestructive, remove});
 }

@@ -6,7 +6,7 @@
 
 #include "command.hpp"
 #include "core/interrupt.hpp"
-#include "hostops/hostops.hpp"
+#include "lifecycle/deployment.hpp"
 #include "model/validate.hpp"
 #include "run_support.hpp"
 
@@ -115,7 +115,7 @@ Output retry(Context& ctx, const Args& a) {
   ctx.info(fmt::format("retrying command {} ({} {}) from its first unfinished step", id, command.action,
                        command.object_name));
   auto summary = run::run_command(ctx.catalog(), id, run_options(ctx));
-  if (command.action == "host verify") hostops::record_verify_results(ctx.catalog(), id);
+  lifecycle::settle(ctx.catalog(), id);
   auto j = run::to_json(run::get_command(ctx.catalog(), id), true);
   return {j, {}, {}, outcome_error(ctx, summary)};
 }

@@ -28,6 +28,23 @@ case ",$HOSTCTL_ROLES," in
     echo "@hostctl set nginx=$("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///')"
     ;;
 esac
+# What is on the host, for the drift report: deployment manifests and router files.
+for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
+  [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
+done
+for d in "$HOSTCTL_BASE_DIR"/*/; do
+  [ -d "$d" ] && printf '@hostctl-dir %s\n' "${d%/}"
+done
+case ",$HOSTCTL_ROLES," in
+  *,router,*)
+    for f in "$HOSTCTL_ROUTER_DIR"/hostctl-*.conf; do
+      [ -f "$f" ] || continue
+      name=$(basename "$f")
+      printf '@hostctl-router-file %s\n' "$name"
+      sed "s|^|@hostctl-router-line $name |" "$f"
+    done
+    ;;
+esac
 echo "verified: $(hostname) as $(id -un), base $HOSTCTL_BASE_DIR"
 )sh";
 
@@ -49,7 +66,8 @@ run::TaskSpec task_for(const model::Host& h, int lane, const std::string& name, 
   t.timeout = timeout;
   t.env = {{"HOSTCTL_HOST", h.name},
            {"HOSTCTL_BASE_DIR", h.base_dir},
-           {"HOSTCTL_ROLES", fmt::format("{}", fmt::join(h.roles, ","))}};
+           {"HOSTCTL_ROLES", fmt::format("{}", fmt::join(h.roles, ","))},
+           {"HOSTCTL_ROUTER_DIR", h.router_dir}};
   return t;
 }
 
@@ -94,7 +112,7 @@ nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_i
     row["error"] = t.error;
     nlohmann::ordered_json out = nlohmann::ordered_json::array(), err = nlohmann::ordered_json::array();
     for (const auto& line : run::command_log(catalog, command_id, 0, t.id)) {
-      if (line.stream == "out" && line.line.rfind("@hostctl ", 0) != 0) out.push_back(line.line);
+      if (line.stream == "out" && line.line.rfind("@hostctl", 0) != 0) out.push_back(line.line);
       if (line.stream == "err") err.push_back(line.line);
     }
     row["stdout"] = out;

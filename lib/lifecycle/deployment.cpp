@@ -242,6 +242,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   static const std::set<std::string> writes = {"install", "clone", "backup", "restore"};
   if (std::any_of(request.actions.begin(), request.actions.end(), [](const auto& a) { return writes.count(a); }))
     tasks.push_back(task("preflight", kPreflight, 60));
+  for (const auto& [name, script] : request.before) tasks.push_back(task(name, script, 120));
   for (const auto& action : request.actions) {
     auto it = plan.actions.find(action);
     if (it == plan.actions.end()) continue;
@@ -252,6 +253,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
       tasks.push_back(spec);
     }
   }
+  for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;

@@ -67,6 +67,8 @@ struct ActionRequest {
   std::string stage_after;                                     // for the manifest
   std::optional<std::string> site_after;
   bool write_manifest = true;
+  // hostctl's own steps around the plan's tasks: (name, shell)
+  std::vector<std::pair<std::string, std::string>> before, after;
 };
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb);

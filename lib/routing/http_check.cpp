@@ -59,13 +59,13 @@ std::string http_check(const model::Host& router, const Route& route, int attemp
   auto [address, port] = model::http_endpoint(router);
   std::string error;
   // A reload takes effect within tens of milliseconds, and old workers may
-  // still answer for a moment: only three good answers in a row count.
+  // still answer for a moment: only good answers spanning 300 ms count.
   int good = 0;
   for (int i = 0; i < attempts; ++i) {
     int status = get_status(address, port, route.domain, route.path, error);
     if (status >= 200 && status < 400) {
-      if (++good == 3) return {};
-      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      if (++good == 4) return {};
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     good = 0;

@@ -179,9 +179,25 @@ broken=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.s
 rm "$(field deployment show "$broken" --field directory)/public/index.html"
 hc site switch alpha --to "$broken"
 expect_rc 5
-expect_err_has "verify"
+expect_err_has "task 'verify/page' on host 'rig1' failed"
 hc site show alpha --field active_deployment
 expect_out "$second"
+expect_http 200 alpha.test
+
+TEST "health-gated switch: routes that fail their HTTP check switch back"
+hc site clone alpha --label unreadable -q -o json
+bad=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+# Passes verify (the file has a size) but nginx cannot read it: 403.
+ln -sf /etc/shadow "$(field deployment show "$bad" --field directory)/public/index.html"
+hc site switch alpha --to "$bad"
+expect_rc 5
+expect_err_has "fails its check"
+expect_err_has "switched back"
+hc site show alpha --field active_deployment
+expect_out "$second"
+hc deployment list --site alpha -o json
+expect_json "[x['stage'] for x in d if x['name'] == '$second'] == ['allocate'] and [x['active'] for x in d if x['name'] == '$bad'] == [False]"
+expect_true grep -q "root $second_dir/public;" "$(router_file alpha.test)"
 expect_http 200 alpha.test
 
 TEST "disable and enable run the service's actions; routes stay"
@@ -220,7 +236,7 @@ hc site delete alpha
 expect_rc 2
 hc site delete alpha --yes -o json
 expect_rc 0
-expect_json "len(d['removed_deployments']) == 2"
+expect_json "len(d['removed_deployments']) == 3"
 for dir in $dirs; do expect_true test ! -e "$dir"; done
 expect_true test ! -e "$(router_file alpha.test)"
 expect_http 404 alpha.test

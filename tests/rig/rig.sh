@@ -192,8 +192,8 @@ rig_stop() {
   [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && wait "$RIG_NGINX_PID" 2>/dev/null
   RIG_COUNT=0
   RIG_NGINX_PID=""
-  # Tasks the tests left behind on the hosts run as the rig user.
-  [ "${RIG_USER:-}" = hostctl-rig ] && pkill -KILL -u hostctl-rig 2>/dev/null
+  # Tasks the tests left behind on this rig's hosts (other rigs may run at the same time).
+  [ -n "${RIG_DIR:-}" ] && pkill -KILL -u "$RIG_USER" -f "$RIG_DIR" 2>/dev/null
   [ -n "${RIG_DIR:-}" ] && rm -rf "$RIG_DIR"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   return 0

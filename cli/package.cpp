@@ -1,0 +1,46 @@
+// package list: what the deployments' verify actions reported (Aegir's package inventory).
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "model/version.hpp"
+
+namespace hostctl::cli {
+namespace {
+
+Output list(Context& ctx, const Args& a) {
+  auto name = a.opt("name");
+  auto below = a.opt("below");
+  SQLite::Statement q(ctx.catalog().db(),
+                      "SELECT p.name, p.version, d.name, coalesce(s.name, ''), h.name, d.stage FROM package p "
+                      "JOIN deployment d ON d.id = p.deployment_id JOIN host h ON h.id = d.host_id "
+                      "LEFT JOIN site s ON s.id = d.site_id WHERE d.stage != 'removed' "
+                      "AND (?1 IS NULL OR p.name = ?1) ORDER BY p.name, d.name");
+  if (name) q.bind(1, *name); else q.bind(1);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  while (q.executeStep()) {
+    std::string version = q.getColumn(1).getString();
+    if (below && model::compare_versions(version, *below) >= 0) continue;
+    std::string site = q.getColumn(3).getString();
+    rows.push_back({{"package", q.getColumn(0).getString()},
+                    {"version", version},
+                    {"deployment", q.getColumn(2).getString()},
+                    {"site", site.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(site)},
+                    {"host", q.getColumn(4).getString()},
+                    {"stage", q.getColumn(5).getString()}});
+  }
+  return {rows, {}};
+}
+
+}  // namespace
+
+void add_package_commands(std::vector<Command>& t) {
+  t.push_back({"package list",
+               "packages the deployments reported (\"which sites run X below version Y?\")",
+               {},
+               {{"name", "", "only this package", Opt::Value, "NAME"},
+                {"below", "", "only versions older than this", Opt::Value, "VERSION"}},
+               kCatalog,
+               list});
+}
+
+}  // namespace hostctl::cli

@@ -1,0 +1,259 @@
+#include "lifecycle/backup.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "lifecycle/deployment.hpp"
+#include "lifecycle/site.hpp"
+#include "model/validate.hpp"
+
+namespace hostctl::lifecycle {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT b.id, b.site_id, b.site_name, b.deployment_id, b.host_id, coalesce(h.name, ''), b.path, b.size, "
+    "coalesce(b.sha256, ''), b.status, b.created_at FROM backup b LEFT JOIN host h ON h.id = b.host_id ";
+
+Backup read_row(SQLite::Statement& q) {
+  Backup b;
+  b.id = q.getColumn(0).getInt64();
+  if (!q.getColumn(1).isNull()) b.site_id = q.getColumn(1).getInt64();
+  b.site = q.getColumn(2).getString();
+  if (!q.getColumn(3).isNull()) b.deployment_id = q.getColumn(3).getInt64();
+  if (!q.getColumn(4).isNull()) b.host_id = q.getColumn(4).getInt64();
+  b.host = q.getColumn(5).getString();
+  b.path = q.getColumn(6).getString();
+  if (!q.getColumn(7).isNull()) b.size = q.getColumn(7).getInt64();
+  b.sha256 = q.getColumn(8).getString();
+  b.status = q.getColumn(9).getInt();
+  b.created_at = q.getColumn(10).getString();
+  return b;
+}
+
+Backup read_backup(catalog::Catalog& catalog, int64_t id) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE b.id = ?");
+  q.bind(1, id);
+  if (!q.executeStep())
+    throw Error(ErrorKind::NotFound, fmt::format("backup {} not found", id), "'hostctl backup list' shows them");
+  return read_row(q);
+}
+
+constexpr const char* kPrepare = R"sh(mkdir -p "$(dirname "$HOSTCTL_BACKUP_FILE")")sh";
+constexpr const char* kChecksum = R"sh(set -eu
+test -s "$HOSTCTL_BACKUP_FILE" || { echo "the backup action wrote no $HOSTCTL_BACKUP_FILE" >&2; exit 3; }
+echo "@hostctl set backup_sha256=$(sha256sum "$HOSTCTL_BACKUP_FILE" | cut -d' ' -f1)"
+echo "@hostctl set backup_size=$(wc -c < "$HOSTCTL_BACKUP_FILE" | tr -d ' ')"
+)sh";
+constexpr const char* kCheck = R"sh(set -eu
+test -f "$HOSTCTL_BACKUP_FILE" || { echo "backup file $HOSTCTL_BACKUP_FILE is missing" >&2; exit 3; }
+sum=$(sha256sum "$HOSTCTL_BACKUP_FILE" | cut -d' ' -f1)
+size=$(wc -c < "$HOSTCTL_BACKUP_FILE" | tr -d ' ')
+if [ "$sum" != "$HOSTCTL_BACKUP_SHA256" ] || [ "$size" != "$HOSTCTL_BACKUP_SIZE" ]; then
+  echo "backup $HOSTCTL_BACKUP_FILE does not match its record: sha256 $sum size $size" >&2
+  exit 3
+fi
+echo "checksum ok: $sum ($size bytes)"
+)sh";
+
+std::string directive_value(catalog::Catalog& catalog, int64_t command_id, const std::string& key) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT d.value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? "
+                      "AND d.kind = 'set' AND d.key = ? ORDER BY t.id DESC LIMIT 1");
+  q.bind(1, command_id);
+  q.bind(2, key);
+  return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
+void require_good(const Backup& b) {
+  if (b.status != run::kCompleted)
+    throw Error(ErrorKind::Refused,
+                fmt::format("backup {} is {}; only a completed backup can be used", b.id, run::status_name(b.status)));
+}
+
+std::vector<std::pair<std::string, std::string>> backup_env(const Backup& b) {
+  return {{"HOSTCTL_BACKUP_FILE", b.path},
+          {"HOSTCTL_BACKUP_SHA256", b.sha256},
+          {"HOSTCTL_BACKUP_SIZE", b.size ? std::to_string(*b.size) : ""}};
+}
+
+}  // namespace
+
+Backup get_backup(catalog::Catalog& catalog, const std::string& ref) {
+  if (!model::is_all_digits(ref) || ref.size() > 15) model::require("must be a backup number", "backup id", ref);
+  return read_backup(catalog, std::stoll(ref));
+}
+
+std::vector<Backup> list_backups(catalog::Catalog& catalog, const std::optional<std::string>& site) {
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (?1 IS NULL OR b.site_name = ?1) ORDER BY b.id DESC");
+  if (site) q.bind(1, *site); else q.bind(1);
+  std::vector<Backup> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Backup& b) {
+  nlohmann::ordered_json j;
+  j["id"] = b.id;
+  j["site"] = b.site;
+  j["host"] = b.host;
+  j["path"] = b.path;
+  j["size"] = b.size ? nlohmann::ordered_json(*b.size) : nullptr;
+  j["sha256"] = b.sha256;
+  j["status"] = b.status;
+  j["status_name"] = run::status_name(b.status);
+  j["created_at"] = b.created_at;
+  return j;
+}
+
+BackupRun backup_site(Ops& ops, const std::string& site_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  if (site.active_deployment.empty())
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to back up", site.name));
+  auto d = get_deployment(ops.catalog, site.active_deployment);
+  auto service = service::get_service(ops.catalog, std::to_string(d.service_id));
+  if (!service.plan.actions.count("backup"))
+    throw Error(ErrorKind::Refused, fmt::format("service '{}' has no backup action", service.plan.name));
+  auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
+  std::string stamp = now_utc();
+  stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }), stamp.end());
+  std::string path = fmt::format("{}/backups/{}-{}-d{}.tar.gz", host.base_dir, site.name, stamp, d.id);
+  int64_t id = 0;
+  {
+    catalog::Write write(ops.catalog, "site backup " + site.name);
+    SQLite::Statement st(ops.catalog.db(),
+                         "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, status, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, 1, ?)");
+    st.bind(1, site.id);
+    st.bind(2, site.name);
+    st.bind(3, d.id);
+    st.bind(4, host.id);
+    st.bind(5, path);
+    st.bind(6, now_utc());
+    st.exec();
+    id = ops.catalog.db().getLastInsertRowid();
+    write.commit();
+  }
+  ActionRequest request;
+  request.actions = {"backup"};
+  request.extra_env = {{"HOSTCTL_BACKUP_FILE", path}};
+  request.before = {{"prepare", kPrepare}};
+  request.after = {{"checksum", kChecksum}};
+  BackupRun out;
+  out.summary = run_on_deployment(ops, d, "backup", request);
+  {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = ?, sha256 = ?, size = ? WHERE id = ?");
+    bool ok = out.summary.status == run::kCompleted;
+    st.bind(1, ok ? run::kCompleted : run::kFailed);
+    std::string sha = directive_value(ops.catalog, out.summary.command_id, "backup_sha256");
+    std::string size = directive_value(ops.catalog, out.summary.command_id, "backup_size");
+    if (ok) st.bind(2, sha); else st.bind(2);
+    if (ok && model::is_all_digits(size)) st.bind(3, static_cast<int64_t>(std::stoll(size))); else st.bind(3);
+    st.bind(4, id);
+    st.exec();
+    write.commit();
+  }
+  if (out.summary.status == run::kCompleted) out.pruned = prune_backups(ops, site.id);
+  out.backup = read_backup(ops.catalog, id);
+  return out;
+}
+
+run::RunSummary restore_site(Ops& ops, const std::string& site_ref, const std::string& backup_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  auto b = get_backup(ops.catalog, backup_ref);
+  require_good(b);
+  if (b.site_id != site.id)
+    throw Error(ErrorKind::Refused, fmt::format("backup {} belongs to site '{}', not '{}'", b.id, b.site, site.name));
+  if (site.active_deployment.empty())
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to restore into", site.name));
+  auto d = get_deployment(ops.catalog, site.active_deployment);
+  if (b.host_id != d.host_id)
+    throw Error(ErrorKind::Refused, fmt::format("backup {} is on host '{}', the site runs on '{}'", b.id, b.host, d.host));
+  ActionRequest request;
+  request.actions = {"restore"};
+  request.extra_env = backup_env(b);
+  request.before = {{"checksum", kCheck}};
+  return run_on_deployment(ops, d, "restore", request);
+}
+
+run::RunSummary delete_backup(Ops& ops, const std::string& backup_ref) {
+  auto b = get_backup(ops.catalog, backup_ref);
+  if (b.status == run::kRemoved) throw Error(ErrorKind::Refused, fmt::format("backup {} is already deleted", b.id));
+  if (!b.host_id) throw Error(ErrorKind::Refused, fmt::format("backup {}'s host is gone", b.id));
+  auto host = model::get_host(ops.catalog, std::to_string(*b.host_id));
+  run::TaskSpec t;
+  t.host_id = host.id;
+  t.host_name = host.name;
+  t.name = "delete";
+  t.script = "rm -f \"$HOSTCTL_BACKUP_FILE\"";
+  t.timeout = 60;
+  t.env = {{"HOSTCTL_BACKUP_FILE", b.path}};
+  int64_t id = run::begin_command(ops.catalog, {"backup delete", "backup", std::to_string(b.id), {t}});
+  auto summary = run::run_command(ops.catalog, id, ops.run);
+  if (summary.status == run::kCompleted) {
+    catalog::Write write(ops.catalog, fmt::format("backup delete {}", b.id));
+    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = 8 WHERE id = ?");
+    st.bind(1, b.id);
+    st.exec();
+    write.commit();
+  }
+  return summary;
+}
+
+BackupCheck verify_backup(Ops& ops, const std::string& backup_ref) {
+  BackupCheck out;
+  out.backup = get_backup(ops.catalog, backup_ref);
+  require_good(out.backup);
+  if (!out.backup.site_id || !out.backup.host_id)
+    throw Error(ErrorKind::Refused, fmt::format("backup {}'s site or host is gone", out.backup.id));
+  auto site = get_site(ops.catalog, std::to_string(*out.backup.site_id));
+  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  auto host = model::get_host(ops.catalog, std::to_string(*out.backup.host_id));
+  int64_t id = 0;
+  {
+    // Stage archive: a scratch copy is never served nor taken from the reserve.
+    catalog::Write write(ops.catalog, fmt::format("backup verify {}", out.backup.id));
+    id = insert_deployment(ops.catalog, service, host, resolve_params(service.plan, {}), std::nullopt, std::nullopt,
+                           "archive", fmt::format("scratch: verify backup {}", out.backup.id));
+    write.commit();
+  }
+  auto scratch = read_deployment(ops.catalog, id);
+  out.scratch = scratch.name;
+  ActionRequest request;
+  request.actions = {"install", "restore", "verify"};
+  request.extra_env = backup_env(out.backup);
+  request.before = {{"checksum", kCheck}};
+  request.write_manifest = false;
+  out.summary = run_on_deployment(ops, scratch, "backup verify", request);
+  remove_deployment(ops, scratch.name, false);
+  return out;
+}
+
+std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good, int64_t keep, int64_t max_age, int64_t now) {
+  std::vector<int64_t> drop;
+  for (size_t i = 1; i < good.size(); ++i) {  // i = 0, the newest good backup, always stays
+    int64_t created = 0;
+    parse_utc(good[i].created_at, created);
+    if (static_cast<int64_t>(i) >= keep || now - created > max_age) drop.push_back(good[i].id);
+  }
+  return drop;
+}
+
+std::vector<Backup> prune_backups(Ops& ops, int64_t site_id) {
+  auto site = get_site(ops.catalog, std::to_string(site_id));
+  auto plan = service::get_service(ops.catalog, std::to_string(site.service_id)).plan;
+  std::vector<Backup> good;
+  for (const auto& b : list_backups(ops.catalog, site.name))
+    if (b.status == run::kCompleted && b.site_id == site_id) good.push_back(b);
+  std::vector<Backup> pruned;
+  for (int64_t id : backups_to_prune(good, plan.schedule.keep_backups, plan.schedule.backup_max_age, now_epoch())) {
+    auto summary = delete_backup(ops, std::to_string(id));
+    if (summary.status == run::kCompleted) pruned.push_back(read_backup(ops.catalog, id));
+  }
+  return pruned;
+}
+
+}  // namespace hostctl::lifecycle

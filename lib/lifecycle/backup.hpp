@@ -1,0 +1,58 @@
+// Backups: archives a site's backup action writes on its host, with their
+// sha256 and size recorded, checked before a restore, and verified by
+// restoring into a scratch deployment. Retention keeps the newest N and drops
+// those past a maximum age, but never the last good backup of a site.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifecycle/ops.hpp"
+#include "run/runner.hpp"
+
+namespace hostctl::lifecycle {
+
+struct Backup {
+  int64_t id = 0;
+  std::optional<int64_t> site_id;
+  std::string site;
+  std::optional<int64_t> deployment_id;
+  std::optional<int64_t> host_id;
+  std::string host;
+  std::string path;
+  std::optional<int64_t> size;
+  std::string sha256;
+  int status = 0;
+  std::string created_at;
+};
+
+Backup get_backup(catalog::Catalog& catalog, const std::string& ref);
+std::vector<Backup> list_backups(catalog::Catalog& catalog, const std::optional<std::string>& site);
+nlohmann::ordered_json to_json(const Backup& b);
+
+struct BackupRun {
+  Backup backup;
+  run::RunSummary summary;
+  std::vector<Backup> pruned;
+};
+BackupRun backup_site(Ops& ops, const std::string& site);
+run::RunSummary restore_site(Ops& ops, const std::string& site, const std::string& backup);
+run::RunSummary delete_backup(Ops& ops, const std::string& backup);
+
+struct BackupCheck {
+  Backup backup;
+  run::RunSummary summary;  // install + restore + verify in a scratch deployment
+  std::string scratch;
+};
+BackupCheck verify_backup(Ops& ops, const std::string& backup);
+
+// Which of a site's good backups retention drops (oldest first), given the
+// newest-first list: beyond `keep`, or older than `max_age` seconds; never the newest.
+std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good_newest_first, int64_t keep, int64_t max_age,
+                                      int64_t now);
+std::vector<Backup> prune_backups(Ops& ops, int64_t site_id);
+
+}  // namespace hostctl::lifecycle

@@ -1,0 +1,210 @@
+#include "lifecycle/inventory.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "hostops/hostops.hpp"
+#include "lifecycle/deployment.hpp"
+#include "model/host.hpp"
+#include "model/validate.hpp"
+#include "routing/routing.hpp"
+
+namespace hostctl::lifecycle {
+namespace {
+
+constexpr const char* kScan = R"sh(for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
+  [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
+done
+exit 0
+)sh";
+
+struct Found {
+  std::map<std::string, std::pair<std::string, nlohmann::json>> manifests;  // deployment -> (dir, manifest)
+  std::set<std::string> dirs;
+  std::map<std::string, std::string> router_files;  // name -> content
+};
+
+// Parses the @hostctl-manifest / -dir / -router-* lines of one task's log.
+Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id) {
+  Found f;
+  for (const auto& l : run::command_log(catalog, command_id, 0, task_id)) {
+    if (l.stream != "out") continue;
+    const std::string& line = l.line;
+    auto rest = [&](const char* prefix) { return line.substr(std::string(prefix).size()); };
+    if (line.rfind("@hostctl-manifest ", 0) == 0) {
+      std::string text = rest("@hostctl-manifest ");
+      auto space = text.find(' ');
+      if (space == std::string::npos) continue;
+      auto manifest = nlohmann::json::parse(text.substr(space + 1), nullptr, false);
+      if (manifest.is_discarded() || !manifest.contains("deployment") || !manifest["deployment"].is_string()) continue;
+      f.manifests[manifest["deployment"].get<std::string>()] = {text.substr(0, space), manifest};
+    } else if (line.rfind("@hostctl-dir ", 0) == 0) {
+      f.dirs.insert(rest("@hostctl-dir "));
+    } else if (line.rfind("@hostctl-router-file ", 0) == 0) {
+      f.router_files[rest("@hostctl-router-file ")];
+    } else if (line.rfind("@hostctl-router-line ", 0) == 0) {
+      std::string text = rest("@hostctl-router-line ");
+      auto space = text.find(' ');
+      std::string name = text.substr(0, space);
+      f.router_files[name] += (space == std::string::npos ? "" : text.substr(space + 1)) + "\n";
+    }
+  }
+  return f;
+}
+
+std::string str(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+}  // namespace
+
+ImportResult import_host(Ops& ops, const std::string& host_ref) {
+  auto host = model::get_host(ops.catalog, host_ref);
+  run::TaskSpec t;
+  t.host_id = host.id;
+  t.host_name = host.name;
+  t.name = "scan";
+  t.script = kScan;
+  t.timeout = 120;
+  t.env = {{"HOSTCTL_BASE_DIR", host.base_dir}};
+  int64_t id = run::begin_command(ops.catalog, {"host import", "host", host.name, {t}});
+  ImportResult out;
+  out.summary = run::run_command(ops.catalog, id, ops.run);
+  if (out.summary.status != run::kCompleted) return out;
+  auto command = run::get_command(ops.catalog, id);
+  Found found = parse_found(ops.catalog, id, command.tasks.front().id);
+
+  auto& db = ops.catalog.db();
+  catalog::Write write(ops.catalog, "host import " + host.name);
+  for (const auto& [name, entry] : found.manifests) {
+    const auto& [dir, m] = entry;
+    auto skip = [&](const std::string& why) { out.skipped.push_back(name + ": " + why); };
+    if (!model::check_name(name).empty()) { skip("not a valid deployment name"); continue; }
+    SQLite::Statement known(db, "SELECT 1 FROM deployment WHERE name = ?");
+    known.bind(1, name);
+    if (known.executeStep()) { skip("already in the catalog"); continue; }
+    std::string service_name = str(m, "service"), stage = str(m, "stage"), site = str(m, "site");
+    SQLite::Statement svc(db, "SELECT id FROM service WHERE name = ?");
+    svc.bind(1, service_name);
+    if (!svc.executeStep()) { skip(fmt::format("service '{}' is not registered (createservice it first)", service_name)); continue; }
+    int64_t service_id = svc.getColumn(0).getInt64();
+    if (stage != "provision" && stage != "allocate" && stage != "lock" && stage != "archive") { skip("unknown stage"); continue; }
+    if (model::check_abs_path(dir) != "") { skip("unusable directory"); continue; }
+    std::optional<int64_t> site_id;
+    bool active = false;
+    if (!site.empty()) {
+      if (!model::check_name(site).empty()) { skip("invalid site name"); continue; }
+      SQLite::Statement s(db, "SELECT id FROM site WHERE name = ?");
+      s.bind(1, site);
+      if (s.executeStep()) {
+        site_id = s.getColumn(0).getInt64();
+      } else {
+        SQLite::Statement add(db, "INSERT INTO site(name, service_id, created_at) VALUES (?, ?, ?)");
+        add.bind(1, site);
+        add.bind(2, service_id);
+        add.bind(3, now_utc());
+        add.exec();
+        site_id = db.getLastInsertRowid();
+        out.sites.push_back(site);
+      }
+      SQLite::Statement has_active(db, "SELECT 1 FROM deployment WHERE site_id = ? AND active = 1");
+      has_active.bind(1, *site_id);
+      active = stage == "allocate" && !has_active.executeStep();
+    }
+    nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
+    SQLite::Statement ins(db,
+                          "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
+                          "directory, params, created_at, ready_at) VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, name);
+    ins.bind(2, service_id);
+    ins.bind(3, host.id);
+    if (site_id) ins.bind(4, *site_id); else ins.bind(4);
+    ins.bind(5, stage);
+    ins.bind(6, active ? 1 : 0);
+    ins.bind(7, str(m, "label"));
+    ins.bind(8, dir);
+    ins.bind(9, params.dump());
+    std::string created = str(m, "created_at");
+    ins.bind(10, created.empty() ? now_utc() : created);
+    ins.bind(11, now_utc());
+    ins.exec();
+    out.registered.push_back(name);
+  }
+  write.commit();
+  return out;
+}
+
+std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
+  std::vector<Drift> out;
+  auto command = run::get_command(catalog, command_id);
+  for (const auto& t : command.tasks) {
+    if (t.status != run::kCompleted) continue;
+    auto host = model::get_host(catalog, t.host_name);
+    Found found = parse_found(catalog, command_id, t.id);
+    DeploymentFilter f;
+    f.host = host.name;
+    std::set<std::string> known;
+    for (const auto& d : list_deployments(catalog, f)) {
+      known.insert(d.name);
+      auto it = found.manifests.find(d.name);
+      if (it == found.manifests.end()) {
+        bool dir = found.dirs.count(d.directory) > 0;
+        out.push_back({host.name, dir ? "manifest-missing" : "missing-on-host", d.name,
+                       dir ? "its directory has no manifest" : fmt::format("{} is not on the host", d.directory)});
+        continue;
+      }
+      const auto& m = it->second.second;
+      if (str(m, "stage") != d.stage)
+        out.push_back({host.name, "stage", d.name, fmt::format("host says {}, catalog says {}", str(m, "stage"), d.stage)});
+      if (str(m, "site") != d.site)
+        out.push_back({host.name, "site", d.name, fmt::format("host says '{}', catalog says '{}'", str(m, "site"), d.site)});
+    }
+    for (const auto& [name, _] : found.manifests)
+      if (!known.count(name)) {
+        SQLite::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE name = ?");
+        removed.bind(1, name);
+        out.push_back({host.name, "unknown-on-host", name,
+                       removed.executeStep() ? "removed in the catalog but still on the host"
+                                             : "not in the catalog; 'hostctl host import' registers it"});
+      }
+    if (std::find(host.roles.begin(), host.roles.end(), "router") == host.roles.end()) continue;
+    auto expected = routing::router_files(catalog, host.id);
+    for (const auto& [name, body] : expected) {
+      auto it = found.router_files.find(name);
+      if (it == found.router_files.end())
+        out.push_back({host.name, "router-file-missing", name, "an active route's server block is not on the router"});
+      else if (it->second != body)
+        out.push_back({host.name, "router-file-differs", name, "the file was changed on the router"});
+    }
+    for (const auto& [name, _] : found.router_files)
+      if (!expected.count(name))
+        out.push_back({host.name, "router-file-extra", name, "no active route needs this file"});
+  }
+  return out;
+}
+
+std::vector<Drift> repair(Ops& ops, const std::vector<Drift>& drift) {
+  std::vector<Drift> left;
+  std::set<std::string> routers, manifests;
+  for (const auto& d : drift) {
+    if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
+    else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing") manifests.insert(d.object);
+    else left.push_back(d);
+  }
+  for (const auto& host : routers)
+    if (auto error = routing::sync_router(ops, model::get_host(ops.catalog, host).id); !error.empty())
+      left.push_back({host, "router", host, error});
+  for (const auto& name : manifests) {
+    ActionRequest request;
+    auto summary = run_on_deployment(ops, get_deployment(ops.catalog, name), "manifest", request);
+    if (summary.status != run::kCompleted) left.push_back({"", "manifest", name, summary.error});
+  }
+  return left;
+}
+
+}  // namespace hostctl::lifecycle

@@ -1,0 +1,34 @@
+// What is on the hosts versus what the catalog says: `host import` registers
+// the deployments whose manifests it finds (a lost catalog is rebuilt from the
+// hosts), and the drift report lists each difference `host verify` sees.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lifecycle/ops.hpp"
+#include "run/runner.hpp"
+
+namespace hostctl::lifecycle {
+
+struct ImportResult {
+  std::vector<std::string> registered;  // deployment names
+  std::vector<std::string> sites;       // sites created for them
+  std::vector<std::string> skipped;     // "name: why"
+  run::RunSummary summary;
+};
+ImportResult import_host(Ops& ops, const std::string& host);
+
+struct Drift {
+  std::string host;
+  std::string kind;    // missing-on-host, unknown-on-host, stage, site, router-file-missing, router-file-extra, router-file-differs
+  std::string object;  // deployment name or router file
+  std::string detail;
+};
+// The differences a finished `host verify` command saw.
+std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t verify_command_id);
+// Puts hosts back as the catalog says where it can: router files, manifests.
+// Returns what it could not repair.
+std::vector<Drift> repair(Ops& ops, const std::vector<Drift>& drift);
+
+}  // namespace hostctl::lifecycle

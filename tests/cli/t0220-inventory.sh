@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Package inventory, backups (checksums, restore, verify, retention), rebuilding
+# a lost catalog from the hosts' manifests, and the drift report with --repair.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../rig/rig.sh"
+rig_skip_unless_ready
+"$HOSTCTL_BIN" init -q >/dev/null
+rig_start 1 || exit 1
+rig_nginx_start || exit 1
+rig_register || exit 1
+setup_catalog() {
+  "$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+    --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+  "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+  "$HOSTCTL_BIN" createservice "$EXAMPLES/notes-sqlite/service.yaml" -q >/dev/null
+}
+setup_catalog
+curl_page() { curl -s -H "Host: $1" "http://127.0.0.1:$RIG_NGINX_PORT/"; }
+
+TEST "sites of both example services run; verify reports packages"
+hc site create web --service static-site -q
+expect_rc 0
+hc site create notes --service notes-sqlite --param admin_token=s3cret-token-1 -q
+expect_rc 0
+"$HOSTCTL_BIN" route add notes.test --site notes --primary --active-on-launch -q >/dev/null
+hc site launch notes -q
+expect_rc 0
+curl_page notes.test | grep -q "Welcome to notes" || fail "the notes page does not show its first note"
+for d in $("$HOSTCTL_BIN" deployment list --field name); do "$HOSTCTL_BIN" deployment verify "$d" -q >/dev/null; done
+hc package list -o json
+expect_json "sorted(p['package'] for p in d) == ['sqlite3', 'static-page']"
+hc package list --name sqlite3 --below 99.0 --field site
+expect_out notes
+hc package list --name sqlite3 --below 1.0 -o json
+expect_json "d == []"
+
+TEST "backup records sha256 and size; restore checks them and brings data back"
+notes_dir=$("$HOSTCTL_BIN" deployment show "$("$HOSTCTL_BIN" site show notes --field active_deployment)" --field directory)
+hc site backup notes -o json
+expect_rc 0
+expect_json "d['status'] == 5 and len(d['sha256']) == 64 and d['size'] > 0"
+backup=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+path=$("$HOSTCTL_BIN" backup show "$backup" --field path)
+expect_true test "$(sha256sum "$path" | cut -d' ' -f1)" = "$("$HOSTCTL_BIN" backup show "$backup" --field sha256)"
+sqlite3 "$notes_dir/data/notes.db" "INSERT INTO note(body) VALUES ('written after the backup')"
+hc site restore notes --backup "$backup"
+expect_rc 2
+hc site restore notes --backup "$backup" --yes
+expect_rc 0
+expect_true test "$(sqlite3 "$notes_dir/data/notes.db" "SELECT count(*) FROM note WHERE body = 'written after the backup'")" = 0
+
+TEST "a backup whose file changed is refused before restoring"
+cp "$path" "$WORK/saved.tar.gz"
+echo tampered >> "$path"
+hc site restore notes --backup "$backup" --yes
+expect_rc 5
+expect_err_has "does not match its record"
+cp "$WORK/saved.tar.gz" "$path"
+
+TEST "backup verify restores into a scratch deployment and removes it"
+before=$("$HOSTCTL_BIN" deployment list --all -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+hc backup verify "$backup" -o json
+expect_rc 0
+expect_json "d['verified'] and d['scratch_deployment']"
+scratch=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scratch_deployment"])')
+hc deployment show "$scratch" -o json
+expect_json "d['stage'] == 'removed'"
+expect_true test ! -e "$("$HOSTCTL_BIN" deployment show "$scratch" --field directory)"
+
+TEST "retention keeps the newest N and never the last good backup"
+for i in 1 2 3 4 5 6; do "$HOSTCTL_BIN" site backup notes -q >/dev/null || fail "backup $i failed"; done
+hc backup list --site notes -o json
+expect_json "sum(1 for b in d if b['status'] == 5) == 5 and sum(1 for b in d if b['status'] == 8) == 2"
+for p in $("$HOSTCTL_BIN" backup list --site notes -o json | python3 -c 'import json,sys; [print(b["path"]) for b in json.load(sys.stdin) if b["status"] == 8]'); do
+  expect_true test ! -e "$p"
+done
+hc backup delete 999 --yes
+expect_rc 3
+
+TEST "a lost catalog is rebuilt from the hosts' manifests"
+want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "") for d in json.load(sys.stdin)))')
+rm -f "$HOSTCTL_CATALOG"*
+"$HOSTCTL_BIN" init -q >/dev/null
+"$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
+  --identity "$RIG_KEY" --base-dir "${RIG_BASE[1]}" -q >/dev/null
+setup_catalog
+hc host import rig1 -o json
+expect_rc 0
+expect_json "sorted(d['sites']) == ['notes', 'web']"
+got=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "") for d in json.load(sys.stdin)))')
+expect_true test "$got" = "$want"
+hc site show notes -o json
+expect_json "d['active_deployment'] is not None"
+hc host import rig1 -o json
+expect_json "d['registered'] == [] and len(d['skipped']) == 2"
+
+TEST "host verify reports drift and --repair puts the router back"
+"$HOSTCTL_BIN" route add notes.test --site notes -q >/dev/null
+"$HOSTCTL_BIN" route activate notes.test -q >/dev/null
+echo "# edited by hand" >> "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf"
+echo "server { listen 127.0.0.1:1; }" > "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
+mkdir -p "${RIG_BASE[1]}/stray" && chown "$RIG_USER" "${RIG_BASE[1]}/stray"
+echo '{"hostctl_manifest":1,"deployment":"stray-copy","service":"static-site","stage":"provision"}' > "${RIG_BASE[1]}/stray/.hostctl-manifest.json"
+hc host verify rig1 -o json
+expect_rc 0
+expect_json "sorted((x['kind'], x['object']) for x in d[0]['drift']) == [('router-file-differs', 'hostctl-notes.test.conf'), ('router-file-extra', 'hostctl-stale.test.conf'), ('unknown-on-host', 'stray-copy')]"
+expect_err_has "drift on 'rig1'"
+hc host verify rig1 --repair -o json
+expect_json "[(x['kind'], x['object']) for x in d[0]['drift']] == [('unknown-on-host', 'stray-copy')]"
+expect_true test ! -e "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
+grep -q "edited by hand" "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf" && fail "the hand edit is still there"
+hc host verify rig1 -o json
+expect_json "len(d[0]['drift']) == 1"
+
+done_testing
