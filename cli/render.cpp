@@ -104,13 +104,24 @@ std::string table(const Output& output, const Json& rows, int width) {
   return out;
 }
 
-std::string record(const Json& obj) {
+bool is_list_of_records(const Json& v) { return v.is_array() && !v.empty() && v.front().is_object(); }
+
+// key: value lines; a list of records under a key is shown as an indented table.
+std::string record(const Json& obj, int width) {
   size_t key_width = 0;
   for (const auto& item : obj.items()) key_width = std::max(key_width, item.key().size());
-  std::string out;
-  for (const auto& item : obj.items())
+  std::string out, tables;
+  for (const auto& item : obj.items()) {
+    if (is_list_of_records(item.value())) {
+      tables += "\n" + item.key() + ":\n";
+      std::string t = table(Output{}, item.value(), width > 2 ? width - 2 : 0);
+      for (size_t start = 0, end; (end = t.find('\n', start)) != std::string::npos; start = end + 1)
+        tables += "  " + t.substr(start, end - start + 1);
+      continue;
+    }
     out += fmt::format("{:<{}}  {}\n", item.key() + ":", key_width + 1, cell(item.value(), "-"));
-  return out;
+  }
+  return out + tables;
 }
 
 void emit_yaml(YAML::Emitter& e, const Json& v) {
@@ -181,7 +192,7 @@ std::string render(const Output& output, const RenderOptions& options) {
   }
   if (!output.text.empty() && f == "table") return output.text;
   if (data.is_array()) return data.empty() ? std::string() : table(output, data, options.width);
-  if (data.is_object()) return record(data);
+  if (data.is_object()) return record(data, options.width);
   return cell(data, "") + "\n";
 }
 

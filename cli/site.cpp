@@ -43,9 +43,11 @@ Output list(Context& ctx, const Args& a) {
 
 Output show(Context& ctx, const Args& a) { return {site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE"))), {}}; }
 
+// The new deployment is the result, so `new=$(hostctl site clone S -o id)` chains into `site switch --to`.
 Output clone(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
-  return with_run(ctx, lifecycle::clone_site(ops, a.get("SITE"), a.opt("from"), a.opt("label").value_or("")));
+  auto r = lifecycle::clone_site(ops, a.get("SITE"), a.opt("from"), a.opt("label").value_or(""));
+  return {lifecycle::to_json(r.deployment), {}, {}, outcome_error(ctx, r.summary)};
 }
 
 Output switch_to(Context& ctx, const Args& a) {

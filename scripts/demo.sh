@@ -1,27 +1,46 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the main job end to end on a
-# throw-away catalog, printing each hostctl command it runs.
+# Installs what is missing, builds, and runs the main job end to end: it starts
+# sandbox hosts (real sshd on 127.0.0.x and a real nginx router, all in a
+# temporary directory), registers a service, keeps a ready copy in the reserve,
+# creates a site from it, activates its route and fetches the page, printing
+# each hostctl command it runs. Everything is removed at the end.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
-HOSTCTL="$BUILD_DIR/hostctl"
-DEMO=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-demo.XXXXXX")
-trap 'rm -rf "$DEMO"' EXIT
-export HOSTCTL_CATALOG="$DEMO/catalog.db"
+export HOSTCTL_BIN="$BUILD_DIR/hostctl"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-demo.XXXXXX")
+export HOSTCTL_CATALOG="$WORK/catalog.db"
+. "$ROOT/tests/rig/rig.sh"
 
 step() {
   printf '\n$ hostctl %s\n' "$*" >&2
-  "$HOSTCTL" "$@"
+  "$HOSTCTL_BIN" "$@"
 }
 
+echo "demo: starting two sandbox hosts (sshd) and an nginx router on loopback" >&2
+rig_start 2 >/dev/null
+rig_nginx_start
 step init
-step host add control --transport local --base-dir "$DEMO/srv"
-step client add acme --email ops@acme.test --max-sites 10
-step createservice "$ROOT/schemas/examples/static-site/service.yaml"
-step createservice "$ROOT/schemas/examples/notes-sqlite/service.yaml"
-step listservices
-step host list
-step client list
-step doctor
+step host add web1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" --identity "$RIG_KEY" \
+  --base-dir "${RIG_BASE[1]}" --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q
+step host add web2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" --identity "$RIG_KEY" \
+  --base-dir "${RIG_BASE[2]}" --role db -q
+step host verify
+step client add acme --email ops@acme.test --max-sites 10 -q
+step createservice "$ROOT/schemas/examples/static-site/service.yaml" -q
+step deployservice static-site -q -o id
+step site create shop --service static-site --client acme --param "title=Acme Shop"
+step route add shop.example --site shop --primary --active-on-launch -q
+step site launch shop -q
+printf '\n$ curl -H "Host: shop.example" http://127.0.0.1:%s/\n' "$RIG_NGINX_PORT" >&2
+curl -sf -H "Host: shop.example" "http://127.0.0.1:$RIG_NGINX_PORT/"
+printf '\n$ v2=$(hostctl site clone shop --label v2 -o id)\n' >&2
+v2=$("$HOSTCTL_BIN" site clone shop --label v2 -q -o id)
+step site switch shop --to "$v2" -q --field active_deployment
+printf '\n$ curl -H "Host: shop.example" http://127.0.0.1:%s/\n' "$RIG_NGINX_PORT" >&2
+curl -sf -H "Host: shop.example" "http://127.0.0.1:$RIG_NGINX_PORT/"
+step deployment list
+step task list -n 5
 echo >&2
-echo "demo: done (catalog was $HOSTCTL_CATALOG)" >&2
+echo "demo: done; the sandbox hosts are being stopped" >&2

@@ -67,7 +67,7 @@ expect_true grep -q "deployment: $first" "$WORK/page"
 TEST "Atlas flow 5: a second deployment allocated to the site"
 hc site clone alpha --label v2 -o json
 expect_rc 0
-second=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+second=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 hc deployment show "$second" -o json
 expect_json "d['stage'] == 'allocate' and not d['active'] and d['label'] == 'v2' and d['cloned_from'] is not None"
 expect_http 200 alpha.test
@@ -175,7 +175,7 @@ expect_http 404 beta.test
 
 TEST "health-gated switch: a copy that fails verify is not switched to"
 hc site clone alpha --label broken -q -o json
-broken=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+broken=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 rm "$(field deployment show "$broken" --field directory)/public/index.html"
 hc site switch alpha --to "$broken"
 expect_rc 5
@@ -186,7 +186,7 @@ expect_http 200 alpha.test
 
 TEST "health-gated switch: routes that fail their HTTP check switch back"
 hc site clone alpha --label unreadable -q -o json
-bad=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"])')
+bad=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 # Passes verify (the file has a size) but nginx cannot read it: 403.
 ln -sf /etc/shadow "$(field deployment show "$bad" --field directory)/public/index.html"
 hc site switch alpha --to "$bad"
