@@ -113,6 +113,21 @@ Output restore(Context& ctx, const Args& a) {
   return {site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE"))), {}, {}, outcome_error(ctx, summary)};
 }
 
+Output migrate(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::migrate_site(ops, a.get("SITE"), *a.opt("to-host"));
+  auto j = site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE")));
+  j["migrated_from"] = r.from_host;
+  j["migrated_to"] = r.to_host;
+  if (r.error.empty()) {
+    ctx.info(fmt::format("site '{}' moved from '{}' to '{}' (deployment '{}'); the old copy is locked on '{}'",
+                         a.get("SITE"), r.from_host, r.to_host, r.deployment, r.from_host));
+    return {j, {}};
+  }
+  if (r.failed.command_id) return {j, {}, {}, outcome_error(ctx, r.failed)};
+  return {j, {}, {}, remote_error(r.error)};
+}
+
 }  // namespace
 
 void add_site_commands(std::vector<Command>& t) {
@@ -159,6 +174,9 @@ void add_site_commands(std::vector<Command>& t) {
   t.push_back({"site restore", "restore a site from a backup (its checksum is checked first)", {site},
                {{"backup", "", "the backup to restore", Opt::Value, "ID", Complete::None, true}},
                kCatalog | kMutates | kDestructive, restore});
+  t.push_back({"site migrate", "move a site to another host: backup, install, copy, restore, switch", {site},
+               {{"to-host", "", "the host to move to", Opt::Value, "HOST", Complete::Host, true}},
+               kCatalog | kMutates, migrate});
   t.push_back({"site delete", "delete a site: its routes, then its deployments on the hosts", {site}, {},
                kCatalog | kMutates | kDestructive, remove});
 }

@@ -9,7 +9,7 @@ _hostctl_children() {
     "host") echo "add edit exec import list remove show verify" ;;
     "package") echo "list" ;;
     "route") echo "activate add deactivate delete list show" ;;
-    "site") echo "backup clone create delete disable enable launch list protect restore show switch unprotect" ;;
+    "site") echo "backup clone create delete disable enable launch list migrate protect restore show switch unprotect" ;;
     "task") echo "cancel list log retry show" ;;
   esac
 }
@@ -54,6 +54,7 @@ _hostctl_options() {
     "site unprotect") echo " --dry-run" ;;
     "site backup") echo " --dry-run" ;;
     "site restore") echo " --backup --dry-run" ;;
+    "site migrate") echo " --to-host --dry-run" ;;
     "site delete") echo " --dry-run" ;;
     "route add") echo " --site --router --primary --active-on-launch --dry-run" ;;
     "route list") echo " --site" ;;
@@ -105,6 +106,7 @@ _hostctl_positional() {
     "site unprotect") echo "site" ;;
     "site backup") echo "site" ;;
     "site restore") echo "site" ;;
+    "site migrate") echo "site" ;;
     "site delete") echo "site" ;;
     "route add") echo "" ;;
     "route show") echo "route" ;;
@@ -137,6 +139,7 @@ _hostctl_option_value() {
     "site list:--client") echo "client" ;;
     "site clone:--from") echo "deployment" ;;
     "site switch:--to") echo "deployment" ;;
+    "site migrate:--to-host") echo "host" ;;
     "route add:--site") echo "site" ;;
     "route add:--router") echo "host" ;;
     "route list:--site") echo "site" ;;
@@ -158,7 +161,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --from --host --http-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --port --role --router --router-dir --service --site --stage --status --task --timeout --to --transport --user -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --from --host --http-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --port --role --router --router-dir --service --site --stage --status --task --timeout --to --to-host --transport --user -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "exec/session.hpp"
 #include "core/error.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
@@ -254,6 +255,126 @@ std::vector<Backup> prune_backups(Ops& ops, int64_t site_id) {
     if (summary.status == run::kCompleted) pruned.push_back(read_backup(ops.catalog, id));
   }
   return pruned;
+}
+
+}  // namespace hostctl::lifecycle
+
+namespace hostctl::lifecycle {
+namespace {
+
+// Reads a file from a host as base64 text (a read: not a recorded command).
+std::string fetch_base64(Ops& ops, const model::Host& host, const std::string& path) {
+  exec::Endpoint e{host.name, host.transport, host.address, host.port, host.user, host.identity_file};
+  auto session = exec::connect(e, ops.run.connect);
+  std::string data;
+  std::atomic<bool> never{false};
+  auto outcome = session->run({"base64 < \"$HOSTCTL_BACKUP_FILE\"", {{"HOSTCTL_BACKUP_FILE", path}}, 600},
+                              [&](exec::Stream s, std::string_view line) {
+                                if (s == exec::Stream::Out) data.append(line).append("\n");
+                              },
+                              never);
+  if (outcome.exit_code != 0 || !outcome.lost.empty())
+    throw Error(ErrorKind::RemoteFailed, fmt::format("cannot read backup '{}' on host '{}'", path, host.name));
+  return data;
+}
+
+}  // namespace
+
+MigrateResult migrate_site(Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  if (site.active_deployment.empty())
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to migrate", site.name));
+  auto from = get_deployment(ops.catalog, site.active_deployment);
+  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  auto target = choose_host(ops.catalog, service.plan, to_host_ref);
+  if (target.id == from.host_id)
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' already runs on host '{}'", site.name, target.name));
+  for (const char* action : {"backup", "restore", "install"})
+    if (!service.plan.actions.count(action))
+      throw Error(ErrorKind::Refused, fmt::format("service '{}' has no {} action to migrate with", service.plan.name, action));
+  MigrateResult out;
+  out.from_host = from.host;
+  out.to_host = target.name;
+  auto fail = [&](const std::string& what, const run::RunSummary& s) {
+    out.error = what;
+    out.failed = s;
+    return out;
+  };
+
+  auto backup = backup_site(ops, site.name);
+  if (backup.summary.status != run::kCompleted) return fail("the backup failed", backup.summary);
+
+  int64_t id = 0;
+  {
+    catalog::Write write(ops.catalog, fmt::format("site migrate {} --to-host {}", site.name, target.name));
+    id = insert_deployment(ops.catalog, service, target, from.params, site.id, site.client_id, "allocate",
+                           fmt::format("migrated from {}", from.host));
+    write.commit();
+  }
+  auto to = read_deployment(ops.catalog, id);
+  out.deployment = to.name;
+  ActionRequest install;
+  install.actions = {"install"};
+  install.stage_after = "allocate";
+  auto installed = run_on_deployment(ops, to, "install", install);
+  if (installed.status != run::kCompleted) return fail("the install on the target failed", installed);
+
+  // The archive passes through the control node; the catalog keeps only a note of it.
+  std::string copy_path = fmt::format("{}/backups/{}", target.base_dir,
+                                      backup.backup.path.substr(backup.backup.path.rfind('/') + 1));
+  std::string data = fetch_base64(ops, model::get_host(ops.catalog, std::to_string(from.host_id)), backup.backup.path);
+  run::TaskSpec copy;
+  copy.host_id = target.id;
+  copy.host_name = target.name;
+  copy.name = "copy";
+  copy.timeout = 600;
+  copy.env = {{"HOSTCTL_BACKUP_FILE", copy_path},
+              {"HOSTCTL_BACKUP_SHA256", backup.backup.sha256}};
+  copy.script = "set -eu\nmkdir -p \"$(dirname \"$HOSTCTL_BACKUP_FILE\")\"\n"
+                "base64 -d > \"$HOSTCTL_BACKUP_FILE.part\" <<'HOSTCTL_BASE64_END'\n" + data +
+                "HOSTCTL_BASE64_END\n"
+                "test \"$(sha256sum \"$HOSTCTL_BACKUP_FILE.part\" | cut -d' ' -f1)\" = \"$HOSTCTL_BACKUP_SHA256\"\n"
+                "mv \"$HOSTCTL_BACKUP_FILE.part\" \"$HOSTCTL_BACKUP_FILE\"\n";
+  int64_t copy_id = run::begin_command(ops.catalog, {"migrate copy", "site", site.name, {copy}});
+  auto copied = run::run_command(ops.catalog, copy_id, ops.run);
+  {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement st(ops.catalog.db(), "UPDATE task SET script = ? WHERE command_id = ?");
+    st.bind(1, fmt::format("# {} bytes of base64 backup data were written to $HOSTCTL_BACKUP_FILE; not kept", data.size()));
+    st.bind(2, copy_id);
+    st.exec();
+    write.commit();
+  }
+  if (copied.status != run::kCompleted) return fail("copying the backup to the target failed", copied);
+  int64_t copy_backup = 0;
+  {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement st(ops.catalog.db(),
+                         "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
+                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 5, ?)");
+    st.bind(1, site.id);
+    st.bind(2, site.name);
+    st.bind(3, to.id);
+    st.bind(4, target.id);
+    st.bind(5, copy_path);
+    st.bind(6, backup.backup.size.value_or(0));
+    st.bind(7, backup.backup.sha256);
+    st.bind(8, now_utc());
+    st.exec();
+    copy_backup = ops.catalog.db().getLastInsertRowid();
+    write.commit();
+  }
+  ActionRequest restore;
+  restore.actions = {"restore"};
+  restore.extra_env = backup_env(read_backup(ops.catalog, copy_backup));
+  restore.before = {{"checksum", kCheck}};
+  auto restored = run_on_deployment(ops, read_deployment(ops.catalog, id), "restore", restore);
+  if (restored.status != run::kCompleted) return fail("the restore on the target failed", restored);
+
+  auto switched = switch_site(ops, site.name, to.name);
+  if (switched.verify.status != run::kCompleted) return fail("the migrated copy failed its verify action", switched.verify);
+  out.error = switched.error;
+  return out;
 }
 
 }  // namespace hostctl::lifecycle

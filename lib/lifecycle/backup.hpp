@@ -56,3 +56,19 @@ std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good_newest_fir
 std::vector<Backup> prune_backups(Ops& ops, int64_t site_id);
 
 }  // namespace hostctl::lifecycle
+
+namespace hostctl::lifecycle {
+
+struct MigrateResult {
+  std::string from_host, to_host, deployment;
+  std::string error;  // empty on success
+  run::RunSummary failed;  // the run that failed, when one did
+};
+
+// Aegir's migrate: back up the active deployment, install a fresh copy on the
+// target host, copy the backup there through the control node (checksum
+// checked), restore it, then switch the site to it (health-gated). The old
+// copy is locked on its host, not removed.
+MigrateResult migrate_site(Ops& ops, const std::string& site, const std::string& to_host);
+
+}  // namespace hostctl::lifecycle

@@ -5,9 +5,10 @@
 . "$(dirname "$0")/../rig/rig.sh"
 rig_skip_unless_ready
 "$HOSTCTL_BIN" init -q >/dev/null
-rig_start 1 || exit 1
+rig_start 2 || exit 1
 rig_nginx_start || exit 1
-rig_register || exit 1
+"$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
+  --identity "$RIG_KEY" --base-dir "${RIG_BASE[1]}" -q >/dev/null || exit 1
 setup_catalog() {
   "$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
     --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
@@ -111,5 +112,28 @@ expect_true test ! -e "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
 grep -q "edited by hand" "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf" && fail "the hand edit is still there"
 hc host verify rig1 -o json
 expect_json "len(d[0]['drift']) == 1"
+
+TEST "site migrate moves a site to another host with its data, still served"
+"$HOSTCTL_BIN" host add rig2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" \
+  --identity "$RIG_KEY" --base-dir "${RIG_BASE[2]}" -q >/dev/null
+old=$("$HOSTCTL_BIN" site show notes --field active_deployment)
+old_dir=$("$HOSTCTL_BIN" deployment show "$old" --field directory)
+sqlite3 "$old_dir/data/notes.db" "INSERT INTO note(body) VALUES ('moves with the site')"
+"$HOSTCTL_BIN" deployment verify "$old" -q >/dev/null
+hc site migrate notes --to-host rig2 -o json
+expect_rc 0
+expect_json "d['migrated_from'] == 'rig1' and d['migrated_to'] == 'rig2'"
+new=$("$HOSTCTL_BIN" site show notes --field active_deployment)
+hc deployment show "$new" -o json
+expect_json "d['host'] == 'rig2' and d['active'] and d['stage'] == 'allocate'"
+hc deployment show "$old" -o json
+expect_json "d['host'] == 'rig1' and d['stage'] == 'lock' and not d['active']"
+new_dir=$("$HOSTCTL_BIN" deployment show "$new" --field directory)
+expect_true test "$(sqlite3 "$new_dir/data/notes.db" "SELECT count(*) FROM note WHERE body = 'moves with the site'")" = 1
+curl_page notes.test | grep -q "moves with the site" || fail "the migrated page does not show the moved note"
+n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(length(script)) FROM task t JOIN command c ON c.id = t.command_id WHERE c.action = 'migrate copy'")
+expect_true test "$n" -lt 200
+hc site migrate notes --to-host rig2
+expect_rc 4
 
 done_testing
