@@ -34,6 +34,7 @@ struct Bound {
   CLI::App* app = nullptr;
   std::map<std::string, std::vector<std::string>> values;
   std::map<std::string, bool> flags;
+  std::map<std::string, CLI::Option*> optional;  // Opt::Optional: given at all?
 };
 
 void add_globals(CLI::App& app, Globals& g) {
@@ -56,6 +57,8 @@ void bind(CLI::App* sub, const Command& cmd, Bound& b, Globals& g) {
     if (o.kind == Opt::Flag) {
       b.flags[o.name] = false;
       sub->add_flag(flags, b.flags[o.name], o.help);
+    } else if (o.kind == Opt::Optional) {
+      b.optional[o.name] = sub->add_option(flags, b.values[o.name], o.help)->type_name("[" + o.value_name + "]")->expected(0, 1);
     } else {
       auto* opt = sub->add_option(flags, b.values[o.name], o.help)->type_name(o.value_name);
       if (o.kind == Opt::Value) opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -201,6 +204,7 @@ int main(int argc, char** argv) {
     Args args;
     args.values = chosen->values;
     args.flags = chosen->flags;
+    for (const auto& [name, option] : chosen->optional) args.flags[name] = option->count() > 0;
     const Command& cmd = *chosen->command;
     if (has_trailing && !(cmd.needs & kTrailing))
       throw Error(ErrorKind::Usage, fmt::format("'{}' takes no command after '--'", cmd.path));

@@ -38,6 +38,7 @@ const std::vector<Group>& command_groups() {
       {"site", "what clients buy: deployments and routes"},
       {"route", "domains and paths routers serve for sites"},
       {"backup", "archives of sites on their hosts"},
+      {"reserve", "ready copies made ahead, so new sites go live at once"},
       {"package", "the package inventory the deployments report"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
   };
@@ -55,6 +56,7 @@ const std::vector<Command>& command_table() {
     add_site_commands(t);
     add_route_commands(t);
     add_backup_commands(t);
+    add_reserve_commands(t);
     add_package_commands(t);
     add_task_commands(t);
     return t;

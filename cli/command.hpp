@@ -22,7 +22,7 @@ struct Opt {
   std::string name;   // long name without dashes: "port"
   std::string short_name;  // "p", or empty
   std::string help;
-  enum Kind { Flag, Value, List } kind = Value;
+  enum Kind { Flag, Value, List, Optional } kind = Value;  // Optional: --name or --name=VALUE
   std::string value_name = "VALUE";
   Complete complete = Complete::None;
   bool required = false;
@@ -91,6 +91,7 @@ void add_site_commands(std::vector<Command>& table);
 void add_route_commands(std::vector<Command>& table);
 void add_package_commands(std::vector<Command>& table);
 void add_backup_commands(std::vector<Command>& table);
+void add_reserve_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

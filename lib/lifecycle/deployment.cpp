@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <regex>
@@ -69,6 +70,8 @@ if [ "${free:-0}" -lt "$HOSTCTL_MIN_FREE_KB" ]; then
 fi
 mkdir -p "$HOSTCTL_ROOT"
 )sh";
+
+constexpr const char* kRemovedStep = "remove/directory";
 
 // The manifest lets `host import` rebuild catalog rows from the hosts.
 constexpr const char* kManifest = R"sh(set -eu
@@ -152,40 +155,55 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
   return values;
 }
 
+namespace {
+
+bool fits(const service::Plan& plan, const model::Host& h) {
+  return std::all_of(plan.roles.begin(), plan.roles.end(), [&](const std::string& role) {
+    return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+  });
+}
+
+int64_t load_of(catalog::Catalog& catalog, const model::Host& h) {
+  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE host_id = ? AND stage != 'removed'");
+  q.bind(1, h.id);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+}  // namespace
+
 model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref) {
-  auto fits = [&](const model::Host& h) {
-    return std::all_of(plan.roles.begin(), plan.roles.end(), [&](const std::string& role) {
-      return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
-    });
-  };
-  auto load = [&](const model::Host& h) {
-    SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE host_id = ? AND stage != 'removed'");
-    q.bind(1, h.id);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
-  };
   if (ref) {
     auto h = model::get_host(catalog, *ref);
-    if (!fits(h))
+    if (!fits(plan, h))
       throw Error(ErrorKind::Refused, fmt::format("host '{}' lacks the roles service '{}' needs ({})", h.name,
                                                   plan.name, fmt::join(plan.roles, ", ")));
-    if (load(h) >= h.capacity)
+    if (load_of(catalog, h) >= h.capacity)
       throw Error(ErrorKind::Refused, fmt::format("host '{}' is full ({} deployments)", h.name, h.capacity));
     return h;
   }
-  std::optional<model::Host> best;
-  int64_t best_load = 0;
-  for (const auto& h : model::list_hosts(catalog)) {
-    if (!fits(h)) continue;
-    int64_t n = load(h);
-    if (n >= h.capacity) continue;
-    if (!best || n < best_load) best = h, best_load = n;
-  }
-  if (!best)
+  auto hosts = place_copies(catalog, plan, 1);
+  if (hosts.empty())
     throw Error(ErrorKind::Refused,
                 fmt::format("no host has the roles {} and room for service '{}'", fmt::join(plan.roles, ", "), plan.name),
                 "add a host or raise a host's --capacity");
-  return *best;
+  return hosts.front();
+}
+
+std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::Plan& plan, int64_t n) {
+  std::vector<std::pair<model::Host, int64_t>> candidates;
+  for (auto& h : model::list_hosts(catalog))
+    if (fits(plan, h)) candidates.emplace_back(h, load_of(catalog, h));
+  std::vector<model::Host> out;
+  for (int64_t i = 0; i < n; ++i) {
+    auto best = candidates.end();
+    for (auto it = candidates.begin(); it != candidates.end(); ++it)
+      if (it->second < it->first.capacity && (best == candidates.end() || it->second < best->second)) best = it;
+    if (best == candidates.end()) break;
+    ++best->second;
+    out.push_back(best->first);
+  }
+  return out;
 }
 
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
@@ -254,6 +272,9 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
     }
   }
   for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
+  // Whatever the plan's remove action does, the directory goes: that is what removed means.
+  if (std::find(request.actions.begin(), request.actions.end(), "remove") != request.actions.end())
+    tasks.push_back(task(kRemovedStep, "rm -rf \"$HOSTCTL_ROOT\"", 300));
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;
@@ -297,24 +318,27 @@ run::RunSummary run_on_deployment(Ops& ops, const Deployment& d, const std::stri
 void settle(catalog::Catalog& catalog, int64_t command_id) {
   auto command = run::get_command(catalog, command_id);
   if (command.action == "host verify") return hostops::record_verify_results(catalog, command_id);
-  std::set<int64_t> deployments;
+  // Each deployment by its own tasks: a refill runs many copies as lanes of one command.
+  std::map<int64_t, bool> done;
+  std::set<int64_t> removing;
   for (const auto& t : command.tasks)
-    if (t.deployment_id) deployments.insert(*t.deployment_id);
-  if (deployments.empty()) return;
+    if (t.deployment_id) {
+      auto [it, _] = done.emplace(*t.deployment_id, true);
+      it->second = it->second && t.status == run::kCompleted;
+      if (t.name == kRemovedStep) removing.insert(*t.deployment_id);
+    }
+  if (done.empty()) return;
   catalog::Write write(catalog, "");
-  for (int64_t id : deployments) {
-    int status = command.status == run::kCompleted ? run::kCompleted : run::kFailed;
-    if (command.action == "remove" && status == run::kCompleted) status = run::kRemoved;
+  for (const auto& [id, ok] : done) {
+    int status = ok ? run::kCompleted : run::kFailed;
+    if (removing.count(id) && ok) status = run::kRemoved;
     SQLite::Statement st(catalog.db(),
-                         "UPDATE deployment SET status = ?, ready_at = CASE WHEN ? = 5 AND ready_at IS NULL "
-                         "THEN ? ELSE ready_at END, stage = CASE WHEN ? = 8 THEN 'removed' ELSE stage END, "
-                         "active = CASE WHEN ? = 8 THEN 0 ELSE active END WHERE id = ?");
+                         "UPDATE deployment SET status = ?1, ready_at = CASE WHEN ?1 = 5 AND ready_at IS NULL "
+                         "THEN ?2 ELSE ready_at END, stage = CASE WHEN ?1 = 8 THEN 'removed' ELSE stage END, "
+                         "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3");
     st.bind(1, status);
-    st.bind(2, status);
-    st.bind(3, now_utc());
-    st.bind(4, status);
-    st.bind(5, status);
-    st.bind(6, id);
+    st.bind(2, now_utc());
+    st.bind(3, id);
     st.exec();
   }
   write.commit();

@@ -52,6 +52,8 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
 // A host for a new deployment: the named one (checked), else the least loaded
 // host that has the plan's roles and room under its capacity.
 model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref);
+// Hosts for `n` new copies, spread over the least loaded fitting hosts; fewer when room runs out.
+std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::Plan& plan, int64_t n);
 
 // Inserts a deployment row (status PENDING) inside an open write transaction.
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
