@@ -72,7 +72,7 @@ void bind(CLI::App* sub, const Command& cmd, Bound& b, Globals& g) {
     else opt->expected(1);
     if (p.required) opt->required();
   }
-  if (cmd.needs & kMutates) sub->add_flag("--dry-run", g.dry_run, "show what would change, change nothing");
+  if (cmd.needs & kDryRun) sub->add_flag("--dry-run", g.dry_run, "show what would change, change nothing");
 }
 
 int terminal_width() {

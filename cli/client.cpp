@@ -39,12 +39,12 @@ void add_client_commands(std::vector<Command>& t) {
                {{"NAME", "name for the new client"}},
                {{"email", "", "contact address", Opt::Value, "EMAIL"},
                 {"max-sites", "", "most sites the client may have (default: no limit)", Opt::Value, "N"}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                add});
   t.push_back({"client list", "list clients", {}, {}, kCatalog, list});
   t.push_back({"client show", "show one client", {client}, {}, kCatalog, show});
   t.push_back({"client remove", "remove a client that owns no sites", {client}, {},
-               kCatalog | kMutates | kDestructive, remove});
+               kCatalog | kMutates | kDryRun | kDestructive, remove});
 }
 
 }  // namespace hostctl::cli

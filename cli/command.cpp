@@ -39,6 +39,8 @@ const std::vector<Group>& command_groups() {
       {"route", "domains and paths routers serve for sites"},
       {"backup", "archives of sites on their hosts"},
       {"reserve", "ready copies made ahead, so new sites go live at once"},
+      {"queue", "what cron runs every minute"},
+      {"usage", "metered usage of deployments"},
       {"package", "the package inventory the deployments report"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
   };
@@ -57,6 +59,8 @@ const std::vector<Command>& command_table() {
     add_route_commands(t);
     add_backup_commands(t);
     add_reserve_commands(t);
+    add_queue_commands(t);
+    add_usage_commands(t);
     add_package_commands(t);
     add_task_commands(t);
     return t;

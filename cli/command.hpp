@@ -61,9 +61,10 @@ using Handler = Output (*)(Context&, const Args&);
 enum Needs : unsigned {
   kNothing = 0,
   kCatalog = 1,      // opens the catalog (existing, current schema) before the handler
-  kMutates = 2,      // takes --dry-run; writes are rolled back when it is given
+  kMutates = 2,      // changes the catalog or the hosts
   kDestructive = 4,  // asks for confirmation; --yes needed when stdin is not a TTY
   kTrailing = 8,     // takes a shell command after "--" (args value "--")
+  kDryRun = 16,      // takes --dry-run: its catalog writes are rolled back and it runs nothing remote
 };
 
 struct Command {
@@ -92,6 +93,8 @@ void add_route_commands(std::vector<Command>& table);
 void add_package_commands(std::vector<Command>& table);
 void add_backup_commands(std::vector<Command>& table);
 void add_reserve_commands(std::vector<Command>& table);
+void add_queue_commands(std::vector<Command>& table);
+void add_usage_commands(std::vector<Command>& table);  // usage report, invoice
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

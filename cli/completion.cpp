@@ -55,7 +55,7 @@ std::string options_of(const Command& c) {
     words += " --" + o.name;
     if (!o.short_name.empty()) words += " -" + o.short_name;
   }
-  if (c.needs & kMutates) words += " --dry-run";
+  if (c.needs & kDryRun) words += " --dry-run";
   return words;
 }
 
@@ -182,7 +182,7 @@ std::string fish() {
       out += fmt::format("complete -c hostctl -n '{}' -l {}{}{} -d '{}'\n", cond, o.name,
                          o.short_name.empty() ? "" : " -s " + o.short_name, o.kind == Opt::Flag ? "" : " -r",
                          o.help);
-    if (c.needs & kMutates) out += fmt::format("complete -c hostctl -n '{}' -l dry-run -d 'change nothing'\n", cond);
+    if (c.needs & kDryRun) out += fmt::format("complete -c hostctl -n '{}' -l dry-run -d 'change nothing'\n", cond);
     if (!c.positionals.empty()) {
       std::string kind = live_source(c.positionals.front().complete);
       if (kind == "@file")

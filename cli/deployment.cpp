@@ -14,7 +14,12 @@ const std::vector<std::string> kColumns = {"id", "name", "service", "host", "sit
 Output deploy(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::deploy_service(ops, a.get("SERVICE"), a.opt("host"), a.opt("client"), a.all("param"),
-                                     a.opt("label").value_or(""));
+                                     a.opt("label").value_or(""), a.flag("async"));
+  if (a.flag("async")) {
+    auto j = lifecycle::to_json(r.deployment);
+    j["command_id"] = r.summary.command_id;
+    return {j, {}};
+  }
   if (r.summary.status == run::kCompleted)
     ctx.info(fmt::format("deployment '{}' is ready on host '{}'", r.deployment.name, r.deployment.host));
   return {lifecycle::to_json(r.deployment), {}, {}, outcome_error(ctx, r.summary)};
@@ -76,7 +81,8 @@ void add_deployment_commands(std::vector<Command>& t) {
                  "HOST", Complete::Host},
                 {"client", "", "the client it is for", Opt::Value, "CLIENT", Complete::Client},
                 {"param", "", "a service parameter, NAME=VALUE (repeatable)", Opt::List, "NAME=VALUE"},
-                {"label", "", "a description such as 'training for Bill'", Opt::Value, "TEXT"}},
+                {"label", "", "a description such as 'training for Bill'", Opt::Value, "TEXT"},
+                {"async", "", "queue the install for 'hostctl queue run tasks' instead of running it now", Opt::Flag}},
                kCatalog | kMutates,
                deploy});
   const Pos dep{"DEPLOYMENT", "deployment name or id", true, false, Complete::Deployment};

@@ -155,12 +155,12 @@ std::vector<Opt> host_options() {
 void add_host_commands(std::vector<Command>& t) {
   const Pos host{"HOST", "host name or id", true, false, Complete::Host};
   t.push_back({"host add", "register a host", {{"NAME", "name for the new host"}}, host_options(),
-               kCatalog | kMutates, add});
+               kCatalog | kMutates | kDryRun, add});
   t.push_back({"host list", "list hosts", {}, {{"role", "r", "only hosts with this role", Opt::Value, "ROLE"}},
                kCatalog, list});
   t.push_back({"host show", "show one host", {host}, {}, kCatalog, show});
-  t.push_back({"host edit", "change a host's settings", {host}, host_options(), kCatalog | kMutates, edit});
-  t.push_back({"host remove", "remove a host that holds nothing", {host}, {}, kCatalog | kMutates | kDestructive,
+  t.push_back({"host edit", "change a host's settings", {host}, host_options(), kCatalog | kMutates | kDryRun, edit});
+  t.push_back({"host remove", "remove a host that holds nothing", {host}, {}, kCatalog | kMutates | kDryRun | kDestructive,
                remove});
   const Pos hosts{"HOST", "host names or ids (default: every host)", false, true, Complete::Host};
   t.push_back({"host verify",
@@ -168,7 +168,7 @@ void add_host_commands(std::vector<Command>& t) {
                {hosts},
                {{"accept-new-key", "", "trust and record a host key seen for the first time", Opt::Flag},
                 {"repair", "", "put router files and manifests back as the catalog says", Opt::Flag}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                verify});
   t.push_back({"host import",
                "register the deployments whose manifests are on a host (rebuilds a lost catalog)",
@@ -180,7 +180,7 @@ void add_host_commands(std::vector<Command>& t) {
                "run a shell command on hosts in parallel: hostctl host exec HOST... -- COMMAND",
                {{"HOST", "host names or ids", true, true, Complete::Host}},
                {},
-               kCatalog | kMutates | kTrailing,
+               kCatalog | kMutates | kDryRun | kTrailing,
                exec});
 }
 

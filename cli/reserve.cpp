@@ -98,11 +98,11 @@ void add_reserve_commands(std::vector<Command>& t) {
   const Opt wait{"wait", "", "wait for a running refill, at most SECONDS (default 3600)", Opt::Optional, "SECONDS"};
   t.push_back({"reserve refill",
                "keep each reserve: the minimum at any time, full size inside the window, expired copies dropped there",
-               {services}, {wait}, kCatalog | kMutates, refill});
+               {services}, {wait}, kCatalog | kMutates | kDryRun, refill});
   t.push_back({"reserve status", "ready copies per service, their ages, the next expiry, and whether under minimum",
                {services}, {}, kCatalog, status});
   t.push_back({"reserve prune", "remove expired and failed reserve copies now, whatever the time", {services}, {wait},
-               kCatalog | kMutates, prune});
+               kCatalog | kMutates | kDryRun, prune});
 }
 
 }  // namespace hostctl::cli

@@ -58,7 +58,7 @@ void add_route_commands(std::vector<Command>& t) {
                 {"router", "", "the router host (default: the only one)", Opt::Value, "HOST", Complete::Host},
                 {"primary", "", "the site's primary route", Opt::Flag},
                 {"active-on-launch", "", "activate it when the site is launched", Opt::Flag}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                add});
   t.push_back({"route list", "list routes", {}, {{"site", "", "only this site's", Opt::Value, "SITE", Complete::Site}},
                kCatalog, list});

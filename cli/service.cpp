@@ -35,14 +35,14 @@ void add_service_commands(std::vector<Command>& t) {
                "register a service plan from its YAML file",
                {{"FILE", "the service's YAML file", true, false, Complete::File}},
                {{"replace", "", "replace an existing service of the same name", Opt::Flag}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                create});
   t.push_back({"listservices", "list service plans", {}, {}, kCatalog, list});
   t.push_back({"deleteservice",
                "delete a service plan that has no deployments",
                {{"NAME", "service name or id", true, false, Complete::Service}},
                {},
-               kCatalog | kMutates | kDestructive,
+               kCatalog | kMutates | kDryRun | kDestructive,
                remove});
 }
 

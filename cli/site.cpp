@@ -166,8 +166,8 @@ void add_site_commands(std::vector<Command>& t) {
                kCatalog | kMutates, enable});
   t.push_back({"site disable", "run the disable action (routes stay as they are)", {site}, {}, kCatalog | kMutates,
                disable});
-  t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates, protect});
-  t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates,
+  t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates | kDryRun, protect});
+  t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates | kDryRun,
                unprotect});
   t.push_back({"site backup", "back up a site's active deployment (sha256 and size recorded; retention applied)",
                {site}, {}, kCatalog | kMutates, backup});

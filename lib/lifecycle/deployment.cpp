@@ -388,7 +388,7 @@ namespace hostctl::lifecycle {
 
 DeployResult deploy_service(Ops& ops, const std::string& service_ref, const std::optional<std::string>& host_ref,
                             const std::optional<std::string>& client, const std::vector<std::string>& params,
-                            const std::string& label) {
+                            const std::string& label, bool async) {
   auto service = service::get_service(ops.catalog, service_ref);
   auto values = resolve_params(service.plan, params);
   model::require(model::check_text(label, 200), "label", label);
@@ -406,6 +406,15 @@ DeployResult deploy_service(Ops& ops, const std::string& service_ref, const std:
   ActionRequest request;
   request.actions = {"install", "verify"};
   request.stage_after = "provision";
+  if (async) {
+    out.summary.command_id = run::queue_command(
+        ops.catalog, {"install", "deployment", out.deployment.name,
+                      action_tasks(ops.catalog, out.deployment, request, ops.min_free_kb)});
+    out.summary.status = run::kInitiated;
+    ops.say(fmt::format("install of '{}' queued as command {}; 'hostctl queue run tasks' runs it",
+                        out.deployment.name, out.summary.command_id));
+    return out;
+  }
   out.summary = run_on_deployment(ops, out.deployment, "install", request);
   out.deployment = read_deployment(ops.catalog, id);
   return out;

@@ -102,8 +102,9 @@ struct DeployResult {
 
 // deployservice: a new deployment (stage provision) on a chosen host, made by
 // the plan's install action and ready once its verify action passes.
+// With `async`, the install is queued for `queue run tasks` and its command id returned in the summary.
 DeployResult deploy_service(Ops& ops, const std::string& service, const std::optional<std::string>& host,
                             const std::optional<std::string>& client, const std::vector<std::string>& params,
-                            const std::string& label);
+                            const std::string& label, bool async = false);
 
 }  // namespace hostctl::lifecycle

@@ -112,9 +112,11 @@ constexpr const char* kCommandColumns =
 
 }  // namespace
 
-int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec) {
+namespace {
+
+// Inserts the command (INITIATED) and its tasks; the caller holds the write transaction.
+int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   auto& db = catalog.db();
-  catalog::Write write(catalog, fmt::format("{} {}", spec.action, spec.object_name));
   reconcile_locked(db);
   SQLite::Statement busy(db,
                          "SELECT id, user, pid FROM command WHERE action = ? AND object_type = ? AND "
@@ -158,7 +160,33 @@ int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec) {
     task.bind(11, t.timeout);
     task.exec();
   }
-  own(db, id);
+  return id;
+}
+
+}  // namespace
+
+int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec) {
+  catalog::Write write(catalog, fmt::format("{} {}", spec.action, spec.object_name));
+  int64_t id = insert_command(catalog, spec);
+  own(catalog.db(), id);
+  write.commit();
+  return id;
+}
+
+int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec) {
+  catalog::Write write(catalog, fmt::format("{} {} (queued)", spec.action, spec.object_name));
+  int64_t id = insert_command(catalog, spec);
+  write.commit();
+  return id;
+}
+
+std::optional<int64_t> claim_queued(catalog::Catalog& catalog) {
+  catalog::Write write(catalog, "");
+  SQLite::Statement q(catalog.db(), "SELECT id FROM command WHERE status = 0 ORDER BY id LIMIT 1");
+  if (!q.executeStep()) return std::nullopt;
+  int64_t id = q.getColumn(0).getInt64();
+  q.reset();
+  own(catalog.db(), id);
   write.commit();
   return id;
 }

@@ -59,6 +59,11 @@ struct CommandView {
 // when the same action already runs on the same object.
 int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec);
 
+// Records a command to be run later by `queue run tasks` (status INITIATED, no owner).
+int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec);
+// Takes the oldest queued command for this process; nullopt when none is left.
+std::optional<int64_t> claim_queued(catalog::Catalog& catalog);
+
 // Marks commands whose hostctl process died as FAILED and interrupted, and
 // their running tasks as FAILED. Returns how many it found.
 int reconcile_interrupted(catalog::Catalog& catalog);

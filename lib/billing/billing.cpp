@@ -1,0 +1,103 @@
+#include "billing/billing.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <regex>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "model/lookup.hpp"
+#include "model/validate.hpp"
+
+namespace hostctl::billing {
+
+int64_t day(const std::string& text, const std::string& what) {
+  int64_t epoch = 0;
+  static const std::regex re("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+  if (!std::regex_match(text, re) || !parse_utc(text + "T00:00:00Z", epoch))
+    model::require("must be a date such as 2026-11-01", what, text);
+  return epoch;
+}
+
+Period month(const std::string& text) {
+  static const std::regex re("^([0-9]{4})-([0-9]{2})$");
+  std::smatch m;
+  int64_t from = 0, to = 0;
+  if (!std::regex_match(text, m, re) || !parse_utc(text + "-01T00:00:00Z", from))
+    model::require("must be a month such as 2026-11", "period", text);
+  int year = std::stoi(m[1]), mon = std::stoi(m[2]);
+  parse_utc(fmt::format("{:04d}-{:02d}-01T00:00:00Z", mon == 12 ? year + 1 : year, mon == 12 ? 1 : mon + 1), to);
+  return {from, to};
+}
+
+nlohmann::ordered_json usage_report(catalog::Catalog& catalog, const std::optional<std::string>& client,
+                                    const Period& period) {
+  if (client) model::find_id(catalog.db(), "client", "client", *client);
+  SQLite::Statement q(catalog.db(),
+                      "SELECT coalesce(s.name, ''), coalesce(c.name, ''), sv.name, d.name, u.metric, count(*), "
+                      "sum(u.value), max(u.value), (SELECT value FROM usage u2 WHERE u2.deployment_id = d.id AND "
+                      "u2.metric = u.metric AND u2.at >= ?1 AND u2.at < ?2 ORDER BY u2.at DESC, u2.id DESC LIMIT 1) "
+                      "FROM usage u JOIN deployment d ON d.id = u.deployment_id JOIN service sv ON sv.id = d.service_id "
+                      "LEFT JOIN site s ON s.id = d.site_id LEFT JOIN client c ON c.id = coalesce(s.client_id, d.client_id) "
+                      "WHERE u.at >= ?1 AND u.at < ?2 AND (?3 IS NULL OR c.name = ?3) "
+                      "GROUP BY d.id, u.metric ORDER BY 1, 4, 5");
+  q.bind(1, format_utc(period.from));
+  q.bind(2, format_utc(period.to));
+  if (client) q.bind(3, *client); else q.bind(3);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  while (q.executeStep()) {
+    auto text = [&](int i) { std::string v = q.getColumn(i).getString(); return v.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(v); };
+    rows.push_back({{"site", text(0)},
+                    {"client", text(1)},
+                    {"service", q.getColumn(2).getString()},
+                    {"deployment", q.getColumn(3).getString()},
+                    {"metric", q.getColumn(4).getString()},
+                    {"samples", q.getColumn(5).getInt64()},
+                    {"sum", q.getColumn(6).getDouble()},
+                    {"max", q.getColumn(7).getDouble()},
+                    {"last", q.getColumn(8).getDouble()}});
+  }
+  return rows;
+}
+
+nlohmann::ordered_json invoice(catalog::Catalog& catalog, const std::string& client, const std::string& yyyy_mm) {
+  Period p = month(yyyy_mm);
+  int64_t client_id = model::find_id(catalog.db(), "client", "client", client);
+  double days_in_month = static_cast<double>(p.to - p.from) / 86400.0;
+  SQLite::Statement q(catalog.db(),
+                      "SELECT s.name, sv.name, sv.price_monthly, coalesce(sv.currency, 'EUR'), s.created_at FROM site s "
+                      "JOIN service sv ON sv.id = s.service_id WHERE s.client_id = ? ORDER BY s.name");
+  q.bind(1, client_id);
+  nlohmann::ordered_json lines = nlohmann::ordered_json::array();
+  std::map<std::string, double> totals;
+  while (q.executeStep()) {
+    int64_t created = 0;
+    parse_utc(q.getColumn(4).getString(), created);
+    if (created >= p.to) continue;
+    int64_t start = std::max(created, p.from);
+    // Whole days, counting the day the site was created.
+    double days = std::ceil(static_cast<double>(p.to - start) / 86400.0);
+    double monthly = q.getColumn(2).isNull() ? 0.0 : q.getColumn(2).getDouble();
+    double amount = std::round(monthly * days / days_in_month * 100.0) / 100.0;
+    std::string currency = q.getColumn(3).getString();
+    totals[currency] += amount;
+    lines.push_back({{"site", q.getColumn(0).getString()},
+                     {"service", q.getColumn(1).getString()},
+                     {"monthly_price", monthly},
+                     {"days", days},
+                     {"days_in_period", days_in_month},
+                     {"amount", amount},
+                     {"currency", currency}});
+  }
+  nlohmann::ordered_json j;
+  j["client"] = client;
+  j["period"] = yyyy_mm;
+  j["lines"] = lines;
+  j["totals"] = nlohmann::ordered_json::object();
+  for (const auto& [currency, total] : totals) j["totals"][currency] = std::round(total * 100.0) / 100.0;
+  return j;
+}
+
+}  // namespace hostctl::billing

@@ -1,0 +1,139 @@
+#include "queue/queue.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/lockfile.hpp"
+#include "core/process.hpp"
+#include "lifecycle/backup.hpp"
+#include "lifecycle/deployment.hpp"
+#include "lifecycle/site.hpp"
+#include "run/command.hpp"
+
+namespace hostctl::queue {
+namespace {
+
+int64_t interval_of(const service::Schedule& s, const std::string& kind) {
+  return kind == "cron" ? s.cron : kind == "backup" ? s.backup : s.stats;
+}
+
+void mark_ran(catalog::Catalog& catalog, const std::vector<int64_t>& sites, const std::string& kind) {
+  catalog::Write write(catalog, "");
+  for (int64_t site : sites) {
+    SQLite::Statement st(catalog.db(), "INSERT OR REPLACE INTO schedule_run(site_id, kind, last_at) VALUES (?, ?, ?)");
+    st.bind(1, site);
+    st.bind(2, kind);
+    st.bind(3, now_utc());
+    st.exec();
+  }
+  write.commit();
+}
+
+void notify(const std::string& notify_command, catalog::Catalog& catalog, int64_t command_id) {
+  if (notify_command.empty()) return;
+  std::string json = run::to_json(run::get_command(catalog, command_id), true).dump() + "\n";
+  // The operator's own command from their configuration, run like cron would.
+  if (FILE* pipe = ::popen(notify_command.c_str(), "w")) {
+    std::fwrite(json.data(), 1, json.size(), pipe);
+    ::pclose(pipe);
+  }
+}
+
+// Runs `action` on the active deployments of `sites`, one lane each, in one command.
+void run_site_action(lifecycle::Ops& ops, const std::vector<int64_t>& sites, const std::string& action,
+                     Report& report) {
+  run::CommandSpec spec{"queue " + action, "queue", action, {}};
+  lifecycle::ActionRequest request;
+  request.actions = {action};
+  request.write_manifest = false;
+  int lane = 0;
+  for (int64_t site_id : sites) {
+    auto site = lifecycle::get_site(ops.catalog, std::to_string(site_id));
+    auto tasks = lifecycle::action_tasks(ops.catalog, lifecycle::get_deployment(ops.catalog, site.active_deployment),
+                                         request, ops.min_free_kb);
+    for (auto& t : tasks) {
+      t.lane = lane;
+      spec.tasks.push_back(t);
+    }
+    ++lane;
+  }
+  report.ran = lane;
+  if (spec.tasks.empty()) return;
+  int64_t id = run::begin_command(ops.catalog, spec);
+  auto summary = run::run_command(ops.catalog, id, ops.run);
+  lifecycle::settle(ops.catalog, id);
+  if (summary.status != run::kCompleted) report.failed.push_back(id);
+}
+
+}  // namespace
+
+const std::vector<std::string>& queue_names() {
+  static const std::vector<std::string> names = {"tasks", "cron", "backup", "stats"};
+  return names;
+}
+
+std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kind, int64_t now) {
+  std::vector<int64_t> due;
+  SQLite::Statement q(catalog.db(),
+                      "SELECT s.id, s.service_id, r.last_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
+                      "d.active = 1 AND d.status = 5 LEFT JOIN schedule_run r ON r.site_id = s.id AND r.kind = ? "
+                      "WHERE s.enabled = 1 ORDER BY s.id");
+  q.bind(1, kind);
+  std::map<int64_t, service::Schedule> schedules;
+  while (q.executeStep()) {
+    int64_t service_id = q.getColumn(1).getInt64();
+    if (!schedules.count(service_id))
+      schedules[service_id] = service::get_service(catalog, std::to_string(service_id)).plan.schedule;
+    int64_t every = interval_of(schedules[service_id], kind);
+    if (every <= 0) continue;
+    int64_t last = 0;
+    if (!q.getColumn(2).isNull()) parse_utc(q.getColumn(2).getString(), last);
+    if (q.getColumn(2).isNull() || now - last >= every) due.push_back(q.getColumn(0).getInt64());
+  }
+  return due;
+}
+
+Report run_queue(lifecycle::Ops& ops, const std::string& name, const std::string& catalog_path,
+                 const std::string& notify_command) {
+  Report report;
+  report.queue = name;
+  FileLock lease(catalog_path + ".queue-" + name + ".lock");
+  if (!lease.try_acquire(fmt::format("queue {} run by pid {}", name, self_process().pid))) {
+    report.skipped = true;
+    return report;
+  }
+  run::reconcile_interrupted(ops.catalog);
+  if (name == "tasks") {
+    // Commands queued with --async, oldest first; at most 100 a run so a minute's cron ends.
+    for (int i = 0; i < 100; ++i) {
+      auto id = run::claim_queued(ops.catalog);
+      if (!id) break;
+      auto summary = run::run_command(ops.catalog, *id, ops.run);
+      lifecycle::settle(ops.catalog, *id);
+      ++report.ran;
+      if (summary.status != run::kCompleted) report.failed.push_back(*id);
+    }
+  } else if (name == "backup") {
+    auto sites = due_sites(ops.catalog, "backup", now_epoch());
+    for (int64_t site : sites) {
+      auto r = lifecycle::backup_site(ops, std::to_string(site));
+      ++report.ran;
+      if (r.summary.status != run::kCompleted) report.failed.push_back(r.summary.command_id);
+    }
+    mark_ran(ops.catalog, sites, "backup");
+  } else if (name == "cron" || name == "stats") {
+    auto sites = due_sites(ops.catalog, name, now_epoch());
+    run_site_action(ops, sites, name, report);
+    mark_ran(ops.catalog, sites, name);
+  } else {
+    throw Error(ErrorKind::Usage, fmt::format("unknown queue '{}'", name), "queues: tasks, cron, backup, stats, all");
+  }
+  for (int64_t id : report.failed) notify(notify_command, ops.catalog, id);
+  return report;
+}
+
+}  // namespace hostctl::queue

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What cron runs: queued --async commands, site cron at each service's
+# frequency (with a pinned clock), stats into usage records, scheduled
+# backups, per-queue leases, the notify command on failure; then usage
+# reports and an itemized invoice.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../rig/rig.sh"
+rig_skip_unless_ready
+export TZ=UTC
+"$HOSTCTL_BIN" init -q >/dev/null
+rig_start 1 || exit 1
+rig_register || exit 1
+"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+T0=2026-11-16T00:00:00Z
+
+TEST "deployservice --async queues the install; queue run tasks runs it"
+hc deployservice static-site --async -o json
+expect_rc 0
+expect_json "d['status'] == 1 and d['command_id'] > 0"
+id=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["command_id"])')
+name=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+hc task show "$id" --field status_name
+expect_out INITIATED
+hc queue run tasks -o json
+expect_rc 0
+expect_json "d == [{'queue': 'tasks', 'skipped': False, 'ran': 1, 'failed': []}]"
+hc task show "$id" --field status_name
+expect_out COMPLETED
+hc deployment show "$name" -o json
+expect_json "d['status'] == 5 and d['ready_at']"
+
+TEST "site cron runs at the service's frequency"
+HOSTCTL_NOW=$T0 "$HOSTCTL_BIN" client add acme -q >/dev/null
+HOSTCTL_NOW=$T0 "$HOSTCTL_BIN" site create shop --service static-site --client acme -q >/dev/null
+dir=$("$HOSTCTL_BIN" deployment show "$("$HOSTCTL_BIN" site show shop --field active_deployment)" --field directory)
+HOSTCTL_NOW=$T0 hc queue run cron -o json
+expect_json "d[0]['ran'] == 1"
+expect_true test -s "$dir/public/cron.txt"
+HOSTCTL_NOW=2026-11-16T00:30:00Z hc queue run cron -o json
+expect_json "d[0]['ran'] == 0"
+HOSTCTL_NOW=2026-11-16T01:00:00Z hc queue run cron -o json
+expect_json "d[0]['ran'] == 1"
+
+TEST "stats become usage records"
+HOSTCTL_NOW=$T0 hc queue run stats -o json
+expect_json "d[0]['ran'] == 1"
+hc usage report --client acme -o json
+expect_json "[(r['site'], r['metric']) for r in d] == [('shop', 'disk_bytes')] and d[0]['last'] > 0"
+hc usage report --from 2020-01-01 --to 2020-01-31 -o json
+expect_json "d == []"
+hc usage report --from yesterday
+expect_rc 2
+
+TEST "scheduled backups, once per interval"
+HOSTCTL_NOW=$T0 hc queue run backup -o json
+expect_json "d[0]['ran'] == 1"
+HOSTCTL_NOW=2026-11-16T06:00:00Z hc queue run backup -o json
+expect_json "d[0]['ran'] == 0"
+hc backup list --site shop -o json
+expect_json "len(d) == 1 and d[0]['status'] == 5"
+
+TEST "a failure is recorded, reported (exit 5) and sent to the notify command as JSON"
+rm -rf "$dir/public"
+HOSTCTL_NOTIFY_COMMAND="cat > $WORK/notified.json" HOSTCTL_NOW=2026-11-16T03:00:00Z hc queue run cron
+expect_rc 5
+expect_err_has "queued command(s) failed"
+python3 -c "import json; d = json.load(open('$WORK/notified.json')); assert d['action'] == 'queue cron' and d['status'] == 9, d" ||
+  fail "the notify command did not receive the failed command"
+mkdir -p "$dir/public"
+
+TEST "each queue has its own lease: a busy queue is skipped, the others run"
+flock "$HOSTCTL_CATALOG.queue-cron.lock" sleep 3 &
+holder=$!
+sleep 0.3
+HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run -o json
+expect_rc 0
+expect_json "{q['queue']: q['skipped'] for q in d} == {'tasks': False, 'cron': True, 'backup': False, 'stats': False}"
+wait "$holder"
+
+TEST "nothing to do: silent for cron"
+HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run
+expect_rc 0
+expect_out_empty
+expect_err_empty
+hc queue run nightly
+expect_rc 2
+
+TEST "invoice: itemized per site at the service's price, pro rata"
+HOSTCTL_NOW=2026-11-01T00:00:00Z "$HOSTCTL_BIN" site create blog --service static-site --client acme -q >/dev/null
+hc invoice acme --period 2026-11 -o json
+expect_rc 0
+expect_json "[(l['site'], l['days'], l['amount']) for l in d['lines']] == [('blog', 30, 5.0), ('shop', 15, 2.5)] and d['totals'] == {'EUR': 7.5}"
+hc invoice acme --period 2026-11
+expect_out_has "TOTAL"
+expect_out_has "7.50 EUR"
+hc invoice acme --period 2026-10 -o json
+expect_json "d['lines'] == [] and d['totals'] == {}"
+hc invoice acme --period 2026-13
+expect_rc 2
+hc invoice nobody --period 2026-11
+expect_rc 3
+
+done_testing
