@@ -83,11 +83,16 @@ std::string resync_and_check(Ops& ops, int64_t site_id) {
   auto routes = routing::routes_of_site(ops.catalog, site_id);
   for (const auto& r : routes)
     if (r.active && r.router_id) routers.insert(*r.router_id);
-  for (int64_t router : routers)
-    if (auto error = routing::sync_router(ops, router); !error.empty()) return error;
+  // The old configuration also answered 200 (from the old copy): wait for its workers.
+  bool confirmed = true;
+  for (int64_t router : routers) {
+    bool this_one = false;
+    if (auto error = routing::sync_router(ops, router, true, this_one); !error.empty()) return error;
+    confirmed = confirmed && this_one;
+  }
   for (const auto& r : routes) {
     if (!r.active || !r.router_id) continue;
-    auto error = routing::http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r);
+    auto error = routing::http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, confirmed ? 1 : 3);
     if (!error.empty()) return fmt::format("route '{}' fails its check: {}", r.source, error);
   }
   return {};

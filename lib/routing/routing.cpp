@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -87,8 +88,26 @@ if ! "$@" -t 2>&1; then
   exit 4
 fi
 rm -rf "$old"
+# The workers serving the old configuration, to see them stop accepting after the reload.
+pidfile=$("$@" -T 2>/dev/null | sed -n 's/^[[:space:]]*pid[[:space:]]\{1,\}\([^;]*\);.*/\1/p' | head -n 1)
+master=$(cat "${pidfile:-/run/nginx.pid}" 2>/dev/null)
+workers=$(ps -o pid= --ppid "${master:-0}" 2>/dev/null)
 "$@" -s reload || exit 5
 echo "@hostctl set router_files=$(ls "$dir" | grep -c '^hostctl-')"
+# Confirmed once every old worker has exited or is shutting down (no longer accepting).
+[ "$HOSTCTL_RELOAD_WAIT" = 1 ] && [ -n "$workers" ] || exit 0
+i=0
+while [ $i -lt 300 ]; do
+  busy=0
+  for w in $workers; do
+    args=$(ps -o args= -p "$w" 2>/dev/null) || continue
+    case $args in *"shutting down"*) ;; *) busy=1 ;; esac
+  done
+  if [ $busy = 0 ]; then echo "@hostctl set reload_confirmed=1"; exit 0; fi
+  sleep 0.01
+  i=$((i + 1))
+done
+exit 0
 )sh";
 
 }  // namespace
@@ -224,6 +243,11 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
 }
 
 std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
+  bool confirmed = false;
+  return sync_router(ops, router_id, false, confirmed);
+}
+
+std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
   std::string bundle;
   for (const auto& [name, body] : router_files(ops.catalog, router_id))
@@ -237,10 +261,16 @@ std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
   task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir},
               {"HOSTCTL_NGINX_BIN", router.nginx_bin},
               {"HOSTCTL_NGINX_CONF", router.nginx_conf},
-              {"HOSTCTL_ROUTER_FILES", bundle}};
+              {"HOSTCTL_ROUTER_FILES", bundle},
+              {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
   int64_t id = run::begin_command(ops.catalog, {"route sync", "router", router.name, {task}});
   ops.say(fmt::format("route sync on router '{}': command {}", router.name, id));
   auto summary = run::run_command(ops.catalog, id, ops.run);
+  SQLite::Statement confirmed(ops.catalog.db(),
+                              "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
+                              "d.key = 'reload_confirmed'");
+  confirmed.bind(1, id);
+  reload_confirmed = confirmed.executeStep();
   if (summary.status == run::kCompleted) return {};
   auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
   std::string detail;
@@ -261,12 +291,17 @@ void write_flags(lifecycle::Ops& ops, const std::vector<Route>& routes, bool act
   write.commit();
 }
 
-std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes) {
+// Syncs the routers of `routes`; `confirmed` ends true when every reload was confirmed.
+std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes, bool wait, bool& confirmed) {
   std::set<int64_t> routers;
   for (const auto& r : routes)
     if (r.router_id) routers.insert(*r.router_id);
-  for (int64_t router : routers)
-    if (auto error = sync_router(ops, router); !error.empty()) return error;
+  confirmed = true;
+  for (int64_t router : routers) {
+    bool this_one = false;
+    if (auto error = sync_router(ops, router, wait, this_one); !error.empty()) return error;
+    confirmed = confirmed && this_one;
+  }
   return {};
 }
 
@@ -291,10 +326,21 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
   std::vector<std::string> names;
   for (const auto& r : routes) names.push_back(r.source);
   write_flags(ops, routes, active, fmt::format("route {} {}", active ? "activate" : "deactivate", fmt::join(names, " ")));
-  std::string error = sync_all(ops, routes);
+  // A domain no router served before can only be answered by the new
+  // configuration: its first good answer proves the reload. A domain already
+  // served (another path of it) could be answered by an old worker, so then
+  // the sync waits for the old workers to stop accepting.
+  bool served_before = false;
+  for (const auto& r : routes)
+    for (const auto& other : query(ops.catalog, "WHERE r.active = 1", std::nullopt))
+      served_before = served_before || (other.domain == r.domain && other.id != r.id && other.router_id == r.router_id &&
+                                        std::none_of(routes.begin(), routes.end(), [&](const Route& x) { return x.id == other.id; }));
+  bool confirmed = false;
+  std::string error = sync_all(ops, routes, active && served_before, confirmed);
   if (error.empty() && active) {
     for (const auto& r : routes) {
-      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r);
+      int stable = !served_before || confirmed ? 1 : 3;
+      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, stable);
       if (!check.empty()) {
         error = fmt::format("route '{}' does not answer after activation: {}", r.source, check);
         break;
@@ -304,7 +350,7 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
   if (!error.empty()) {
     ops.say("undoing the route change: " + error);
     write_flags(ops, routes, !active, "route change undone");
-    if (auto undo = sync_all(ops, routes); !undo.empty()) error += "; undoing it also failed: " + undo;
+    if (auto undo = sync_all(ops, routes, false, confirmed); !undo.empty()) error += "; undoing it also failed: " + undo;
     result.error = error;
     result.remote_failed = true;
   }

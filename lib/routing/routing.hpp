@@ -54,10 +54,15 @@ void delete_route(lifecycle::Ops& ops, const std::string& ref);
 // Writes the router's server blocks for its active routes and reloads nginx.
 // Returns the error ("" on success).
 std::string sync_router(lifecycle::Ops& ops, int64_t router_id);
+// The same; with `wait`, it waits until the old nginx workers stop accepting
+// and `reload_confirmed` says whether that was seen.
+std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
 // The files sync_router writes for a router: name -> content.
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id);
 
-// GET http://ENDPOINT/path with Host: domain; "" when the answer is 2xx or 3xx.
-std::string http_check(const model::Host& router, const Route& route, int attempts = 20);
+// GET http://ENDPOINT/path with Host: domain; "" once `stable` answers in a
+// row, 100 ms apart, are 2xx or 3xx. After an unconfirmed reload an old worker
+// may still answer for ~100 ms, hence the default of 3.
+std::string http_check(const model::Host& router, const Route& route, int stable = 3);
 
 }  // namespace hostctl::routing

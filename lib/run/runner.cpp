@@ -4,6 +4,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <condition_variable>
 #include <thread>
 
 #include "core/error.hpp"
@@ -184,12 +185,14 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
   std::vector<Lane*> queue;
   for (auto& [_, lane] : lanes) queue.push_back(&lane);
   std::atomic<size_t> next{0};
-  std::atomic<bool> done{false};
-  // Forwards an outside cancel (signal, 'task cancel') to the lanes.
+  bool done = false;
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  // Forwards an outside cancel (signal, 'task cancel') to the lanes; woken at once when the lanes end.
   std::thread watcher([&] {
     int ticks = 0;
-    while (!done) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::unique_lock lock(done_mutex);
+    while (!done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) {
       if ((options.cancel && options.cancel->load()) || (++ticks % 10 == 0 && rec.cancel_requested(command_id)))
         cancel = true;
     }
@@ -202,7 +205,11 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
   if (n > 0) worker();
   for (auto& t : threads) t.join();
-  done = true;
+  {
+    std::lock_guard lock(done_mutex);
+    done = true;
+  }
+  done_cv.notify_all();
   watcher.join();
 
   summary.cancelled = cancel.load();
