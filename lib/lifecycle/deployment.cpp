@@ -278,7 +278,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;
-    manifest["deployment"] = d.name;
+    manifest["deployment"] = request.name_after.value_or(d.name);
     manifest["service"] = plan.name;
     manifest["service_version"] = plan.version;
     manifest["stage"] = request.stage_after.empty() ? d.stage : request.stage_after;

@@ -68,6 +68,7 @@ struct ActionRequest {
   std::vector<std::pair<std::string, std::string>> extra_env;  // HOSTCTL_SOURCE_ROOT, HOSTCTL_BACKUP_FILE, ...
   std::string stage_after;                                     // for the manifest
   std::optional<std::string> site_after;
+  std::optional<std::string> name_after;  // finalize: the permanent name
   bool write_manifest = true;
   // hostctl's own steps around the plan's tasks: (name, shell)
   std::vector<std::pair<std::string, std::string>> before, after;

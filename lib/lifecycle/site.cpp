@@ -204,8 +204,60 @@ SiteRun create_site(Ops& ops, const std::string& name, const std::string& servic
   request.site_after = name;
   out.summary = run_on_deployment(ops, d, out.from_reserve ? "allocate" : "install", request);
   out.deployment = read_deployment(ops.catalog, deployment_id);
+  if (out.from_reserve && out.summary.status == run::kCompleted) {
+    // hosting_reserve's deferred rename, done in the other order: the new
+    // name is made to work first; the old one is dropped only after.
+    std::string final_name = permanent_name(name, deployment_id);
+    auto host = model::get_host(ops.catalog, std::to_string(out.deployment.host_id));
+    ActionRequest finalize;
+    finalize.actions = {"finalize"};
+    finalize.site_after = name;
+    finalize.stage_after = "allocate";
+    finalize.name_after = final_name;
+    finalize.extra_env = {{"HOSTCTL_NEW_ROOT", host.base_dir + "/" + final_name}, {"HOSTCTL_NEW_NAME", final_name}};
+    finalize.after = {{"finalize/link",
+                       "ln -sfn \"$HOSTCTL_ROOT\" \"$HOSTCTL_NEW_ROOT.tmp\" && mv -T \"$HOSTCTL_NEW_ROOT.tmp\" "
+                       "\"$HOSTCTL_NEW_ROOT\""}};
+    int64_t id = run::queue_command(ops.catalog, {"finalize", "site", name,
+                                                  action_tasks(ops.catalog, out.deployment, finalize, ops.min_free_kb)});
+    ops.say(fmt::format("site '{}': its permanent name '{}' is queued (command {}; 'hostctl queue run tasks')", name,
+                        final_name, id));
+  }
   out.site = get_site(ops.catalog, name);
   return out;
+}
+
+std::string permanent_name(const std::string& site, int64_t deployment_id) {
+  std::string suffix = fmt::format("-d{}", deployment_id);
+  return site.substr(0, 63 - suffix.size()) + suffix;
+}
+
+std::string finish_finalize(Ops& ops, int64_t command_id) {
+  auto command = run::get_command(ops.catalog, command_id);
+  if (command.tasks.empty() || !command.tasks.front().deployment_id) return {};
+  auto d = read_deployment(ops.catalog, *command.tasks.front().deployment_id);
+  if (command.status != run::kCompleted)
+    return fmt::format("finalize of site '{}' failed; it stays served as '{}'", command.object_name, d.name);
+  auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
+  std::string final_name = permanent_name(command.object_name, d.id);
+  auto rename = [&](const std::string& name, const std::string& directory, const std::string& action) {
+    catalog::Write write(ops.catalog, action);
+    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET name = ?, directory = ? WHERE id = ?");
+    st.bind(1, name);
+    st.bind(2, directory);
+    st.bind(3, d.id);
+    st.exec();
+    write.commit();
+  };
+  rename(final_name, host.base_dir + "/" + final_name, fmt::format("finalize {}: {} -> {}", command.object_name, d.name, final_name));
+  if (!d.site_id) return {};
+  if (auto error = resync_and_check(ops, *d.site_id); !error.empty()) {
+    rename(d.name, d.directory, "finalize undone");
+    auto undo = resync_and_check(ops, *d.site_id);
+    return fmt::format("finalize of site '{}': {}; kept the name '{}'{}", command.object_name, error, d.name,
+                       undo.empty() ? "" : "; restoring it also failed: " + undo);
+  }
+  return {};
 }
 
 SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,

@@ -61,6 +61,13 @@ LaunchResult launch_site(Ops& ops, const std::string& site);
 
 Site set_protected(Ops& ops, const std::string& site, bool on);
 
+// The permanent name a reserve copy gets once given to `site`.
+std::string permanent_name(const std::string& site, int64_t deployment_id);
+// After a queued finalize command ran: if it completed, the catalog and the
+// routers move to the permanent name (checked over HTTP), else nothing
+// changes and the site stays served under the reserve name. "" on success.
+std::string finish_finalize(Ops& ops, int64_t command_id);
+
 struct DeleteResult {
   Site site;
   std::vector<std::string> removed;  // deployments

@@ -9,6 +9,7 @@ rig_skip_unless_ready
 export TZ=UTC
 "$HOSTCTL_BIN" init -q >/dev/null
 rig_start 1 || exit 1
+rig_nginx_start || exit 1
 rig_register || exit 1
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
 T0=2026-11-16T00:00:00Z
@@ -28,6 +29,43 @@ hc task show "$id" --field status_name
 expect_out COMPLETED
 hc deployment show "$name" -o json
 expect_json "d['status'] == 5 and d['ready_at']"
+
+TEST "a reserve copy gets its permanent name later: the new name works before the old one goes"
+"$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+hc site create early --service static-site -o json
+expect_err_has "took ready copy '$name' from the reserve"
+expect_err_has "permanent name 'early-d"
+final=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("early-d%d" % d["deployments"][0]["id"])')
+"$HOSTCTL_BIN" route add early.test --site early --primary --active-on-launch -q >/dev/null
+"$HOSTCTL_BIN" site launch early -q >/dev/null
+code() { curl -s -o /dev/null -w '%{http_code}' -H "Host: $1" "http://127.0.0.1:$RIG_NGINX_PORT/"; }
+expect_true test "$(code early.test)" = 200
+hc queue run tasks -o json
+expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
+hc site show early --field active_deployment
+expect_out "$final"
+expect_true test -L "${RIG_BASE[1]}/$final"
+expect_true grep -q "root ${RIG_BASE[1]}/$final/public;" "$RIG_NGINX_DIR/sites/hostctl-early.test.conf"
+expect_true grep -q "\"deployment\":\"$final\"" "${RIG_BASE[1]}/$final/.hostctl-manifest.json"
+expect_true test "$(code early.test)" = 200
+
+TEST "a failed finalize leaves the site served under its reserve name"
+"$HOSTCTL_BIN" deployservice static-site -q >/dev/null
+hc site create late --service static-site -o json
+reserve_name=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_deployment"])')
+late_final=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("late-d%d" % d["deployments"][0]["id"])')
+mkdir -p "${RIG_BASE[1]}/$late_final/in-the-way"
+"$HOSTCTL_BIN" route add late.test --site late --primary --active-on-launch -q >/dev/null
+"$HOSTCTL_BIN" site launch late -q >/dev/null
+hc queue run tasks
+expect_rc 5
+hc site show late --field active_deployment
+expect_out "$reserve_name"
+expect_true test "$(code late.test)" = 200
+rm -rf "${RIG_BASE[1]:?}/$late_final"
+"$HOSTCTL_BIN" site delete early --yes -q >/dev/null
+"$HOSTCTL_BIN" site delete late --yes -q >/dev/null
 
 TEST "site cron runs at the service's frequency"
 HOSTCTL_NOW=$T0 "$HOSTCTL_BIN" client add acme -q >/dev/null
