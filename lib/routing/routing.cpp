@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -326,20 +325,14 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
   std::vector<std::string> names;
   for (const auto& r : routes) names.push_back(r.source);
   write_flags(ops, routes, active, fmt::format("route {} {}", active ? "activate" : "deactivate", fmt::join(names, " ")));
-  // A domain no router served before can only be answered by the new
-  // configuration: its first good answer proves the reload. A domain already
-  // served (another path of it) could be answered by an old worker, so then
-  // the sync waits for the old workers to stop accepting.
-  bool served_before = false;
-  for (const auto& r : routes)
-    for (const auto& other : query(ops.catalog, "WHERE r.active = 1", std::nullopt))
-      served_before = served_before || (other.domain == r.domain && other.id != r.id && other.router_id == r.router_id &&
-                                        std::none_of(routes.begin(), routes.end(), [&](const Route& x) { return x.id == other.id; }));
+  // When activation returns, every request must be served by the new
+  // configuration: a script may run curl right after. So the sync waits until
+  // nginx's old workers stop accepting (~110 ms measured after a reload).
   bool confirmed = false;
-  std::string error = sync_all(ops, routes, active && served_before, confirmed);
+  std::string error = sync_all(ops, routes, active, confirmed);
   if (error.empty() && active) {
     for (const auto& r : routes) {
-      int stable = !served_before || confirmed ? 1 : 3;
+      int stable = confirmed ? 1 : 3;
       auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, stable);
       if (!check.empty()) {
         error = fmt::format("route '{}' does not answer after activation: {}", r.source, check);
