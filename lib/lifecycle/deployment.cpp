@@ -80,13 +80,30 @@ printf '%s\n' "$HOSTCTL_MANIFEST" > "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp"
 mv "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp" "$HOSTCTL_ROOT/.hostctl-manifest.json"
 )sh";
 
+// Which params of each deployment's service are secret, so output can mask them.
+void note_secrets(catalog::Catalog& catalog, std::vector<Deployment>& deployments) {
+  std::map<int64_t, std::vector<std::string>> by_service;
+  for (auto& d : deployments) {
+    auto it = by_service.find(d.service_id);
+    if (it == by_service.end()) {
+      std::vector<std::string> names;
+      for (const auto& p : service::get_service(catalog, std::to_string(d.service_id)).plan.params)
+        if (p.secret) names.push_back(p.name);
+      it = by_service.emplace(d.service_id, names).first;
+    }
+    d.secret_params = it->second;
+  }
+}
+
 }  // namespace
 
 Deployment read_deployment(catalog::Catalog& catalog, int64_t id) {
   SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE d.id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("deployment {} not found", id));
-  return read_row(q);
+  std::vector<Deployment> one{read_row(q)};
+  note_secrets(catalog, one);
+  return one.front();
 }
 
 Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref) {
@@ -108,6 +125,7 @@ std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const Deploy
   q.bind(5, f.include_removed ? 1 : 0);
   std::vector<Deployment> out;
   while (q.executeStep()) out.push_back(read_row(q));
+  note_secrets(catalog, out);
   return out;
 }
 
@@ -124,7 +142,10 @@ nlohmann::ordered_json to_json(const Deployment& d) {
   j["active"] = d.active;
   j["label"] = d.label;
   j["directory"] = d.directory;
-  j["params"] = d.params;
+  nlohmann::json params = d.params;
+  for (const auto& name : d.secret_params)
+    if (params.contains(name)) params[name] = "********";
+  j["params"] = params;
   j["cloned_from"] = d.cloned_from ? nlohmann::ordered_json(*d.cloned_from) : nullptr;
   j["created_at"] = d.created_at;
   j["ready_at"] = d.ready_at.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.ready_at);

@@ -32,6 +32,7 @@ struct Deployment {
   std::string label;
   std::string directory;
   nlohmann::json params;  // name -> value, as given (defaults filled in)
+  std::vector<std::string> secret_params;  // shown masked, never in output
   std::string created_at, ready_at;
   std::optional<int64_t> cloned_from;
 };

@@ -30,6 +30,13 @@ curl_page notes.test | grep -q "Welcome to notes" || fail "the notes page does n
 for d in $("$HOSTCTL_BIN" deployment list --field name); do "$HOSTCTL_BIN" deployment verify "$d" -q >/dev/null; done
 hc package list -o json
 expect_json "sorted(p['package'] for p in d) == ['sqlite3', 'static-page']"
+hc site show notes -o json
+expect_json "d['deployments'][0]['params']['admin_token'] == '********'"
+printf '%s' "$OUT" | grep -q "s3cret-token-1" && fail "a secret parameter reached the output"
+hc deployment list -o json
+printf '%s' "$OUT" | grep -q "s3cret-token-1" && fail "a secret parameter reached the output"
+hc task log 2
+printf '%s' "$OUT" | grep -q "s3cret-token-1" && fail "a secret parameter reached a log"
 hc package list --name sqlite3 --below 99.0 --field site
 expect_out notes
 hc package list --name sqlite3 --below 1.0 -o json
