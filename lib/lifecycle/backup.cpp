@@ -59,6 +59,25 @@ fi
 echo "checksum ok: $sum ($size bytes)"
 )sh";
 
+int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::string& site, int64_t deployment_id,
+                      int64_t host_id, const std::string& path, int status, std::optional<int64_t> size,
+                      const std::string& sha256) {
+  SQLite::Statement st(catalog.db(),
+                       "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  st.bind(1, site_id);
+  st.bind(2, site);
+  st.bind(3, deployment_id);
+  st.bind(4, host_id);
+  st.bind(5, path);
+  if (size) st.bind(6, *size); else st.bind(6);
+  if (sha256.empty()) st.bind(7); else st.bind(7, sha256);
+  st.bind(8, status);
+  st.bind(9, now_utc());
+  st.exec();
+  return catalog.db().getLastInsertRowid();
+}
+
 std::string directive_value(catalog::Catalog& catalog, int64_t command_id, const std::string& key) {
   SQLite::Statement q(catalog.db(),
                       "SELECT d.value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? "
@@ -124,17 +143,7 @@ BackupRun backup_site(Ops& ops, const std::string& site_ref) {
   int64_t id = 0;
   {
     catalog::Write write(ops.catalog, "site backup " + site.name);
-    SQLite::Statement st(ops.catalog.db(),
-                         "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, status, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, 1, ?)");
-    st.bind(1, site.id);
-    st.bind(2, site.name);
-    st.bind(3, d.id);
-    st.bind(4, host.id);
-    st.bind(5, path);
-    st.bind(6, now_utc());
-    st.exec();
-    id = ops.catalog.db().getLastInsertRowid();
+    id = insert_backup(ops.catalog, site.id, site.name, d.id, host.id, path, run::kPending, std::nullopt, "");
     write.commit();
   }
   ActionRequest request;
@@ -349,19 +358,8 @@ MigrateResult migrate_site(Ops& ops, const std::string& site_ref, const std::str
   int64_t copy_backup = 0;
   {
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement st(ops.catalog.db(),
-                         "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
-                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 5, ?)");
-    st.bind(1, site.id);
-    st.bind(2, site.name);
-    st.bind(3, to.id);
-    st.bind(4, target.id);
-    st.bind(5, copy_path);
-    st.bind(6, backup.backup.size.value_or(0));
-    st.bind(7, backup.backup.sha256);
-    st.bind(8, now_utc());
-    st.exec();
-    copy_backup = ops.catalog.db().getLastInsertRowid();
+    copy_backup = insert_backup(ops.catalog, site.id, site.name, to.id, target.id, copy_path, run::kCompleted,
+                                backup.backup.size, backup.backup.sha256);
     write.commit();
   }
   ActionRequest restore;

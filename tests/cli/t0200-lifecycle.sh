@@ -10,8 +10,7 @@ rig_skip_unless_ready
 rig_start 2 || exit 1
 rig_nginx_start || exit 1
 rig_register || exit 1
-"$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
-  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+rig_make_router
 "$HOSTCTL_BIN" host edit rig2 --role db -q >/dev/null
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
 

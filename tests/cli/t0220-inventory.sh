@@ -10,8 +10,7 @@ rig_nginx_start || exit 1
 "$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
   --identity "$RIG_KEY" --base-dir "${RIG_BASE[1]}" -q >/dev/null || exit 1
 setup_catalog() {
-  "$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
-    --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+  rig_make_router
   "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
   "$HOSTCTL_BIN" createservice "$EXAMPLES/notes-sqlite/service.yaml" -q >/dev/null
 }

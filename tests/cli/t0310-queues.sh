@@ -31,8 +31,7 @@ hc deployment show "$name" -o json
 expect_json "d['status'] == 5 and d['ready_at']"
 
 TEST "a reserve copy gets its permanent name later: the new name works before the old one goes"
-"$HOSTCTL_BIN" host edit rig1 --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
-  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+rig_make_router
 hc site create early --service static-site -o json
 expect_err_has "took ready copy '$name' from the reserve"
 expect_err_has "permanent name 'early-d"

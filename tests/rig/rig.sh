@@ -126,6 +126,12 @@ rig_descendants() {
   done
 }
 
+# Makes registered host rigI (default 1) a web host and the router of the rig's nginx.
+rig_make_router() {
+  "$HOSTCTL_BIN" host edit "rig${1:-1}" --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+    --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
+}
+
 # Kills host i's sshd and every connection it serves.
 rig_kill_host() {
   local i=$1
