@@ -136,10 +136,20 @@ expect_out_has "complete -c hostctl"
 hc completion tcsh
 expect_rc 2
 
-TEST "the man page renders without groff warnings"
-run_cmd groff -man -Tutf8 -ww "$HOSTCTL_SOURCE_DIR/man/hostctl.1"
-expect_rc 0
-expect_err_empty
+TEST "every man page renders without groff warnings, and the group pages are current"
+for page in "$HOSTCTL_SOURCE_DIR"/man/*.[15]; do
+  run_cmd groff -man -Tutf8 -ww "$page"
+  expect_rc 0
+  expect_err_empty
+done
+mkdir -p "$WORK/man"
+sh "$HOSTCTL_SOURCE_DIR/man/group-pages.sh" "$WORK/man"
+for page in "$WORK"/man/*.1; do
+  cmp -s "$page" "$HOSTCTL_SOURCE_DIR/man/$(basename "$page")" || fail "$(basename "$page") is stale: run man/group-pages.sh"
+done
+for group in $("$HOSTCTL_BIN" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 {print $1}'); do
+  grep -q "^\.SS hostctl $group" "$HOSTCTL_SOURCE_DIR/man/hostctl.1" || fail "no man entry for 'hostctl $group'"
+done
 
 TEST "bash completes commands and live names from the catalog"
 "$HOSTCTL_BIN" host add zeta --transport local -q >/dev/null

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Writes hostctl-GROUP.1 for each command group, from the ".SS hostctl GROUP ..."
+# sections of hostctl.1, so the two never disagree.
+#   man/group-pages.sh [OUTPUT_DIR]
+set -eu
+dir=$(dirname "$0")
+out=${1:-$dir}
+while IFS='|' read -r group summary; do
+  {
+    printf '.TH HOSTCTL-%s 1 "2026-11-23" "hostctl 0.1.0" "User Commands"\n' "$(echo "$group" | tr a-z A-Z)"
+    printf '.SH NAME\nhostctl\\-%s \\- %s\n' "$group" "$summary"
+    printf '.SH SYNOPSIS\n.B hostctl %s\n.I command\n.RI [ arguments ]\n' "$group"
+    printf '.SH COMMANDS\n'
+    awk -v g="$group" '
+      /^\.S[HS] / { keep = ($1 == ".SS" && $2 == "hostctl" && $3 == g) }
+      keep { print }' "$dir/hostctl.1"
+    printf '.SH SEE ALSO\n.BR hostctl (1)\n'
+  } > "$out/hostctl-$group.1"
+done <<'GROUPS'
+host|machines that run deployments or route traffic
+client|who owns sites
+config|settings and where they come from
+deployment|installed copies of services on hosts
+site|what clients buy: deployments and routes
+route|domains and paths routers serve for sites
+backup|archives of sites on their hosts
+reserve|ready copies made ahead, so new sites go live at once
+queue|what cron runs every minute
+usage|metered usage of deployments
+package|the package inventory the deployments report
+task|commands and their tasks: status, logs, retry, cancel
+GROUPS
