@@ -61,6 +61,7 @@ const std::vector<Command>& command_table() {
     add_reserve_commands(t);
     add_queue_commands(t);
     add_usage_commands(t);
+    add_exchange_commands(t);
     add_package_commands(t);
     add_task_commands(t);
     return t;

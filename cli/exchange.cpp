@@ -1,0 +1,57 @@
+// export [--file F]; import FILE
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "command.hpp"
+#include "exchange/exchange.hpp"
+
+namespace hostctl::cli {
+namespace {
+
+Output export_(Context& ctx, const Args& a) {
+  std::string text = exchange::export_yaml(ctx.catalog());
+  auto file = a.opt("file");
+  if (!file) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return {};
+  }
+  // Readers see the old file or the new one, never half.
+  std::string tmp = *file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw Error(ErrorKind::Internal, fmt::format("cannot write '{}'", tmp));
+  }
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::rename(tmp, *file);
+  ctx.info(fmt::format("wrote the inventory to '{}'", *file));
+  return {};
+}
+
+Output import(Context& ctx, const Args& a) {
+  const std::string& file = a.get("FILE");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorKind::NotFound, fmt::format("cannot read '{}'", file));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string report = exchange::import_yaml(ctx.catalog(), text.str(), file);
+  ctx.info(fmt::format("imported {}", report));
+  return {nlohmann::ordered_json{{"file", file}, {"imported", report}}, {}};
+}
+
+}  // namespace
+
+void add_exchange_commands(std::vector<Command>& t) {
+  t.push_back({"export", "write the inventory (hosts, services, sites, deployments, routes, ...) as one YAML file",
+               {}, {{"file", "f", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File}},
+               kCatalog, export_});
+  t.push_back({"import", "read an exported inventory into an empty catalog",
+               {{"FILE", "a file written by hostctl export", true, false, Complete::File}}, {},
+               kCatalog | kMutates | kDryRun, import});
+}
+
+}  // namespace hostctl::cli

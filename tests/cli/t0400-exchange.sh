@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# hostctl export / import: the inventory round-trips through one YAML file.
+. "$(dirname "$0")/lib.sh"
+H=$HOSTCTL_BIN
+$H init -q >/dev/null
+mkdir -p "$WORK/srv"
+$H host add control --transport local --base-dir "$WORK/srv" --role web --role router -q >/dev/null
+$H host add web9 --address 127.0.0.9 --port 2222 --user deploy --capacity 7 -q >/dev/null
+$H client add acme --email ops@acme.test --max-sites 3 -q >/dev/null
+$H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+$H createservice "$EXAMPLES/notes-sqlite/service.yaml" -q >/dev/null
+$H site create shop --service static-site --client acme --host control --param 'title=Quote "this" 0123' -q >/dev/null
+$H route add shop.test --site shop --primary -q >/dev/null
+$H route add shop.test/blog --site shop -q >/dev/null
+$H site backup shop -q >/dev/null
+
+TEST "export writes the whole inventory as YAML"
+hc export
+expect_rc 0
+expect_out_has "hostctl_export: 1"
+expect_out_has "name: \"shop\""
+hc export --file "$WORK/inventory.yaml"
+expect_rc 0
+expect_true test "$(stat -c %a "$WORK/inventory.yaml")" = 600
+
+TEST "import into an empty catalog round-trips exactly"
+HOSTCTL_CATALOG="$WORK/second.db" "$HOSTCTL_BIN" init -q >/dev/null
+HOSTCTL_CATALOG="$WORK/second.db" hc import "$WORK/inventory.yaml" -o json
+expect_rc 0
+expect_json "'site=1' in d['imported'] and 'deployment=1' in d['imported'] and 'route=2' in d['imported']"
+HOSTCTL_CATALOG="$WORK/second.db" "$HOSTCTL_BIN" export > "$WORK/again.yaml"
+expect_true cmp -s "$WORK/inventory.yaml" "$WORK/again.yaml"
+HOSTCTL_CATALOG="$WORK/second.db" hc site show shop -o json
+expect_json "d['client'] == 'acme' and len(d['routes']) == 2 and d['deployments'][0]['params']['title'] == 'Quote \"this\" 0123'"
+HOSTCTL_CATALOG="$WORK/second.db" hc doctor
+expect_rc 0
+
+TEST "import refuses a catalog that is not empty, and bad files, changing nothing"
+before=$(catalog_digest)
+hc import "$WORK/inventory.yaml"
+expect_rc 4
+expect_err_has "not empty"
+expect_catalog_unchanged "$before"
+HOSTCTL_CATALOG="$WORK/third.db" "$HOSTCTL_BIN" init -q >/dev/null
+printf 'hostctl_export: 1\nschema_version: 1\n' > "$WORK/old.yaml"
+HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/old.yaml"
+expect_rc 4
+sed 's/^  - id: 1$/  - id: one/' "$WORK/inventory.yaml" > "$WORK/bad.yaml"
+HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/bad.yaml"
+expect_rc 2
+expect_err_has "bad.yaml:"
+printf 'hosts: [' > "$WORK/broken.yaml"
+HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/broken.yaml"
+expect_rc 2
+HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/missing.yaml"
+expect_rc 3
+n=$(sqlite3 "$WORK/third.db" "SELECT count(*) FROM host")
+expect_true test "$n" = 0
+
+done_testing
