@@ -220,7 +220,8 @@ int main(int argc, char** argv) {
 
     Output out = cmd.run(ctx, args);
     if (ctx.dry_run) ctx.info("dry run: nothing was changed");
-    RenderOptions options{ctx.output(), ctx.field, ctx.stdout_tty ? terminal_width() : 0};
+    RenderOptions options{out.format.empty() ? ctx.output() : out.format, ctx.field,
+                          ctx.stdout_tty ? terminal_width() : 0};
     std::string text = render(out, options);
     std::fwrite(text.data(), 1, text.size(), stdout);
     int flushed = flush_stdout();

@@ -54,6 +54,7 @@ struct Output {
   std::vector<std::string> columns{};  // table/tsv columns for lists; empty: every key
   std::string text{};                // shown instead of a table with -o table, when set
   std::optional<Error> error{};
+  std::string format{};              // when set, the format this output is rendered in
 };
 
 using Handler = Output (*)(Context&, const Args&);

@@ -1,6 +1,8 @@
 // host add|list|show|edit|remove
 #include <fmt/format.h>
 
+#include <map>
+
 #include "command.hpp"
 #include "hostops/hostops.hpp"
 #include "lifecycle/inventory.hpp"
@@ -43,9 +45,38 @@ Output edit(Context& ctx, const Args& a) {
   return {model::to_json(host), {}};
 }
 
+// An Ansible inventory (the JSON an inventory script prints): roles become groups.
+nlohmann::ordered_json ansible_inventory(const std::vector<model::Host>& hosts) {
+  nlohmann::ordered_json inv, hostvars = nlohmann::ordered_json::object();
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& h : hosts) {
+    nlohmann::ordered_json vars;
+    if (h.transport == "local") {
+      vars["ansible_connection"] = "local";
+    } else {
+      vars["ansible_host"] = h.address;
+      vars["ansible_port"] = h.port;
+      if (!h.user.empty()) vars["ansible_user"] = h.user;
+      if (!h.identity_file.empty()) vars["ansible_ssh_private_key_file"] = h.identity_file;
+    }
+    vars["hostctl_base_dir"] = h.base_dir;
+    hostvars[h.name] = vars;
+    for (const auto& role : h.roles) groups[role].push_back(h.name);
+    if (h.roles.empty()) groups["ungrouped"].push_back(h.name);
+  }
+  inv["_meta"] = {{"hostvars", hostvars}};
+  nlohmann::ordered_json children = nlohmann::ordered_json::array();
+  for (const auto& [group, names] : groups) children.push_back(group);
+  inv["all"] = {{"children", children}};
+  for (const auto& [group, names] : groups) inv[group] = {{"hosts", names}};
+  return inv;
+}
+
 Output list(Context& ctx, const Args& a) {
+  auto hosts = model::list_hosts(ctx.catalog(), a.opt("role"));
+  if (ctx.output() == "ansible") return {ansible_inventory(hosts), {}, {}, {}, "json"};
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& h : model::list_hosts(ctx.catalog(), a.opt("role"))) rows.push_back(model::to_json(h));
+  for (const auto& h : hosts) rows.push_back(model::to_json(h));
   return {rows, kListColumns};
 }
 

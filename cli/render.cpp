@@ -171,6 +171,8 @@ std::string render(const Output& output, const RenderOptions& options) {
   if (data.is_null()) return {};
   if (!options.field.empty()) return bare(data, options.field, false);
   const std::string& f = options.format;
+  if (f == "ansible")
+    throw Error(ErrorKind::Usage, "-o ansible is only for 'hostctl host list'", "use -o json for other commands");
   if (f == "json") return data.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
   if (f == "yaml") {
     YAML::Emitter e;

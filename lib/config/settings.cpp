@@ -26,9 +26,9 @@ std::string xdg_dir(const Getenv& getenv, const char* var, const char* fallback)
 std::string check_value(const std::string& key, const std::string& value) {
   int64_t n = 0;
   if (key == "output") {
-    for (const char* f : {"table", "json", "yaml", "tsv", "id"})
+    for (const char* f : {"table", "json", "yaml", "tsv", "id", "ansible"})
       if (value == f) return {};
-    return "must be one of table, json, yaml, tsv, id";
+    return "must be one of table, json, yaml, tsv, id (or ansible, for host list)";
   }
   if (key == "color") return value == "auto" || value == "always" || value == "never" ? "" : "must be auto, always or never";
   if (key == "jobs") {

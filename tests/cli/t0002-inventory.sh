@@ -15,6 +15,21 @@ expect_out "web1"
 hc host add me --transport local -o json
 expect_json "d['transport'] == 'local'"
 
+TEST "host list -o ansible prints an Ansible inventory with roles as groups"
+hc host list -o ansible
+expect_rc 0
+expect_json "d['router']['hosts'] == ['web1'] and d['_meta']['hostvars']['web1']['ansible_port'] == 2223 and d['_meta']['hostvars']['me']['ansible_connection'] == 'local' and sorted(d['all']['children']) == ['router', 'web']"
+if command -v ansible-inventory >/dev/null; then
+  printf '#!/bin/sh\nexec "%s" host list -o ansible\n' "$HOSTCTL_BIN" > "$WORK/inventory.sh"
+  chmod +x "$WORK/inventory.sh"
+  run_cmd ansible-inventory -i "$WORK/inventory.sh" --list
+  expect_rc 0
+  expect_out_has '"ansible_host": "127.0.0.1"'
+fi
+hc client list -o ansible
+expect_rc 2
+expect_err_has "only for 'hostctl host list'"
+
 TEST "bad host input: exit 2, clear message, catalog unchanged"
 before=$(catalog_digest)
 for args in "Web --address 1.2.3.4" "w1 --address 'a b'" "w2 --address 127.0.0.1 --port 0" \
