@@ -171,5 +171,13 @@ run_cmd complete_words hostctl -o j
 expect_out "json"
 run_cmd complete_words hostctl host add x --tr
 expect_out "--transport"
+"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO site(name, service_id, created_at) VALUES ('alpha', 1, 'now'), ('alpine', 1, 'now'), ('beta', 1, 'now');"
+run_cmd complete_words hostctl site cl
+expect_out "clone"
+run_cmd complete_words hostctl site clone al
+expect_out "$(printf 'alpha\nalpine')"
+run_cmd complete_words hostctl site create x --service st
+expect_out "static-site"
 
 done_testing
