@@ -17,6 +17,12 @@ run::RunOptions run_options(Context& ctx, bool accept_new_key) {
   o.connect.connect_timeout = ctx.settings.seconds("connect_timeout");
   o.connect.accept_new_key = accept_new_key;
   o.cancel = &interrupt_flag();
+  // A progress line for people watching a terminal; never in pipes or logs.
+  if (ctx.stderr_tty && !ctx.quiet && !ctx.verbose)
+    o.progress = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\r\033[Khostctl: %zu/%zu done%s", done, total, done == total ? "\n" : "");
+      std::fflush(stderr);
+    };
   if (ctx.verbose)
     o.echo = [](const std::string& host, const std::string& task, exec::Stream s, std::string_view line) {
       std::fprintf(stderr, "%s %s%s: %.*s\n", host.c_str(), task.c_str(), s == exec::Stream::Err ? " (stderr)" : "",

@@ -197,8 +197,17 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
         cancel = true;
     }
   });
+  std::atomic<size_t> finished{0};
+  std::mutex progress_mutex;
   auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < queue.size();) runner.run(*queue[i]);
+    for (size_t i; (i = next.fetch_add(1)) < queue.size();) {
+      runner.run(*queue[i]);
+      size_t n = ++finished;
+      if (options.progress) {
+        std::lock_guard lock(progress_mutex);
+        options.progress(n, queue.size());
+      }
+    }
   };
   size_t n = std::min<size_t>(std::max(options.jobs, 1), queue.size());
   std::vector<std::thread> threads;

@@ -20,6 +20,8 @@ struct RunOptions {
   const std::atomic<bool>* cancel = nullptr;
   // Sees each output line as it arrives (for --verbose); may be empty.
   std::function<void(const std::string& host, const std::string& task, exec::Stream, std::string_view)> echo;
+  // Told each time a lane (a host's or a copy's work) ends: lanes done, lanes in all.
+  std::function<void(size_t done, size_t total)> progress;
 };
 
 struct RunSummary {

@@ -57,4 +57,11 @@ expect_rc 3
 n=$(sqlite3 "$WORK/third.db" "SELECT count(*) FROM host")
 expect_true test "$n" = 0
 
+TEST "progress on stderr only when it is a terminal"
+run_cmd script -qec "$HOSTCTL_BIN host exec control -- true" /dev/null
+expect_out_has "1/1 done"
+hc host exec control -- true
+expect_rc 0
+printf '%s' "$ERR" | grep -q "done" && fail "progress was printed into a pipe"
+
 done_testing
