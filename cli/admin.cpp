@@ -87,7 +87,7 @@ void add_admin_commands(std::vector<Command>& t) {
                "print the shell completion script",
                {{"SHELL", "bash, zsh or fish", true, false, Complete::Shell}},
                {},
-               kNothing,
+               kRawOutput,
                completion});
 }
 

@@ -66,6 +66,7 @@ enum Needs : unsigned {
   kDestructive = 4,  // asks for confirmation; --yes needed when stdin is not a TTY
   kTrailing = 8,     // takes a shell command after "--" (args value "--")
   kDryRun = 16,      // takes --dry-run: its catalog writes are rolled back and it runs nothing remote
+  kRawOutput = 32,   // prints a document of its own (a script, YAML), not records: -o does not apply
 };
 
 struct Command {

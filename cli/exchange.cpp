@@ -48,7 +48,7 @@ Output import(Context& ctx, const Args& a) {
 void add_exchange_commands(std::vector<Command>& t) {
   t.push_back({"export", "write the inventory (hosts, services, sites, deployments, routes, ...) as one YAML file",
                {}, {{"file", "f", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File}},
-               kCatalog, export_});
+               kCatalog | kRawOutput, export_});
   t.push_back({"import", "read an exported inventory into an empty catalog",
                {{"FILE", "a file written by hostctl export", true, false, Complete::File}}, {},
                kCatalog | kMutates | kDryRun, import});

@@ -43,7 +43,8 @@ for row in rows:
         if not any(isinstance(value, names[k]) for k in kinds if k != "null"):
             print("  wrong type:", key, repr(value)[:40]); ok = False
     allowed = {"deployment", "from_reserve", "command_id", "pruned", "verified", "scratch_deployment",
-               "make", "remove", "reason", "made", "removed", "drift", "migrated_from", "migrated_to"}
+               "make", "remove", "reason", "made", "removed", "drift", "migrated_from", "migrated_to",
+               "removed_deployments"}
     if extra - allowed:
         print("  undocumented:", sorted(extra - allowed)); ok = False
 sys.exit(0 if ok else 1)
@@ -84,6 +85,12 @@ check version version
 check doctor doctor
 check init init
 check config config show --origin
+"$HOSTCTL_BIN" host exec control -q -- echo hello >/dev/null
+check log task log "$("$HOSTCTL_BIN" task list -n 1 -o id)"
+check host-import host import control
+hc export --file "$WORK/inv.yaml"
+HOSTCTL_CATALOG="$WORK/other.db" "$HOSTCTL_BIN" init -q >/dev/null
+HOSTCTL_CATALOG="$WORK/other.db" check import import "$WORK/inv.yaml"
 
 TEST "errors on stderr with -o json match the error section"
 hc site show nope -o json

@@ -31,6 +31,17 @@ TEST_CASE("every command is documented and completed") {
   }
 }
 
+TEST_CASE("every command's JSON output is documented") {
+  std::ifstream in(std::string(HOSTCTL_SOURCE_DIR) + "/docs/JSON.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const Command& c : command_table()) {
+    if (c.needs & kRawOutput) continue;
+    INFO(c.path);
+    CHECK(doc.str().find("`" + c.path + "`") != std::string::npos);
+  }
+}
+
 TEST_CASE("the shipped completion files are what the binary prints") {
   for (const auto& [shell, file] : {std::pair{"bash", "hostctl.bash"}, {"zsh", "_hostctl"}, {"fish", "hostctl.fish"}}) {
     INFO(file);
