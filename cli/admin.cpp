@@ -5,6 +5,8 @@
 #include "command.hpp"
 #include "completion.hpp"
 #include "core/error.hpp"
+#include "core/process.hpp"
+#include "run/command.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -28,15 +30,33 @@ Output init(Context& ctx, const Args&) {
   return {j, {}};
 }
 
-Output doctor(Context& ctx, const Args&) {
+Output doctor(Context& ctx, const Args& a) {
   auto& catalog = ctx.catalog();
   auto problems = catalog.integrity_problems();
+  // Commands still PENDING whose hostctl process is gone.
+  int stuck = 0;
+  {
+    SQLite::Statement q(catalog.db(), "SELECT id, pid, pid_start FROM command WHERE status = 1");
+    while (q.executeStep())
+      if (!process_alive({static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()})) ++stuck;
+  }
+  int repaired = 0;
+  if (a.flag("repair") && stuck > 0) {
+    repaired = run::reconcile_interrupted(catalog);
+    ctx.info(fmt::format("marked {} command(s) of dead processes as interrupted; 'hostctl task retry ID' resumes them",
+                         repaired));
+  } else if (stuck > 0) {
+    ctx.warn(fmt::format("{} command(s) are PENDING but their process is gone; 'hostctl doctor --repair' marks them "
+                         "interrupted", stuck));
+  }
   nlohmann::ordered_json j;
   j["catalog"] = catalog.path().string();
   j["schema_version"] = catalog.schema_version();
   j["latest_schema_version"] = catalog::latest_version();
   j["integrity"] = problems.empty() ? "ok" : "damaged";
   j["problems"] = problems;
+  j["interrupted_commands"] = stuck;
+  j["repaired"] = repaired;
   if (!problems.empty()) {
     for (const auto& p : problems) ctx.warn(p);
     throw Error(ErrorKind::Internal, fmt::format("catalog '{}' failed its integrity check ({} problem(s))",
@@ -75,7 +95,12 @@ Output completion(Context&, const Args& args) {
 
 void add_admin_commands(std::vector<Command>& t) {
   t.push_back({"init", "create the catalog, or upgrade it (keeping a copy of the old file)", {}, {}, kNothing, init});
-  t.push_back({"doctor", "check the catalog's integrity and print its schema version", {}, {}, kCatalog, doctor});
+  t.push_back({"doctor",
+               "check the catalog's integrity and schema version; find commands left PENDING by dead processes",
+               {},
+               {{"repair", "", "mark those commands interrupted (FAILED), so they can be retried", Opt::Flag}},
+               kCatalog,
+               doctor});
   t.push_back({"version", "print the version of hostctl and of its catalog schema", {}, {}, kNothing, version});
   t.push_back({"config show",
                "print every setting (flags > environment > config file > defaults)",

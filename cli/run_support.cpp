@@ -49,6 +49,7 @@ namespace hostctl::cli {
 
 lifecycle::Ops make_ops(Context& ctx) {
   lifecycle::Ops ops{ctx.catalog(), run_options(ctx)};
+  ops.min_free_kb = ctx.settings.integer("min_free_kb");
   ops.say = [&ctx](const std::string& message) { ctx.info(message); };
   return ops;
 }

@@ -19,7 +19,7 @@ _hostctl_children() {
 _hostctl_options() {
   case "$1" in
     "init") echo "" ;;
-    "doctor") echo "" ;;
+    "doctor") echo " --repair" ;;
     "version") echo "" ;;
     "config show") echo " --origin" ;;
     "completion") echo "" ;;

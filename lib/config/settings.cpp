@@ -37,6 +37,7 @@ std::string check_value(const std::string& key, const std::string& value) {
     return {};
   }
   if (key == "timeout" || key == "connect_timeout") return model::check_duration(value, n);
+  if (key == "min_free_kb") return model::check_count(value, n);
   if (key == "catalog" || key == "known_hosts" || key == "ssh_config") return value.empty() ? "must not be empty" : "";
   return {};
 }
@@ -54,6 +55,7 @@ const std::vector<KeyInfo>& Settings::keys() {
       {"known_hosts", "HOSTCTL_KNOWN_HOSTS", "known_hosts file used to trust host keys"},
       {"ssh_config", "HOSTCTL_SSH_CONFIG", "OpenSSH client configuration to honour"},
       {"notify_command", "HOSTCTL_NOTIFY_COMMAND", "command that receives failed commands as JSON on stdin"},
+      {"min_free_kb", "HOSTCTL_MIN_FREE_KB", "free KiB a host needs before install, clone, backup, restore"},
   };
   return k;
 }
@@ -70,6 +72,7 @@ Settings Settings::load(const std::optional<std::string>& config_flag, const Get
   s.set("known_hosts", home + "/.ssh/known_hosts", "default");
   s.set("ssh_config", home + "/.ssh/config", "default");
   s.set("notify_command", "", "default");
+  s.set("min_free_kb", "10240", "default");
 
   bool explicit_file = true;
   std::string file;

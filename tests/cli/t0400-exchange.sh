@@ -57,6 +57,24 @@ expect_rc 3
 n=$(sqlite3 "$WORK/third.db" "SELECT count(*) FROM host")
 expect_true test "$n" = 0
 
+TEST "pre-flight: a host without enough free space is refused before anything is written"
+before=$(ls "$WORK/srv" | wc -l)
+HOSTCTL_MIN_FREE_KB=999999999999 hc deployservice static-site --host control
+expect_rc 5
+expect_err_has "KiB free in $WORK/srv on control; at least 999999999999 KiB are needed"
+expect_true test "$(ls "$WORK/srv" | wc -l)" = "$before"
+
+TEST "doctor finds commands of dead processes; --repair marks them interrupted"
+id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+sqlite3 "$HOSTCTL_CATALOG" "UPDATE command SET status = 1, pid = 999999999, pid_start = 1 WHERE id = $id"
+hc doctor -o json
+expect_json "d['interrupted_commands'] == 1 and d['repaired'] == 0"
+expect_err_has "doctor --repair"
+hc doctor --repair -o json
+expect_json "d['repaired'] == 1"
+hc task show "$id" --field status_name
+expect_out INTERRUPTED
+
 TEST "progress on stderr only when it is a terminal"
 run_cmd script -qec "$HOSTCTL_BIN host exec control -- true" /dev/null
 expect_out_has "1/1 done"
