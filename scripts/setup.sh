@@ -21,5 +21,5 @@ fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} ${CMAKE_EXTRA:-} >/dev/null
+eval cmake -S "\"$ROOT\"" -B "\"$BUILD_DIR\"" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "${CMAKE_EXTRA:-}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"

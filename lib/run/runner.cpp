@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "run/command.hpp"
+#include "exec/wrapper.hpp"
 #include "run/recorder.hpp"
 
 namespace hostctl::run {
@@ -66,7 +67,7 @@ std::string describe(const exec::Outcome& o, int64_t timeout) {
   if (!o.lost.empty()) return o.lost;
   if (o.cancelled) return "cancelled";
   if (o.timed_out) return fmt::format("timed out after {}s and was stopped", timeout);
-  if (o.exit_code == 125) return "the wrapper could not start the task (exit 125: no temporary file?)";
+  if (o.exit_code == exec::kWrapperFailed) return "the wrapper could not start the task (exit 125: no temporary file?)";
   return fmt::format("exit code {}", o.exit_code);
 }
 
