@@ -14,40 +14,37 @@ Recorder::~Recorder() {
 }
 
 void Recorder::task_started(int64_t task_id) {
-  std::lock_guard lock(mutex_);
-  flush_locked();
-  catalog::Write write(catalog_, "");
-  SQLite::Statement st(catalog_.db(),
-                       "UPDATE task SET status = 1, started_at = ?, finished_at = NULL, exit_code = NULL, "
-                       "error = NULL WHERE id = ?");
-  st.bind(1, now_utc());
-  st.bind(2, task_id);
-  st.exec();
-  write.commit();
+  write_task(task_id,
+             "UPDATE task SET status = 1, started_at = ?2, finished_at = NULL, exit_code = NULL, error = NULL "
+             "WHERE id = ?1",
+             [](SQLite::Statement& st) { st.bind(2, now_utc()); });
 }
 
 void Recorder::task_finished(int64_t task_id, int status, std::optional<int> exit_code, const std::string& error) {
-  std::lock_guard lock(mutex_);
-  flush_locked();
-  catalog::Write write(catalog_, "");
-  SQLite::Statement st(catalog_.db(), "UPDATE task SET status = ?, exit_code = ?, error = ?, finished_at = ? WHERE id = ?");
-  st.bind(1, status);
-  if (exit_code) st.bind(2, *exit_code); else st.bind(2);
-  if (error.empty()) st.bind(3); else st.bind(3, error);
-  st.bind(4, now_utc());
-  st.bind(5, task_id);
-  st.exec();
-  write.commit();
+  write_task(task_id, "UPDATE task SET status = ?2, exit_code = ?3, error = ?4, finished_at = ?5 WHERE id = ?1",
+             [&](SQLite::Statement& st) {
+               st.bind(2, status);
+               if (exit_code) st.bind(3, *exit_code); else st.bind(3);
+               if (error.empty()) st.bind(4); else st.bind(4, error);
+               st.bind(5, now_utc());
+             });
 }
 
 void Recorder::task_reset(int64_t task_id) {
+  write_task(task_id,
+             "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, finished_at = NULL "
+             "WHERE id = ?1",
+             [](SQLite::Statement&) {});
+}
+
+// One task-state change in its own short transaction, after the pending log lines.
+void Recorder::write_task(int64_t task_id, const char* sql, const std::function<void(SQLite::Statement&)>& bind) {
   std::lock_guard lock(mutex_);
   flush_locked();
   catalog::Write write(catalog_, "");
-  SQLite::Statement st(catalog_.db(),
-                       "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, "
-                       "finished_at = NULL WHERE id = ?");
+  SQLite::Statement st(catalog_.db(), sql);
   st.bind(1, task_id);
+  bind(st);
   st.exec();
   write.commit();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@ class Recorder {
     std::string at;
   };
   void flush_locked();
+  void write_task(int64_t task_id, const char* sql, const std::function<void(SQLite::Statement&)>& bind);
   void record_directive(const Pending& p);
 
   catalog::Catalog& catalog_;
