@@ -170,6 +170,9 @@ int main(int argc, char** argv) {
       if (e.get_exit_code() == 0) return app.exit(e);
       throw Error(ErrorKind::Usage, e.what(), "run 'hostctl --help' or 'hostctl COMMAND --help'");
     }
+    for (const char* name : {"--catalog", "--config", "--output", "--field", "--jobs", "--timeout"})
+      if (app.get_option(name)->count() > 0 && app.get_option(name)->as<std::string>().empty())
+        throw Error(ErrorKind::Usage, fmt::format("{} needs a value", name));
     if (g.version) {
       std::printf("hostctl %s\n", HOSTCTL_VERSION);
       return flush_stdout();

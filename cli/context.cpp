@@ -19,7 +19,8 @@ catalog::Actor Context::actor() const {
   std::string user;
   if (const passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
   else user = "uid:" + std::to_string(::geteuid());
-  return {user, nlohmann::json(argv).dump()};
+  // argv may hold any bytes; the audit trail keeps them readable, not exact.
+  return {user, nlohmann::json(argv).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 void Context::info(const std::string& message) const {
