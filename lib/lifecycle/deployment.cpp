@@ -111,18 +111,19 @@ Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref) {
 }
 
 std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const DeploymentFilter& f) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) +
-                                        "WHERE (?1 IS NULL OR si.name = ?1) AND (?2 IS NULL OR s.name = ?2) AND "
-                                        "(?3 IS NULL OR h.name = ?3) AND (?4 IS NULL OR d.stage = ?4) AND "
-                                        "(?5 = 1 OR d.stage != 'removed') ORDER BY d.id");
-  auto bind_opt = [&](int i, const std::optional<std::string>& v) {
-    if (v) q.bind(i, *v); else q.bind(i);
-  };
-  bind_opt(1, f.site);
-  bind_opt(2, f.service);
-  bind_opt(3, f.host);
-  bind_opt(4, f.stage);
-  q.bind(5, f.include_removed ? 1 : 0);
+  // Only the filters given go into the query, so SQLite can use its indexes
+  // ("? IS NULL OR col = ?" would scan every deployment).
+  std::vector<std::pair<std::string, std::string>> where;
+  if (f.site) where.emplace_back("d.site_id = (SELECT id FROM site WHERE name = ?)", *f.site);
+  if (f.service) where.emplace_back("d.service_id = (SELECT id FROM service WHERE name = ?)", *f.service);
+  if (f.host) where.emplace_back("d.host_id = (SELECT id FROM host WHERE name = ?)", *f.host);
+  if (f.stage) where.emplace_back("d.stage = ?", *f.stage);
+  std::string sql = kSelect;
+  sql += f.include_removed ? "WHERE 1" : "WHERE d.stage != 'removed'";
+  for (const auto& [clause, _] : where) sql += " AND " + clause;
+  SQLite::Statement q(catalog.db(), sql + " ORDER BY d.id");
+  int i = 0;
+  for (const auto& [_, value] : where) q.bind(++i, value);
   std::vector<Deployment> out;
   while (q.executeStep()) out.push_back(read_row(q));
   note_secrets(catalog, out);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Scale: a catalog with 100,000 sites, 300,000 deployments and 1,000,000 log
+# lines; times `site list`, `site show`, `reserve status` and `task list
+# --failed` beside sqlite3 running the same queries, in one run (median of 5).
+#   bench/scale.sh [BUILD_DIR]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+H=${1:-$ROOT/build}/hostctl
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export HOSTCTL_CATALOG="$WORK/catalog.db"
+$H init -q >/dev/null
+$H host add control --transport local --base-dir "$WORK/srv" --capacity 1000000 -q >/dev/null
+$H client add acme -q >/dev/null
+$H createservice "$ROOT/schemas/examples/static-site/service.yaml" -q >/dev/null
+echo "filling the catalog..." >&2
+sqlite3 "$HOSTCTL_CATALOG" <<'SQL'
+PRAGMA journal_mode = WAL;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+INSERT INTO site(id, name, client_id, service_id, created_at) SELECT i, 's' || i, 1, 1, '2026-01-01T00:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO deployment(id, name, service_id, host_id, site_id, stage, status, active, directory, created_at, ready_at)
+SELECT i, 'static-site-' || i, 1, 1, CASE WHEN i <= 280000 THEN (i - 1) % 100000 + 1 END,
+       CASE WHEN i <= 100000 THEN 'allocate' WHEN i <= 280000 THEN 'lock' ELSE 'provision' END, 5,
+       CASE WHEN i <= 100000 THEN 1 ELSE 0 END, '/srv/d' || i, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+INSERT INTO route(id, source, site_id, router_id, active, is_primary, created_at)
+SELECT i, 's' || i || '.test', i, 1, 1, 1, '2026-01-01T00:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+INSERT INTO command(id, action, object_type, object_name, status, user, argv, error, created_at)
+SELECT i, 'install', 'deployment', 'static-site-' || i, CASE WHEN i % 50 = 0 THEN 9 ELSE 5 END, 'root', '[]',
+       CASE WHEN i % 50 = 0 THEN 'exit code 1' END, '2026-01-01T00:00:00Z' FROM n;
+INSERT INTO task(id, command_id, seq, host_id, host_name, name, script, timeout, status)
+SELECT id, id, 1, 1, 'control', 'install/docroot', 'true', 60, status FROM command;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+INSERT INTO task_log(task_id, at, stream, line) SELECT (i - 1) % 20000 + 1, '2026-01-01T00:00:00Z', 'out', 'line ' || i FROM n;
+COMMIT;
+ANALYZE;
+SQL
+
+median_ms() {
+  local times=() i s
+  for i in 1 2 3 4 5; do
+    s=$(date +%s%N)
+    "$@" >/dev/null
+    times+=($(( ($(date +%s%N) - s) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+}
+sq() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+row() {
+  local what=$1 ours=$2 theirs=$3
+  printf '%-34s %9s ms %9s ms %8s\n' "$what" "$ours" "$theirs" \
+    "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"
+}
+printf '%-34s %12s %12s %8s\n' "query" "hostctl" "sqlite3" "ratio"
+row "site list (100,000 sites, json)" "$(median_ms "$H" site list -o json)" \
+  "$(median_ms sq "SELECT s.id, s.name, c.name, sv.name, s.enabled, s.launched, (SELECT name FROM deployment WHERE site_id = s.id AND active = 1), (SELECT source FROM route WHERE site_id = s.id AND is_primary = 1) FROM site s JOIN service sv ON sv.id = s.service_id LEFT JOIN client c ON c.id = s.client_id ORDER BY s.name")"
+row "site show s50000" "$(median_ms "$H" site show s50000 -o json)" \
+  "$(median_ms sq "SELECT * FROM site WHERE name = 's50000'; SELECT * FROM deployment WHERE site_id = 50000; SELECT * FROM route WHERE site_id = 50000")"
+row "reserve status" "$(median_ms "$H" reserve status static-site -o json)" \
+  "$(median_ms sq "SELECT name, status, ready_at FROM deployment WHERE service_id = 1 AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL")"
+row "task list --failed" "$(median_ms "$H" task list --failed -o json)" \
+  "$(median_ms sq "SELECT * FROM command WHERE status = 9 ORDER BY id DESC LIMIT 50")"
+echo "targets: each within 2x of sqlite3; site show, reserve status and task list --failed under 50 ms"
