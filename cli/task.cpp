@@ -6,7 +6,7 @@
 
 #include "command.hpp"
 #include "core/interrupt.hpp"
-#include "lifecycle/deployment.hpp"
+#include "lifecycle/site.hpp"
 #include "model/validate.hpp"
 #include "run_support.hpp"
 
@@ -114,10 +114,12 @@ Output retry(Context& ctx, const Args& a) {
   auto command = run::get_command(ctx.catalog(), id);
   ctx.info(fmt::format("retrying command {} ({} {}) from its first unfinished step", id, command.action,
                        command.object_name));
-  auto summary = run::run_command(ctx.catalog(), id, run_options(ctx));
-  lifecycle::settle(ctx.catalog(), id);
+  auto ops = make_ops(ctx);
+  auto summary = run::run_command(ctx.catalog(), id, ops.run);
+  auto error = lifecycle::finish_run(ops, id);
   auto j = run::to_json(run::get_command(ctx.catalog(), id), true);
-  return {j, {}, {}, outcome_error(ctx, summary)};
+  auto failed = outcome_error(ctx, summary);
+  return {j, {}, {}, failed ? failed : remote_error(error)};
 }
 
 Output cancel(Context& ctx, const Args& a) {

@@ -232,6 +232,12 @@ std::string permanent_name(const std::string& site, int64_t deployment_id) {
   return site.substr(0, 63 - suffix.size()) + suffix;
 }
 
+std::string finish_run(Ops& ops, int64_t command_id) {
+  settle(ops.catalog, command_id);
+  if (run::get_command(ops.catalog, command_id).action != "finalize") return {};
+  return finish_finalize(ops, command_id);
+}
+
 std::string finish_finalize(Ops& ops, int64_t command_id) {
   auto command = run::get_command(ops.catalog, command_id);
   if (command.tasks.empty() || !command.tasks.front().deployment_id) return {};

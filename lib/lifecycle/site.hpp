@@ -63,6 +63,11 @@ Site set_protected(Ops& ops, const std::string& site, bool on);
 
 // The permanent name a reserve copy gets once given to `site`.
 std::string permanent_name(const std::string& site, int64_t deployment_id);
+// After a recorded command ran, whoever ran it (the tasks queue, `task retry`):
+// its deployments are settled and a finalize moves to the permanent name.
+// Returns what failed beyond the run itself, or "".
+std::string finish_run(Ops& ops, int64_t command_id);
+
 // After a queued finalize command ran: if it completed, the catalog and the
 // routers move to the permanent name (checked over HTTP), else nothing
 // changes and the site stays served under the reserve name. "" on success.

@@ -113,15 +113,10 @@ Report run_queue(lifecycle::Ops& ops, const std::string& name, const std::string
       auto id = run::claim_queued(ops.catalog);
       if (!id) break;
       auto summary = run::run_command(ops.catalog, *id, ops.run);
-      lifecycle::settle(ops.catalog, *id);
+      auto error = lifecycle::finish_run(ops, *id);
+      if (!error.empty()) ops.say(error);
       ++report.ran;
-      bool ok = summary.status == run::kCompleted;
-      if (run::get_command(ops.catalog, *id).action == "finalize") {
-        auto error = lifecycle::finish_finalize(ops, *id);
-        if (!error.empty()) ops.say(error);
-        ok = ok && error.empty();
-      }
-      if (!ok) report.failed.push_back(*id);
+      if (summary.status != run::kCompleted || !error.empty()) report.failed.push_back(*id);
     }
   } else if (name == "backup") {
     auto sites = due_sites(ops.catalog, "backup", now_epoch());
