@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "core/interrupt.hpp"
-#include "hostops/hostops.hpp"
 
 namespace hostctl::cli {
 
@@ -33,7 +32,7 @@ run::RunOptions run_options(Context& ctx, bool accept_new_key) {
 
 std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary) {
   if (summary.status == run::kCompleted) return std::nullopt;
-  std::string report = hostops::failure_report(ctx.catalog(), summary.command_id, summary.failed_task);
+  std::string report = run::failure_report(ctx.catalog(), summary.command_id, summary.failed_task);
   std::string hint = fmt::format("'hostctl task log {0}' shows the whole log; 'hostctl task retry {0}' resumes "
                                  "at the failed step",
                                  summary.command_id);

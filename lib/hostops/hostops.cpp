@@ -129,18 +129,4 @@ nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_i
   return rows;
 }
 
-std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines) {
-  auto command = run::get_command(catalog, command_id);
-  std::string text = fmt::format("command {} ({} {}) failed: {}", command.id, command.action, command.object_name,
-                                 command.error);
-  if (failed_task > 0) {
-    auto tail = run::tail_of_task(catalog, failed_task, lines);
-    if (!tail.empty()) {
-      text += fmt::format("\nlast lines of its log (hostctl task log {}):", command_id);
-      for (const auto& l : tail) text += "\n  " + l;
-    }
-  }
-  return text;
-}
-
 }  // namespace hostctl::hostops

@@ -22,7 +22,4 @@ void record_verify_results(catalog::Catalog& catalog, int64_t command_id);
 // One row per task: host, status, exit code, error, stdout and stderr lines, facts.
 nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_id);
 
-// The failing step, its exit code and the last lines of its log, for an error message.
-std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines = 10);
-
 }  // namespace hostctl::hostops

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/clock.hpp"
@@ -366,14 +367,14 @@ SwitchResult switch_site(Ops& ops, const std::string& site_ref, const std::strin
 
 LaunchResult launch_site(Ops& ops, const std::string& site_ref) {
   auto site = get_site(ops.catalog, site_ref);
+  auto site_routes = routing::routes_of_site(ops.catalog, site.id);
   std::vector<model::RuleRoute> routes;
-  std::vector<int64_t> to_activate;
-  for (const auto& r : routing::routes_of_site(ops.catalog, site.id)) {
-    routes.push_back(routing::rule_view(r));
-    if (r.active_on_launch && !r.active) to_activate.push_back(r.id);
-  }
+  for (const auto& r : site_routes) routes.push_back(routing::rule_view(r));
   LaunchResult out;
   out.activated = model::check_launch(rule_view(site), routes);
+  std::vector<int64_t> to_activate;
+  for (const auto& r : site_routes)
+    if (std::find(out.activated.begin(), out.activated.end(), r.source) != out.activated.end()) to_activate.push_back(r.id);
   if (!to_activate.empty()) {
     auto change = routing::set_active(ops, to_activate, true);
     if (!change.error.empty()) {

@@ -17,7 +17,8 @@ int64_t find_id(SQLite::Database& db, const std::string& table, const std::strin
     q.bind(1, ref);
   if (!q.executeStep())
     throw Error(ErrorKind::NotFound, fmt::format("{} {} not found", what, shown(ref)),
-                fmt::format("'hostctl {} list' shows the {}s in the catalog", what, what));
+                fmt::format("'{}' shows the {}s in the catalog",
+                            what == "service" ? "hostctl listservices" : "hostctl " + what + " list", what));
   return q.getColumn(0).getInt64();
 }
 

@@ -311,6 +311,20 @@ std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id
   return out;
 }
 
+std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines) {
+  auto command = get_command(catalog, command_id);
+  std::string text = fmt::format("command {} ({} {}) failed: {}", command.id, command.action, command.object_name,
+                                 command.error);
+  if (failed_task > 0) {
+    auto tail = tail_of_task(catalog, failed_task, lines);
+    if (!tail.empty()) {
+      text += fmt::format("\nlast lines of its log (hostctl task log {}):", command_id);
+      for (const auto& l : tail) text += "\n  " + l;
+    }
+  }
+  return text;
+}
+
 nlohmann::ordered_json to_json(const TaskView& t) {
   nlohmann::ordered_json j;
   j["id"] = t.id;

@@ -94,6 +94,9 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
 // The last `n` lines of one task's log.
 std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n);
 
+// The failing step, its exit code and the last lines of its log, for an error message.
+std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines = 10);
+
 nlohmann::ordered_json to_json(const CommandView& command, bool with_tasks);
 nlohmann::ordered_json to_json(const TaskView& task);
 

@@ -73,5 +73,6 @@ hc listservices --field name
 expect_out "notes-sqlite"
 hc deleteservice ghost --yes
 expect_rc 3
+expect_err_has "'hostctl listservices' shows the services"
 
 done_testing
