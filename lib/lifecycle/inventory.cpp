@@ -83,7 +83,7 @@ ImportResult import_host(Ops& ops, const std::string& host_ref) {
   catalog::Write write(ops.catalog, "host import " + host.name);
   for (const auto& [name, entry] : found.manifests) {
     const auto& [dir, m] = entry;
-    auto skip = [&](const std::string& why) { out.skipped.push_back(name + ": " + why); };
+    auto skip = [&out, &name = name](const std::string& why) { out.skipped.push_back(name + ": " + why); };
     if (!model::check_name(name).empty()) { skip("not a valid deployment name"); continue; }
     SQLite::Statement known(db, "SELECT 1 FROM deployment WHERE name = ?");
     known.bind(1, name);
