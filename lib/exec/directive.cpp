@@ -2,14 +2,21 @@
 
 #include <regex>
 
+#include "model/validate.hpp"
+
 namespace hostctl::exec {
 
 std::optional<Directive> parse_directive(std::string_view line, std::string& error) {
   error.clear();
   constexpr std::string_view prefix = "@hostctl ";
   if (line.substr(0, prefix.size()) != prefix) return std::nullopt;
+  if (!model::is_valid_utf8(line)) {
+    error = "a @hostctl directive must be valid UTF-8";
+    return std::nullopt;
+  }
   std::string rest(line.substr(prefix.size()));
-  static const std::regex set_re(R"(^set ([a-z][a-z0-9_.-]{0,63})=(.{0,4096})$)");
+  // Values reach the operator's terminal in tables: no control characters.
+  static const std::regex set_re(R"(^set ([a-z][a-z0-9_.-]{0,63})=([^\x00-\x1f\x7f]{0,4096})$)");
   static const std::regex package_re(R"(^package ([A-Za-z0-9][A-Za-z0-9_.+:/-]{0,127}) ([A-Za-z0-9][A-Za-z0-9_.+:~-]{0,63})$)");
   static const std::regex usage_re(R"(^usage ([a-z][a-z0-9_.-]{0,63})=([0-9]{1,15}(\.[0-9]{1,6})?)$)");
   static const std::regex progress_re(R"(^progress ([0-9]{1,9})/([0-9]{1,9})$)");

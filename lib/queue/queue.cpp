@@ -35,7 +35,9 @@ void mark_ran(catalog::Catalog& catalog, const std::vector<int64_t>& sites, cons
 
 void notify(const std::string& notify_command, catalog::Catalog& catalog, int64_t command_id) {
   if (notify_command.empty()) return;
-  std::string json = run::to_json(run::get_command(catalog, command_id), true).dump() + "\n";
+  std::string json = run::to_json(run::get_command(catalog, command_id), true)
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                     "\n";
   // The operator's own command from their configuration, run like cron would.
   if (FILE* pipe = ::popen(notify_command.c_str(), "w")) {
     std::fwrite(json.data(), 1, json.size(), pipe);

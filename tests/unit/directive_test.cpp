@@ -33,7 +33,8 @@ TEST_CASE("ordinary lines are not directives") {
 TEST_CASE("malformed directives are reported") {
   std::string error;
   for (const char* bad : {"@hostctl set", "@hostctl set A=b", "@hostctl usage x=abc", "@hostctl progress 5/3",
-                          "@hostctl package ;rm 1", "@hostctl launch x"}) {
+                          "@hostctl package ;rm 1", "@hostctl launch x",
+                          "@hostctl set a=\x1b[31mred", "@hostctl set a=b\rc", "@hostctl set a=\xff\xfe"}) {
     CHECK_FALSE(parse_directive(bad, error));
     CHECK_FALSE(error.empty());
   }
