@@ -6,12 +6,12 @@
 #include <map>
 #include <random>
 #include <set>
-#include <regex>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "hostops/hostops.hpp"
 #include "model/lookup.hpp"
+#include "model/pattern.hpp"
 #include "model/rules.hpp"
 #include "model/validate.hpp"
 
@@ -164,7 +164,7 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
     if (p == plan.params.end())
       throw Error(ErrorKind::Usage, fmt::format("service '{}' has no parameter {}", plan.name, model::shown(name)));
     model::require(model::check_text(value, 4096), "value of parameter " + name, p->secret ? "(secret)" : value);
-    if (!p->pattern.empty() && !std::regex_match(value, std::regex(p->pattern)))
+    if (!p->pattern.empty() && !model::matches_pattern(value, p->pattern))
       throw Error(ErrorKind::Usage, fmt::format("parameter '{}' {} does not match {}", name,
                                                 p->secret ? "(secret)" : model::shown(value), p->pattern));
     values[name] = value;

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "model/pattern.hpp"
 #include "model/validate.hpp"
 #include "service/plan.hpp"
 
@@ -26,12 +27,22 @@ class Checker {
     out_.problems.push_back({mark.line + 1, mark.column + 1, std::move(message)});
   }
 
+  // yaml-cpp keeps both entries of a repeated key and lookups see only the first:
+  // refuse the file rather than guess which one the author meant.
+  void unique_keys(const YAML::Node& node, const std::string& what) {
+    std::set<std::string> seen;
+    for (const auto& item : node)
+      if (item.first.IsScalar() && !seen.insert(item.first.Scalar()).second)
+        problem(item.first, fmt::format("key '{}' appears twice in {}", item.first.Scalar(), what));
+  }
+
   // Keys outside `allowed` are reported; returns false when `node` is not a mapping.
   bool mapping(const YAML::Node& node, const std::string& what, std::initializer_list<const char*> allowed) {
     if (!node.IsMap()) {
       problem(node, fmt::format("{} must be a mapping", what));
       return false;
     }
+    unique_keys(node, what);
     for (const auto& item : node) {
       std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
@@ -150,6 +161,7 @@ class Checker {
 
   void params(const YAML::Node& node) {
     if (!node.IsMap()) return problem(node, "params must be a mapping of parameter names");
+    unique_keys(node, "params");
     static const std::regex param_name("^[a-z][a-z0-9_]{0,39}$");
     for (const auto& item : node) {
       Param p;
@@ -167,14 +179,10 @@ class Checker {
         if (auto d = scalar(spec["default"], what + ".default")) p.default_value = *d;
       if (spec["pattern"]) {
         if (auto pat = scalar(spec["pattern"], what + ".pattern")) {
-          try {
-            std::regex re(*pat);
-            p.pattern = *pat;
-            if (spec["default"] && !std::regex_match(p.default_value, re))
-              problem(spec["default"], fmt::format("{}.default does not match its pattern", what));
-          } catch (const std::regex_error& e) {
-            problem(spec["pattern"], fmt::format("{}.pattern is not a valid regular expression: {}", what, e.what()));
-          }
+          if (auto why = model::check_pattern(*pat); !why.empty())
+            problem(spec["pattern"], fmt::format("{}.pattern {}", what, why));
+          else if (p.pattern = *pat; spec["default"] && !model::matches_pattern(p.default_value, p.pattern))
+            problem(spec["default"], fmt::format("{}.default does not match its pattern", what));
         }
       }
       if (spec["secret"]) boolean(spec["secret"], what + ".secret", p.secret);
@@ -217,6 +225,7 @@ class Checker {
 
   void actions(const YAML::Node& node) {
     if (!node.IsMap()) return problem(node, "actions must be a mapping of action names to task lists");
+    unique_keys(node, "actions");
     for (const auto& item : node) {
       auto name = scalar(item.first, "an action name");
       if (!name) continue;
@@ -266,6 +275,10 @@ class Checker {
     if (node["run"]) {
       auto run = shell(node["run"], what + ".run");
       if (!run) return std::nullopt;
+      if (run->find_first_not_of(" \t\n") == std::string::npos) {
+        problem(node["run"], fmt::format("{}.run is empty", what));
+        return std::nullopt;
+      }
       t.run = *run;
     } else {
       auto path = scalar(node["script"], what + ".script");

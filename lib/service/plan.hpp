@@ -21,7 +21,7 @@ struct Task {
 struct Param {
   std::string name;
   std::string default_value;
-  std::string pattern;  // ECMAScript regex the whole value must match
+  std::string pattern;  // POSIX ERE the whole value must match (model/pattern.hpp)
   bool secret = false;
   bool required = false;
 };

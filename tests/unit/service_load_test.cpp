@@ -94,7 +94,7 @@ TEST_CASE("scripts must stay inside the service directory") {
 
 TEST_CASE("params: names, patterns and defaults are checked") {
   CHECK(problems_of(kMinimal + "params:\n  Bad: {}\n").find("parameter name 'Bad'") != std::string::npos);
-  CHECK(problems_of(kMinimal + "params:\n  t: {pattern: '('}\n").find("not a valid regular expression") !=
+  CHECK(problems_of(kMinimal + "params:\n  t: {pattern: '('}\n").find("not a valid extended regular expression") !=
         std::string::npos);
   CHECK(problems_of(kMinimal + "params:\n  t: {pattern: '^[a-z]+$', default: '1'}\n")
             .find("default does not match its pattern") != std::string::npos);
@@ -106,4 +106,18 @@ TEST_CASE("hostile documents are refused before parsing") {
   CHECK(problems_of(std::string("name: a\0b\n", 10)).find("NUL") != std::string::npos);
   CHECK(problems_of(std::string((1 << 20) + 1, '#')).find("larger than 1 MiB") != std::string::npos);
   CHECK(problems_of("a: &a [*a]\n").find("f.yaml") == 0);
+}
+
+// Both found by fuzz/service_plan.cpp.
+TEST_CASE("a repeated key is refused, not silently shadowed") {
+  CHECK(problems_of(kMinimal + "version: 2\n") == "f.yaml:6:1: key 'version' appears twice in the service");
+  CHECK(problems_of(kMinimal + "  install:\n    - {name: b, run: 'true'}\n") ==
+        "f.yaml:6:3: key 'install' appears twice in actions");
+  CHECK(problems_of("name: s\nversion: 1\nparams:\n  a: {}\n  a: {}\n" + kMinimal.substr(19)) ==
+        "f.yaml:5:3: key 'a' appears twice in params");
+}
+
+TEST_CASE("a task whose run is empty is refused") {
+  CHECK(problems_of("name: s\nversion: 1\nactions:\n  install:\n    - name: a\n      run: |\n\n") ==
+        "f.yaml:6:12: task 'a' of 'install'.run is empty");
 }
