@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit, CLI, integration).
-#   --sanitize   build in build-asan/ with AddressSanitizer and UndefinedBehaviorSanitizer
-#                and run the whole suite there; any report fails the tests.
+# The test command: installs what is missing, builds, and runs every test
+# (unit, CLI, integration) three ways, stopping at the first failure:
+#   1. the release build (build/);
+#   2. the whole suite again built with AddressSanitizer and UndefinedBehaviorSanitizer
+#      (build-asan/; any report fails the test that caused it);
+#   3. the libFuzzer targets for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS, default 60).
+# Options:
+#   --quick      only step 1, for a quick round while working
+#   --sanitize   only step 2
 set -euo pipefail
-if [ "${1:-}" = --sanitize ]; then
-  export BUILD_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-asan" BUILD_TYPE=Debug
-  export CMAKE_EXTRA="-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined\ -fno-omit-frame-pointer\ -fno-sanitize-recover=undefined"
-  export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-all}
+case "$mode" in all|--quick|--sanitize) ;; *) echo "usage: $0 [--quick|--sanitize]" >&2; exit 2 ;; esac
+
+suite() {  # BUILD_DIR, BUILD_TYPE and CMAKE_EXTRA say which build
+  ( . "$ROOT/scripts/setup.sh"
+    cd "$BUILD_DIR"
+    ctest --output-on-failure -j "$(nproc)" )
+}
+
+if [ "$mode" != --sanitize ]; then
+  BUILD_DIR="$ROOT/build" suite
 fi
-. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-cd "$BUILD_DIR"
-ctest --output-on-failure -j "$(nproc)"
+if [ "$mode" != --quick ]; then
+  echo "check: the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
+  BUILD_DIR="$ROOT/build-asan" BUILD_TYPE=Debug \
+    CMAKE_EXTRA="-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined\ -fno-omit-frame-pointer\ -fno-sanitize-recover=undefined" \
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 suite
+fi
+if [ "$mode" = all ]; then
+  "$ROOT/scripts/fuzz.sh"
+fi

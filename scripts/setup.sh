@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hostctl needs (only those missing), then builds.
-# Sourced by demo.sh and check.sh; BUILD_DIR may be set (default: build).
+# Sourced by demo.sh, check.sh and fuzz.sh; BUILD_DIR may be set (default: build),
+# EXTRA_PACKAGES adds packages, BUILD_TARGETS limits what is built.
 set -euo pipefail
 
 PACKAGES=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev libyaml-cpp-dev libssh-dev
   catch2 libsqlite3-dev nlohmann-json3-dev sqlite3 openssh-server openssh-client nginx-light groff-base
-  python3 curl procps dpkg-dev util-linux)
+  python3 curl procps dpkg-dev util-linux ${EXTRA_PACKAGES:-})
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,4 +23,4 @@ fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 eval cmake -S "\"$ROOT\"" -B "\"$BUILD_DIR\"" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "${CMAKE_EXTRA:-}" >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+cmake --build "$BUILD_DIR" -j "$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
