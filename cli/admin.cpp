@@ -5,7 +5,7 @@
 #include "command.hpp"
 #include "completion.hpp"
 #include "core/error.hpp"
-#include "core/process.hpp"
+#include "lifecycle/consistency.hpp"
 #include "run/command.hpp"
 
 namespace hostctl::cli {
@@ -33,13 +33,10 @@ Output init(Context& ctx, const Args&) {
 Output doctor(Context& ctx, const Args& a) {
   auto& catalog = ctx.catalog();
   auto problems = catalog.integrity_problems();
-  // Commands still PENDING whose hostctl process is gone.
-  int stuck = 0;
-  {
-    SQLite::Statement q(catalog.db(), "SELECT id, pid, pid_start FROM command WHERE status = 1");
-    while (q.executeStep())
-      if (!process_alive({static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()})) ++stuck;
-  }
+  const bool intact = problems.empty();
+  if (intact)  // the rules read the tables, which only mean something when intact
+    for (auto& p : lifecycle::rule_problems(catalog)) problems.push_back(std::move(p));
+  int stuck = run::count_interrupted(catalog);
   int repaired = 0;
   if (a.flag("repair") && stuck > 0) {
     repaired = run::reconcile_interrupted(catalog);
@@ -53,16 +50,20 @@ Output doctor(Context& ctx, const Args& a) {
   j["catalog"] = catalog.path().string();
   j["schema_version"] = catalog.schema_version();
   j["latest_schema_version"] = catalog::latest_version();
-  j["integrity"] = problems.empty() ? "ok" : "damaged";
+  j["integrity"] = intact ? "ok" : "damaged";
+  j["rules"] = !intact ? "unchecked" : problems.empty() ? "ok" : "broken";
   j["problems"] = problems;
   j["interrupted_commands"] = stuck;
   j["repaired"] = repaired;
+  Output out{j, {}};
   if (!problems.empty()) {
     for (const auto& p : problems) ctx.warn(p);
-    throw Error(ErrorKind::Internal, fmt::format("catalog '{}' failed its integrity check ({} problem(s))",
-                                                 catalog.path().string(), problems.size()));
+    // The report is still printed, like fsck: the error only sets the exit code.
+    out.error = Error(ErrorKind::Internal,
+                      fmt::format("catalog '{}' failed its {} check ({} problem(s))", catalog.path().string(),
+                                  intact ? "rules" : "integrity", problems.size()));
   }
-  return {j, {}};
+  return out;
 }
 
 Output version(Context&, const Args&) {

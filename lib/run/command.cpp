@@ -34,14 +34,19 @@ void own(SQLite::Database& db, int64_t command_id) {
   st.exec();
 }
 
-// Fails the commands of dead processes; the caller holds a write transaction.
-int reconcile_locked(SQLite::Database& db) {
+std::vector<int64_t> dead_pending(SQLite::Database& db) {
   std::vector<int64_t> dead;
   SQLite::Statement q(db, "SELECT id, pid, pid_start FROM command WHERE status = 1");
   while (q.executeStep()) {
     ProcessRef owner{static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()};
     if (!process_alive(owner)) dead.push_back(q.getColumn(0).getInt64());
   }
+  return dead;
+}
+
+// Fails the commands of dead processes; the caller holds a write transaction.
+int reconcile_locked(SQLite::Database& db) {
+  auto dead = dead_pending(db);
   for (int64_t id : dead) {
     SQLite::Statement tasks(db,
                             "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
@@ -190,6 +195,8 @@ std::optional<int64_t> claim_queued(catalog::Catalog& catalog) {
   write.commit();
   return id;
 }
+
+int count_interrupted(catalog::Catalog& catalog) { return static_cast<int>(dead_pending(catalog.db()).size()); }
 
 int reconcile_interrupted(catalog::Catalog& catalog) {
   catalog::Write write(catalog, "");

@@ -64,6 +64,8 @@ int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec);
 // Takes the oldest queued command for this process; nullopt when none is left.
 std::optional<int64_t> claim_queued(catalog::Catalog& catalog);
 
+// How many commands are PENDING but their hostctl process is gone.
+int count_interrupted(catalog::Catalog& catalog);
 // Marks commands whose hostctl process died as FAILED and interrupted, and
 // their running tasks as FAILED. Returns how many it found.
 int reconcile_interrupted(catalog::Catalog& catalog);

@@ -75,6 +75,18 @@ expect_json "d['repaired'] == 1"
 hc task show "$id" --field status_name
 expect_out INTERRUPTED
 
+TEST "doctor finds a site that breaks a rule"
+# On a copy: a launched site whose routes are none of them primary.
+sqlite3 "$HOSTCTL_CATALOG" ".backup '$WORK/broken.db'"
+sqlite3 "$WORK/broken.db" "UPDATE site SET launched = 1 WHERE name = 'shop'; UPDATE route SET is_primary = 0"
+hc --catalog "$WORK/broken.db" doctor -o json
+expect_rc 1
+expect_json "d['integrity'] == 'ok' and d['rules'] == 'broken'"
+expect_err_has "site 'shop': rule 6: launched without a primary route"
+hc doctor -o json
+expect_rc 0
+expect_json "d['rules'] == 'ok' and d['problems'] == []"
+
 TEST "progress on stderr only when it is a terminal"
 run_cmd script -qec "$HOSTCTL_BIN host exec control -- true" /dev/null
 expect_out_has "1/1 done"

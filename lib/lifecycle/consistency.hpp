@@ -1,0 +1,16 @@
+// The SPEC §2 rules checked across the whole catalog at rest, for `doctor`:
+// the commands refuse to break them, so a finding here means something outside
+// hostctl (or a bug) changed the catalog.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+
+namespace hostctl::lifecycle {
+
+// One line per broken rule, naming the site; empty when all hold.
+std::vector<std::string> rule_problems(catalog::Catalog& catalog);
+
+}  // namespace hostctl::lifecycle
