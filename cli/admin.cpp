@@ -37,6 +37,10 @@ Output doctor(Context& ctx, const Args& a) {
   if (intact)  // the rules read the tables, which only mean something when intact
     for (auto& p : lifecycle::rule_problems(catalog)) problems.push_back(std::move(p));
   int stuck = run::count_interrupted(catalog);
+  auto unsynced = intact ? lifecycle::unsynced_routers(catalog) : std::vector<std::string>{};
+  for (const auto& router : unsynced)
+    ctx.warn(fmt::format("router '{}': its last route sync did not complete, so nginx may not serve what the catalog "
+                         "says; 'hostctl host verify {} --repair' syncs it again", router, router));
   int repaired = 0;
   if (a.flag("repair") && stuck > 0) {
     repaired = run::reconcile_interrupted(catalog);
@@ -55,6 +59,7 @@ Output doctor(Context& ctx, const Args& a) {
   j["problems"] = problems;
   j["interrupted_commands"] = stuck;
   j["repaired"] = repaired;
+  j["unsynced_routers"] = unsynced;
   Output out{j, {}};
   if (!problems.empty()) {
     for (const auto& p : problems) ctx.warn(p);

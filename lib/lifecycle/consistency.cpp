@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "routing/routing.hpp"
+
 namespace hostctl::lifecycle {
 
 std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
@@ -31,6 +33,15 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
     while (q.executeStep()) problems.push_back(fmt::format("site '{}': {}", q.getColumn(0).getString(), check.rule));
   }
   return problems;
+}
+
+std::vector<std::string> unsynced_routers(catalog::Catalog& catalog) {
+  std::vector<std::string> names;
+  SQLite::Statement q(catalog.db(), "SELECT h.id, h.name FROM host h JOIN host_role r ON r.host_id = h.id "
+                                    "WHERE r.role = 'router' ORDER BY h.name");
+  while (q.executeStep())
+    if (!routing::router_synced(catalog, q.getColumn(0).getInt64())) names.push_back(q.getColumn(1).getString());
+  return names;
 }
 
 }  // namespace hostctl::lifecycle

@@ -241,6 +241,14 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
   return files;
 }
 
+bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT c.status FROM command c JOIN host h ON h.name = c.object_name WHERE h.id = ? AND "
+                      "c.action = 'route sync' AND c.object_type = 'router' ORDER BY c.id DESC LIMIT 1");
+  q.bind(1, router_id);
+  return !q.executeStep() || q.getColumn(0).getInt() == run::kCompleted;
+}
+
 std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
   bool confirmed = false;
   return sync_router(ops, router_id, false, confirmed);
@@ -308,7 +316,7 @@ std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes, bool
 
 ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_ids, bool active) {
   ChangeResult result;
-  std::vector<Route> routes;
+  std::vector<Route> changed, routes;  // routes: changed ones and those only re-synced
   for (int64_t id : route_ids) {
     Route r = get_route(ops.catalog, std::to_string(id));
     if (!active) model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
@@ -316,15 +324,19 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
     if (active && !active_directory(ops.catalog, r.site_id, deployment))
       throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to serve", r.site));
     if (!r.router_id) throw Error(ErrorKind::Refused, fmt::format("route '{}' has no router", r.source));
-    if (r.active != active) routes.push_back(r);
+    if (r.active != active)
+      changed.push_back(r);
+    else if (!router_synced(ops.catalog, *r.router_id))  // a re-run after a sync was cut short
+      routes.push_back(r);
   }
+  routes.insert(routes.end(), changed.begin(), changed.end());
   if (routes.empty()) {
     for (int64_t id : route_ids) result.routes.push_back(get_route(ops.catalog, std::to_string(id)));
     return result;
   }
   std::vector<std::string> names;
   for (const auto& r : routes) names.push_back(r.source);
-  write_flags(ops, routes, active, fmt::format("route {} {}", active ? "activate" : "deactivate", fmt::join(names, " ")));
+  write_flags(ops, changed, active, fmt::format("route {} {}", active ? "activate" : "deactivate", fmt::join(names, " ")));
   // When activation returns, every request must be served by the new
   // configuration: a script may run curl right after. So the sync waits until
   // nginx's old workers stop accepting (~110 ms measured after a reload).
@@ -342,7 +354,7 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
   }
   if (!error.empty()) {
     ops.say("undoing the route change: " + error);
-    write_flags(ops, routes, !active, "route change undone");
+    write_flags(ops, changed, !active, "route change undone");
     if (auto undo = sync_all(ops, routes, false, confirmed); !undo.empty()) error += "; undoing it also failed: " + undo;
     result.error = error;
     result.remote_failed = true;

@@ -57,6 +57,10 @@ std::string sync_router(lifecycle::Ops& ops, int64_t router_id);
 // The same; with `wait`, it waits until the old nginx workers stop accepting
 // and `reload_confirmed` says whether that was seen.
 std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
+// Whether the router's last sync completed. One cut short (hostctl killed, the
+// connection lost) leaves its files and nginx unknown: activating a route that
+// is already active then syncs again instead of doing nothing.
+bool router_synced(catalog::Catalog& catalog, int64_t router_id);
 // The files sync_router writes for a router: name -> content.
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id);
 
