@@ -153,6 +153,21 @@ nlohmann::ordered_json to_json(const Deployment& d) {
   return j;
 }
 
+namespace {
+
+// Refuses a value that parameter `name` of `plan` does not take.
+void check_param_value(const service::Plan& plan, const std::string& name, const std::string& value) {
+  auto p = std::find_if(plan.params.begin(), plan.params.end(), [&](const auto& x) { return x.name == name; });
+  if (p == plan.params.end())
+    throw Error(ErrorKind::Usage, fmt::format("service '{}' has no parameter {}", plan.name, model::shown(name)));
+  model::require(model::check_text(value, 4096), "value of parameter " + name, p->secret ? "(secret)" : value);
+  if (!p->pattern.empty() && !model::matches_pattern(value, p->pattern))
+    throw Error(ErrorKind::Usage, fmt::format("parameter '{}' {} does not match {}", name,
+                                              p->secret ? "(secret)" : model::shown(value), p->pattern));
+}
+
+}  // namespace
+
 nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::string>& given) {
   nlohmann::json values = nlohmann::json::object();
   for (const auto& kv : given) {
@@ -160,18 +175,21 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
     if (eq == std::string::npos || eq == 0)
       throw Error(ErrorKind::Usage, fmt::format("parameter {} must be NAME=VALUE", model::shown(kv)));
     std::string name = kv.substr(0, eq), value = kv.substr(eq + 1);
-    auto p = std::find_if(plan.params.begin(), plan.params.end(), [&](const auto& x) { return x.name == name; });
-    if (p == plan.params.end())
-      throw Error(ErrorKind::Usage, fmt::format("service '{}' has no parameter {}", plan.name, model::shown(name)));
-    model::require(model::check_text(value, 4096), "value of parameter " + name, p->secret ? "(secret)" : value);
-    if (!p->pattern.empty() && !model::matches_pattern(value, p->pattern))
-      throw Error(ErrorKind::Usage, fmt::format("parameter '{}' {} does not match {}", name,
-                                                p->secret ? "(secret)" : model::shown(value), p->pattern));
+    check_param_value(plan, name, value);
     values[name] = value;
   }
   for (const auto& p : plan.params) {
     if (values.contains(p.name)) continue;
-    if (p.required) throw Error(ErrorKind::Usage, fmt::format("service '{}' needs --param {}=...", plan.name, p.name));
+    // A secret can come from the environment, out of the process list that shows command lines.
+    if (const char* from_env = p.secret ? std::getenv(("HOSTCTL_PARAM_" + upper(p.name)).c_str()) : nullptr) {
+      check_param_value(plan, p.name, from_env);
+      values[p.name] = from_env;
+      continue;
+    }
+    if (p.required)
+      throw Error(ErrorKind::Usage,
+                  fmt::format("service '{}' needs --param {}=...{}", plan.name, p.name,
+                              p.secret ? fmt::format(" (or HOSTCTL_PARAM_{} in the environment)", upper(p.name)) : ""));
     values[p.name] = p.default_value;
   }
   return values;
@@ -263,8 +281,12 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
       {"HOSTCTL_SERVICE", plan.name},        {"HOSTCTL_HOST", host.name},
       {"HOSTCTL_BASE_DIR", host.base_dir},   {"HOSTCTL_SITE", request.site_after.value_or(d.site)},
       {"HOSTCTL_MIN_FREE_KB", std::to_string(min_free_kb)}};
-  for (const auto& p : plan.params)
+  std::string secrets;
+  for (const auto& p : plan.params) {
     env.emplace_back("HOSTCTL_PARAM_" + upper(p.name), d.params.value(p.name, p.default_value));
+    if (p.secret) secrets += (secrets.empty() ? "" : " ") + env.back().first;
+  }
+  env.emplace_back(run::kSecretsVariable, secrets);
   for (const auto& e : request.extra_env) env.push_back(e);
 
   auto task = [&](const std::string& name, const std::string& script, int64_t timeout) {

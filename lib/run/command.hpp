@@ -18,6 +18,10 @@ namespace hostctl::run {
 enum Status : int { kInitiated = 0, kPending = 1, kCompleted = 5, kRemoved = 8, kFailed = 9 };
 const char* status_name(int status);
 
+// A task's variable listing (space-separated) the names of the variables that
+// hold secrets; the runner masks their values in every output line.
+inline constexpr const char* kSecretsVariable = "HOSTCTL_SECRETS";
+
 struct TaskSpec {
   int lane = 0;
   int64_t host_id = 0;

@@ -20,9 +20,29 @@ struct Step {
   std::string name, script, rollback;
   int64_t timeout = 300;
   std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> secrets;  // values never written to a log or a terminal
   int status = 0;
   std::optional<int64_t> deployment_id;
 };
+
+// The values of the variables that kSecretsVariable names.
+std::vector<std::string> secrets_of(const std::vector<std::pair<std::string, std::string>>& env) {
+  std::string names;
+  for (const auto& [k, v] : env)
+    if (k == kSecretsVariable) names = " " + v + " ";
+  std::vector<std::string> values;
+  for (const auto& [k, v] : env)
+    if (!v.empty() && names.find(" " + k + " ") != std::string::npos) values.push_back(v);
+  return values;
+}
+
+// A task that prints its secret (set -x, a debug echo) must not leak it into the log.
+std::string masked(std::string_view text, const std::vector<std::string>& secrets) {
+  std::string out(text);
+  for (const auto& secret : secrets)
+    for (size_t at = 0; (at = out.find(secret, at)) != std::string::npos; at += 8) out.replace(at, secret.size(), "********");
+  return out;
+}
 
 struct Lane {
   exec::Endpoint endpoint;
@@ -46,6 +66,7 @@ std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
     s.script = q.getColumn(3).getString();
     s.rollback = q.getColumn(4).getString();
     s.env = nlohmann::json::parse(q.getColumn(5).getString()).get<std::vector<std::pair<std::string, std::string>>>();
+    s.secrets = secrets_of(s.env);
     s.timeout = q.getColumn(6).getInt64();
     s.status = q.getColumn(7).getInt();
     if (!q.getColumn(8).isNull()) s.deployment_id = q.getColumn(8).getInt64();
@@ -93,7 +114,8 @@ class LaneRunner {
         return;
       }
       rec_.task_started(step.id);
-      auto sink = [&](exec::Stream s, std::string_view text) {
+      auto sink = [&](exec::Stream s, std::string_view raw) {
+        std::string text = masked(raw, step.secrets);
         rec_.line(step.id, step.deployment_id, s, text);
         if (options_.echo) options_.echo(lane.endpoint.name, step.name, s, text);
       };
@@ -153,7 +175,9 @@ class LaneRunner {
       if (step.status != kCompleted || step.rollback.empty()) continue;
       rec_.note(step.id, fmt::format("hostctl: rolling back '{}' because '{}' failed", step.name,
                                      lane.steps[failed].name));
-      auto sink = [&](exec::Stream s, std::string_view text) { rec_.line(step.id, std::nullopt, s, text); };
+      auto sink = [&](exec::Stream s, std::string_view text) {
+        rec_.line(step.id, std::nullopt, s, masked(text, step.secrets));
+      };
       exec::Outcome o = session.run({step.rollback, step.env, step.timeout}, sink, never);
       if (o.exit_code == 0 && o.lost.empty()) {
         rec_.note(step.id, "hostctl: rolled back");

@@ -152,3 +152,23 @@ TEST_CASE("directives land in the catalog") {
   CHECK(f.catalog->db().execAndGet("SELECT value FROM directive WHERE kind = 'set' AND key = 'k'").getString() == "v");
   CHECK(run::get_command(*f.catalog, id).tasks[0].progress == "1/2");
 }
+
+TEST_CASE("the values of secret variables are masked in every output line, rollbacks included") {
+  Fixture f;
+  auto a = f.task("leak", "echo \"token=$TOKEN user=$USER_NAME\"; echo \"$TOKEN\" >&2");
+  a.env.push_back({"TOKEN", "s3cr3t-value"});
+  a.env.push_back({"USER_NAME", "bob"});
+  a.env.push_back({run::kSecretsVariable, "TOKEN"});
+  a.rollback = "echo \"undo $TOKEN\"";
+  auto b = f.task("fail", "exit 3");
+  b.env = a.env;
+  int64_t id = run::begin_command(*f.catalog, {"test", "host", "me", {a, b}});
+  auto summary = f.run(id);
+  REQUIRE(summary.status == run::kFailed);
+  auto lines = run::tail_of_task(*f.catalog, run::get_command(*f.catalog, id).tasks.at(0).id, 10);
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  CHECK(all.find("s3cr3t-value") == std::string::npos);
+  CHECK(all.find("token=******** user=bob") != std::string::npos);  // only the secret is masked
+  CHECK(all.find("undo ********") != std::string::npos);
+}
