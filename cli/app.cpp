@@ -148,6 +148,13 @@ int main(int argc, char** argv) {
     Globals g;
     add_globals(app, g);
 
+    // Building every command's options is most of the start-up time left to us, so
+    // when the command line names a command, only the groups it names get theirs;
+    // with none named (help, a typo) everything is built and CLI11 reports as usual.
+    std::set<std::string> words(argv_copy.begin() + 1, argv_copy.begin() + argc);
+    bool any_named = std::any_of(command_table().begin(), command_table().end(), [&](const Command& cmd) {
+      return words.count(cmd.path.substr(0, cmd.path.find(' '))) > 0;
+    });
     std::map<std::string, CLI::App*> groups;
     for (const Group& group : command_groups()) {
       groups[group.name] = app.add_subcommand(group.name, group.help);
@@ -156,6 +163,7 @@ int main(int argc, char** argv) {
     std::deque<Bound> bound;
     for (const Command& cmd : command_table()) {
       auto space = cmd.path.find(' ');
+      if (space != std::string::npos && any_named && !words.count(cmd.path.substr(0, space))) continue;
       CLI::App* parent = space == std::string::npos ? &app : groups.at(cmd.path.substr(0, space));
       std::string leaf = space == std::string::npos ? cmd.path : cmd.path.substr(space + 1);
       Bound& b = bound.emplace_back();

@@ -2,7 +2,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 #include <tuple>
 
@@ -16,6 +15,51 @@ namespace {
 constexpr size_t kMaxYamlBytes = 1 << 20;
 constexpr size_t kMaxScriptBytes = 1 << 20;
 constexpr int kMaxNesting = 32;
+
+// Character classes for the loader's small grammars. Plain loops, not std::regex:
+// every command that reads a stored service loads it, and compiling the regexes
+// cost more than parsing the YAML.
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool lower(char c) { return c >= 'a' && c <= 'z'; }
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// `first` then up to max_len - 1 characters of `rest`.
+template <class First, class Rest>
+bool word(std::string_view s, size_t max_len, First first, Rest rest) {
+  if (s.empty() || s.size() > max_len || !first(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), rest);
+}
+
+bool is_money(std::string_view s) {  // 5, 5.0, 12.50
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  if (whole.empty() || whole.size() > 9 || !std::all_of(whole.begin(), whole.end(), digit)) return false;
+  if (dot == std::string_view::npos) return true;
+  std::string_view cents = s.substr(dot + 1);
+  return !cents.empty() && cents.size() <= 2 && std::all_of(cents.begin(), cents.end(), digit);
+}
+
+bool is_param_name(std::string_view s) {
+  return word(s, 40, lower, [](char c) { return lower(c) || digit(c) || c == '_'; });
+}
+
+bool is_task_name(std::string_view s) {
+  return word(s, 63, [](char c) { return lower(c) || digit(c); },
+              [](char c) { return lower(c) || digit(c) || c == '_' || c == '-'; });
+}
+
+// Relative: segments of [A-Za-z0-9_][A-Za-z0-9_.-]* joined by '/', no "..".
+bool is_safe_script_path(std::string_view path) {
+  if (path.find("..") != std::string_view::npos) return false;
+  auto head = [](char c) { return upper(c) || lower(c) || digit(c) || c == '_'; };
+  auto tail = [&](char c) { return head(c) || c == '.' || c == '-'; };
+  for (size_t start = 0;;) {
+    size_t slash = path.find('/', start);
+    if (!word(path.substr(start, slash - start), std::string_view::npos, head, tail)) return false;
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
 
 // Walks the document, collecting problems with their places.
 class Checker {
@@ -140,8 +184,7 @@ class Checker {
     if (!mapping(node, "price", {"monthly", "currency"})) return;
     if (node["monthly"]) {
       if (auto v = scalar(node["monthly"], "price.monthly")) {
-        static const std::regex money("^[0-9]{1,9}(\\.[0-9]{1,2})?$");
-        if (std::regex_match(*v, money))
+        if (is_money(*v))
           out_.plan.price_monthly = std::stod(*v);
         else
           problem(node["monthly"], "price.monthly must be an amount such as 5 or 5.00");
@@ -150,8 +193,7 @@ class Checker {
     out_.plan.currency = "EUR";
     if (node["currency"]) {
       if (auto v = scalar(node["currency"], "price.currency")) {
-        static const std::regex iso("^[A-Z]{3}$");
-        if (std::regex_match(*v, iso))
+        if (v->size() == 3 && std::all_of(v->begin(), v->end(), upper))
           out_.plan.currency = *v;
         else
           problem(node["currency"], "price.currency must be a three-letter code such as EUR");
@@ -162,12 +204,11 @@ class Checker {
   void params(const YAML::Node& node) {
     if (!node.IsMap()) return problem(node, "params must be a mapping of parameter names");
     unique_keys(node, "params");
-    static const std::regex param_name("^[a-z][a-z0-9_]{0,39}$");
     for (const auto& item : node) {
       Param p;
       auto name = scalar(item.first, "a parameter name");
       if (!name) continue;
-      if (!std::regex_match(*name, param_name)) {
+      if (!is_param_name(*name)) {
         problem(item.first, fmt::format("parameter name '{}' must match [a-z][a-z0-9_]*", *name));
         continue;
       }
@@ -255,14 +296,13 @@ class Checker {
     std::string what = "a task of '" + action + "'";
     if (!mapping(node, what, {"name", "run", "script", "timeout", "rollback"})) return std::nullopt;
     Task t;
-    static const std::regex task_name("^[a-z0-9][a-z0-9_-]{0,62}$");
     if (!node["name"]) {
       problem(node, fmt::format("{} needs a 'name'", what));
       return std::nullopt;
     }
     auto name = scalar(node["name"], "task name");
     if (!name) return std::nullopt;
-    if (!std::regex_match(*name, task_name)) {
+    if (!is_task_name(*name)) {
       problem(node["name"], fmt::format("task name '{}' must match [a-z0-9][a-z0-9_-]*", *name));
       return std::nullopt;
     }
@@ -293,8 +333,7 @@ class Checker {
   }
 
   bool script(const YAML::Node& at, const std::string& path) {
-    static const std::regex safe("^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$");
-    if (!std::regex_match(path, safe) || path.find("..") != std::string::npos) {
+    if (!is_safe_script_path(path)) {
       problem(at, fmt::format("script path '{}' must be a relative path inside the service's directory", path));
       return false;
     }

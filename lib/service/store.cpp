@@ -26,10 +26,7 @@ std::optional<std::string> read_file(const fs::path& path) {
 
 Registered read_service(catalog::Catalog& catalog, int64_t id) {
   auto& db = catalog.db();
-  SQLite::Statement q(db,
-                      "SELECT id, yaml, source_path, created_at, updated_at, "
-                      "(SELECT count(*) FROM deployment WHERE service_id = service.id AND stage != 'removed') "
-                      "FROM service WHERE id = ?");
+  SQLite::Statement q(db, "SELECT id, yaml, source_path, created_at, updated_at FROM service WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("service {} not found", id));
   Registered r;
@@ -37,7 +34,6 @@ Registered read_service(catalog::Catalog& catalog, int64_t id) {
   r.source_path = q.getColumn(2).getString();
   r.created_at = q.getColumn(3).getString();
   r.updated_at = q.getColumn(4).getString();
-  r.deployments = q.getColumn(5).getInt64();
   auto files = service_files(catalog, id);
   for (const auto& [path, _] : files) r.files.push_back(path);
   auto loaded = load_plan(q.getColumn(1).getString(), [&](const std::string& path) -> std::optional<std::string> {
@@ -125,7 +121,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     add.bind(3, content.data(), static_cast<int>(content.size()));
     add.exec();
   }
-  result.service = read_service(catalog, id);
+  result.service = with_count(catalog, read_service(catalog, id));
   write.commit();
   return result;
 }
@@ -133,10 +129,10 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
 void delete_service(catalog::Catalog& catalog, const std::string& ref) {
   auto& db = catalog.db();
   catalog::Write write(catalog, "deleteservice " + ref);
-  Registered service = read_service(catalog, model::find_id(db, "service", "service", ref));
-  if (service.deployments > 0)
+  Registered service = with_count(catalog, read_service(catalog, model::find_id(db, "service", "service", ref)));
+  if (*service.deployments > 0)
     throw Error(ErrorKind::Refused,
-                fmt::format("service '{}' still has {} deployment(s)", service.plan.name, service.deployments),
+                fmt::format("service '{}' still has {} deployment(s)", service.plan.name, *service.deployments),
                 "delete its deployments and sites first");
   SQLite::Statement used(db, "SELECT count(*) FROM site WHERE service_id = ?");
   used.bind(1, service.id);
@@ -157,10 +153,18 @@ Registered get_service(catalog::Catalog& catalog, const std::string& ref) {
   return read_service(catalog, model::find_id(catalog.db(), "service", "service", ref));
 }
 
+Registered with_count(catalog::Catalog& catalog, Registered service) {
+  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE service_id = ? AND stage != 'removed'");
+  q.bind(1, service.id);
+  q.executeStep();
+  service.deployments = q.getColumn(0).getInt64();
+  return service;
+}
+
 std::vector<Registered> list_services(catalog::Catalog& catalog) {
   SQLite::Statement q(catalog.db(), "SELECT id FROM service ORDER BY name");
   std::vector<Registered> services;
-  while (q.executeStep()) services.push_back(read_service(catalog, q.getColumn(0).getInt64()));
+  while (q.executeStep()) services.push_back(with_count(catalog, read_service(catalog, q.getColumn(0).getInt64())));
   return services;
 }
 
@@ -184,7 +188,7 @@ nlohmann::ordered_json to_json(const Registered& r) {
                   {"max_age", p.reserve.max_age},
                   {"window", p.reserve.window}};
   j["files"] = r.files;
-  j["deployments"] = r.deployments;
+  j["deployments"] = r.deployments ? nlohmann::ordered_json(*r.deployments) : nullptr;
   j["source_path"] = r.source_path;
   j["created_at"] = r.created_at;
   j["updated_at"] = r.updated_at;

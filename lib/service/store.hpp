@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@ struct Registered {
   std::string source_path;
   std::string created_at;
   std::string updated_at;
-  int64_t deployments = 0;  // not removed
+  std::optional<int64_t> deployments;  // not removed; counted by with_count (a scan: not on hot paths)
   std::vector<std::string> files;
 };
 
@@ -31,6 +32,7 @@ struct CreateResult {
 CreateResult create_service(catalog::Catalog& catalog, const std::filesystem::path& file, bool replace);
 void delete_service(catalog::Catalog& catalog, const std::string& ref);
 Registered get_service(catalog::Catalog& catalog, const std::string& ref);
+Registered with_count(catalog::Catalog& catalog, Registered service);
 std::vector<Registered> list_services(catalog::Catalog& catalog);
 // The stored script files of a service.
 std::map<std::string, std::string> service_files(catalog::Catalog& catalog, int64_t service_id);

@@ -60,8 +60,11 @@ expect_true test -e "$base/held"
 ps -eo args | grep -F "$SECRET" | grep -v grep && fail "the secret is in the process list"
 # It is there, in the environment of the task's processes on the host, which only its user and root can read.
 found=""
-for holder in $(pgrep -u "$RIG_USER" sleep); do
-  tr '\0' '\n' < "/proc/$holder/environ" 2>/dev/null | grep -qx "HOSTCTL_PARAM_TOKEN=$SECRET" && found=1
+for n in $(seq 1 100); do  # the task's sleeps come and go: look until one is caught
+  for holder in $(pgrep -u "$RIG_USER" sleep); do
+    tr '\0' '\n' < "/proc/$holder/environ" 2>/dev/null | grep -qx "HOSTCTL_PARAM_TOKEN=$SECRET" && found=1
+  done
+  [ -n "$found" ] && break
 done
 [ -n "$found" ] || fail "the task did not get the secret"
 rm -f "$base/hold"

@@ -121,3 +121,19 @@ TEST_CASE("a task whose run is empty is refused") {
   CHECK(problems_of("name: s\nversion: 1\nactions:\n  install:\n    - name: a\n      run: |\n\n") ==
         "f.yaml:6:12: task 'a' of 'install'.run is empty");
 }
+
+TEST_CASE("the small grammars: amounts, currencies, task names, script paths") {
+  auto with = [](const std::string& extra) { return problems_of(kMinimal + extra); };
+  CHECK(with("price: {monthly: 12.50, currency: EUR}\n").empty());
+  for (const char* bad : {"5.001", "5.", ".5", "1234567890", "-5", "5e3"})
+    CHECK(with(std::string("price: {monthly: '") + bad + "'}\n").find("must be an amount") != std::string::npos);
+  for (const char* bad : {"eur", "EURO", "E1R"})
+    CHECK(with(std::string("price: {currency: '") + bad + "'}\n").find("three-letter code") != std::string::npos);
+  for (const char* bad : {"-a", "A", "a b", "_a"})
+    CHECK(problems_of(std::string("name: s\nversion: 1\nactions:\n  install:\n    - {name: '") + bad + "', run: x}\n")
+              .find("must match") != std::string::npos);
+  for (const char* bad : {"a//b", "./x", "/abs", "a/", ".hidden", "a/../b", "a b"})
+    CHECK(problems_of(std::string("name: s\nversion: 1\nactions:\n  install:\n    - {name: a, script: '") + bad +
+                      "'}\n")
+              .find("must be a relative path") != std::string::npos);
+}
