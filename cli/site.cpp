@@ -36,8 +36,10 @@ Output create(Context& ctx, const Args& a) {
 }
 
 Output list(Context& ctx, const Args& a) {
+  auto sites = lifecycle::list_sites(ctx.catalog(), a.opt("client"));
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& s : lifecycle::list_sites(ctx.catalog(), a.opt("client"))) rows.push_back(lifecycle::to_json(s));
+  rows.get_ref<nlohmann::ordered_json::array_t&>().reserve(sites.size());
+  for (const auto& s : sites) rows.push_back(lifecycle::to_json(s));
   return {rows, {"id", "name", "client", "service", "enabled", "launched", "active_deployment", "primary_route"}};
 }
 

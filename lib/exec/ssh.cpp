@@ -1,6 +1,7 @@
 // The SSH transport on libssh: one session per host, one channel per task.
 #include "exec/ssh.hpp"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
@@ -20,16 +21,83 @@
 namespace hostctl::exec {
 namespace {
 
+// libssh brings libcrypto and Kerberos with it: ~2.7 ms of dynamic loading on
+// every start, measured, while most commands never open a connection. So it is
+// loaded on first use, and these are the functions hostctl calls.
+#define HOSTCTL_LIBSSH_FUNCTIONS(X) \
+  X(ssh_channel_close) \
+  X(ssh_channel_free) \
+  X(ssh_channel_new) \
+  X(ssh_channel_open_session) \
+  X(ssh_channel_request_exec) \
+  X(ssh_channel_send_eof) \
+  X(ssh_channel_write) \
+  X(ssh_clean_pubkey_hash) \
+  X(ssh_connect) \
+  X(ssh_disconnect) \
+  X(ssh_event_add_session) \
+  X(ssh_event_dopoll) \
+  X(ssh_event_free) \
+  X(ssh_event_new) \
+  X(ssh_event_remove_session) \
+  X(ssh_free) \
+  X(ssh_get_error) \
+  X(ssh_get_fingerprint_hash) \
+  X(ssh_get_publickey_hash) \
+  X(ssh_get_server_publickey) \
+  X(ssh_init) \
+  X(ssh_is_connected) \
+  X(ssh_key_free) \
+  X(ssh_key_type_from_name) \
+  X(ssh_new) \
+  X(ssh_options_get) \
+  X(ssh_options_parse_config) \
+  X(ssh_options_set) \
+  X(ssh_pki_import_privkey_file) \
+  X(ssh_pki_import_pubkey_base64) \
+  X(ssh_remove_channel_callbacks) \
+  X(ssh_session_is_known_server) \
+  X(ssh_session_update_known_hosts) \
+  X(ssh_set_channel_callbacks) \
+  X(ssh_string_free_char) \
+  X(ssh_userauth_publickey) \
+  X(ssh_userauth_publickey_auto)
+
+constexpr const char* kLibSsh = "libssh.so.4";
+
+struct LibSsh {
+#define HOSTCTL_DECLARE(name) decltype(&::name) name = nullptr;
+  HOSTCTL_LIBSSH_FUNCTIONS(HOSTCTL_DECLARE)
+#undef HOSTCTL_DECLARE
+};
+
+const LibSsh& libssh() {
+  static const LibSsh api = [] {
+    void* handle = ::dlopen(kLibSsh, RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      throw Error(ErrorKind::Internal, fmt::format("cannot load {}: {}", kLibSsh, ::dlerror()),
+                  "install Debian's libssh-4 package");
+    LibSsh loaded;
+#define HOSTCTL_RESOLVE(name)                                                                     \
+  if (!(loaded.name = reinterpret_cast<decltype(&::name)>(::dlsym(handle, #name))))                \
+    throw Error(ErrorKind::Internal, fmt::format("{} has no function {}", kLibSsh, #name));
+    HOSTCTL_LIBSSH_FUNCTIONS(HOSTCTL_RESOLVE)
+#undef HOSTCTL_RESOLVE
+    return loaded;
+  }();
+  return api;
+}
+
 using Clock = std::chrono::steady_clock;
 
 std::string fingerprint(ssh_key key) {
   unsigned char* hash = nullptr;
   size_t len = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != 0) return "(unknown)";
-  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+  if (libssh().ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != 0) return "(unknown)";
+  char* text = libssh().ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
   std::string out = text ? text : "(unknown)";
-  ssh_string_free_char(text);
-  ssh_clean_pubkey_hash(&hash);
+  libssh().ssh_string_free_char(text);
+  libssh().ssh_clean_pubkey_hash(&hash);
   return out;
 }
 
@@ -48,9 +116,9 @@ std::vector<std::string> known_fingerprints(const std::string& known_hosts, cons
     for (std::string name; std::getline(names, name, ',');) match = match || name == pattern;
     if (!match) continue;
     ssh_key key = nullptr;
-    if (ssh_pki_import_pubkey_base64(blob.c_str(), ssh_key_type_from_name(type.c_str()), &key) == SSH_OK) {
+    if (libssh().ssh_pki_import_pubkey_base64(blob.c_str(), libssh().ssh_key_type_from_name(type.c_str()), &key) == SSH_OK) {
       out.push_back(fingerprint(key));
-      ssh_key_free(key);
+      libssh().ssh_key_free(key);
     }
   }
   return out;
@@ -89,22 +157,22 @@ class SshSession : public Session {
  public:
   SshSession(const Endpoint& endpoint, const ConnectOptions& options) : endpoint_(endpoint) {
     static std::once_flag init;
-    std::call_once(init, [] { ssh_init(); });
-    session_ = ssh_new();
+    std::call_once(init, [] { libssh().ssh_init(); });
+    session_ = libssh().ssh_new();
     if (!session_) throw Error(ErrorKind::Internal, "cannot allocate an SSH session");
     try {
       configure(options);
       open(options);
     } catch (...) {
-      ssh_disconnect(session_);
-      ssh_free(session_);
+      libssh().ssh_disconnect(session_);
+      libssh().ssh_free(session_);
       throw;
     }
   }
 
   ~SshSession() override {
-    ssh_disconnect(session_);
-    ssh_free(session_);
+    libssh().ssh_disconnect(session_);
+    libssh().ssh_free(session_);
   }
 
   Outcome run(const Job& job, const LineSink& sink, const std::atomic<bool>& cancel) override {
@@ -114,10 +182,10 @@ class SshSession : public Session {
     ChannelState st;
     st.out = &out_lines;
     st.err = &err_lines;
-    ssh_channel channel = ssh_channel_new(session_);
-    if (!channel || ssh_channel_open_session(channel) != SSH_OK) {
-      outcome.lost = fmt::format("cannot open a channel: {}", ssh_get_error(session_));
-      if (channel) ssh_channel_free(channel);
+    ssh_channel channel = libssh().ssh_channel_new(session_);
+    if (!channel || libssh().ssh_channel_open_session(channel) != SSH_OK) {
+      outcome.lost = fmt::format("cannot open a channel: {}", libssh().ssh_get_error(session_));
+      if (channel) libssh().ssh_channel_free(channel);
       return outcome;
     }
     ssh_channel_callbacks_struct callbacks{};
@@ -128,25 +196,25 @@ class SshSession : public Session {
     callbacks.channel_exit_status_function = on_exit_status;
     callbacks.channel_exit_signal_function = on_exit_signal;
     ssh_callbacks_init(&callbacks);
-    ssh_set_channel_callbacks(channel, &callbacks);
+    libssh().ssh_set_channel_callbacks(channel, &callbacks);
 
     std::string payload = wrapper_payload(job);
-    if (ssh_channel_request_exec(channel, wrapper_command().c_str()) != SSH_OK ||
-        ssh_channel_write(channel, payload.data(), static_cast<uint32_t>(payload.size())) !=
+    if (libssh().ssh_channel_request_exec(channel, wrapper_command().c_str()) != SSH_OK ||
+        libssh().ssh_channel_write(channel, payload.data(), static_cast<uint32_t>(payload.size())) !=
             static_cast<int>(payload.size()) ||
-        ssh_channel_send_eof(channel) != SSH_OK) {
-      outcome.lost = fmt::format("cannot start the task: {}", ssh_get_error(session_));
-      ssh_channel_free(channel);
+        libssh().ssh_channel_send_eof(channel) != SSH_OK) {
+      outcome.lost = fmt::format("cannot start the task: {}", libssh().ssh_get_error(session_));
+      libssh().ssh_channel_free(channel);
       return outcome;
     }
 
-    ssh_event event = ssh_event_new();
-    ssh_event_add_session(event, session_);
+    ssh_event event = libssh().ssh_event_new();
+    libssh().ssh_event_add_session(event, session_);
     auto deadline = Clock::now() + std::chrono::seconds(job.timeout_seconds + 10);
     std::optional<Clock::time_point> stop_sent;
     while (!st.closed && !(st.eof && st.got_status)) {
-      if (ssh_event_dopoll(event, 100) == SSH_ERROR || !ssh_is_connected(session_)) {
-        outcome.lost = fmt::format("connection lost: {}", ssh_get_error(session_));
+      if (libssh().ssh_event_dopoll(event, 100) == SSH_ERROR || !libssh().ssh_is_connected(session_)) {
+        outcome.lost = fmt::format("connection lost: {}", libssh().ssh_get_error(session_));
         break;
       }
       bool overdue = Clock::now() > deadline;
@@ -159,15 +227,15 @@ class SshSession : public Session {
       // A task that ignores the stop is given up on, not waited for.
       if (stop_sent && Clock::now() - *stop_sent > std::chrono::seconds(10)) break;
     }
-    ssh_event_remove_session(event, session_);
-    ssh_event_free(event);
+    libssh().ssh_event_remove_session(event, session_);
+    libssh().ssh_event_free(event);
     out_lines.finish();
     err_lines.finish();
     if (st.got_status) outcome.exit_code = st.exit_status;
     if (outcome.exit_code == kTimedOut) outcome.timed_out = true;
-    ssh_remove_channel_callbacks(channel, &callbacks);
-    ssh_channel_close(channel);
-    ssh_channel_free(channel);
+    libssh().ssh_remove_channel_callbacks(channel, &callbacks);
+    libssh().ssh_channel_close(channel);
+    libssh().ssh_channel_free(channel);
     return outcome;
   }
 
@@ -175,27 +243,27 @@ class SshSession : public Session {
   void configure(const ConnectOptions& options) {
     int no = 0, yes = 1;
     long timeout = static_cast<long>(options.connect_timeout);
-    ssh_options_set(session_, SSH_OPTIONS_HOST, endpoint_.address.c_str());
-    ssh_options_set(session_, SSH_OPTIONS_PROCESS_CONFIG, &no);
+    libssh().ssh_options_set(session_, SSH_OPTIONS_HOST, endpoint_.address.c_str());
+    libssh().ssh_options_set(session_, SSH_OPTIONS_PROCESS_CONFIG, &no);
     std::error_code ec;
     if (!options.ssh_config.empty() && std::filesystem::exists(options.ssh_config, ec) &&
-        ssh_options_parse_config(session_, options.ssh_config.c_str()) != 0)
+        libssh().ssh_options_parse_config(session_, options.ssh_config.c_str()) != 0)
       throw Error(ErrorKind::Usage, fmt::format("cannot read ssh config '{}'", options.ssh_config));
     // The catalog's values win over ssh_config, which fills what the catalog leaves open.
     unsigned int port = static_cast<unsigned int>(endpoint_.port);
-    ssh_options_set(session_, SSH_OPTIONS_PORT, &port);
-    if (!endpoint_.user.empty()) ssh_options_set(session_, SSH_OPTIONS_USER, endpoint_.user.c_str());
-    ssh_options_set(session_, SSH_OPTIONS_KNOWNHOSTS, options.known_hosts.c_str());
-    ssh_options_set(session_, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-    ssh_options_set(session_, SSH_OPTIONS_TIMEOUT, &timeout);
-    ssh_options_set(session_, SSH_OPTIONS_NODELAY, &yes);
+    libssh().ssh_options_set(session_, SSH_OPTIONS_PORT, &port);
+    if (!endpoint_.user.empty()) libssh().ssh_options_set(session_, SSH_OPTIONS_USER, endpoint_.user.c_str());
+    libssh().ssh_options_set(session_, SSH_OPTIONS_KNOWNHOSTS, options.known_hosts.c_str());
+    libssh().ssh_options_set(session_, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    libssh().ssh_options_set(session_, SSH_OPTIONS_TIMEOUT, &timeout);
+    libssh().ssh_options_set(session_, SSH_OPTIONS_NODELAY, &yes);
   }
 
   std::string where() const { return fmt::format("host '{}' ({}:{})", endpoint_.name, endpoint_.address, endpoint_.port); }
 
   void open(const ConnectOptions& options) {
-    if (ssh_connect(session_) != SSH_OK)
-      throw Error(ErrorKind::Unreachable, fmt::format("cannot connect to {}: {}", where(), ssh_get_error(session_)),
+    if (libssh().ssh_connect(session_) != SSH_OK)
+      throw Error(ErrorKind::Unreachable, fmt::format("cannot connect to {}: {}", where(), libssh().ssh_get_error(session_)),
                   "check the address and port, and that sshd runs there");
     check_host_key(options);
     authenticate();
@@ -203,11 +271,11 @@ class SshSession : public Session {
 
   void check_host_key(const ConnectOptions& options) {
     ssh_key key = nullptr;
-    if (ssh_get_server_publickey(session_, &key) != SSH_OK)
+    if (libssh().ssh_get_server_publickey(session_, &key) != SSH_OK)
       throw Error(ErrorKind::Unreachable, fmt::format("{} sent no host key", where()));
     std::string offered = fingerprint(key);
-    ssh_key_free(key);
-    switch (ssh_session_is_known_server(session_)) {
+    libssh().ssh_key_free(key);
+    switch (libssh().ssh_session_is_known_server(session_)) {
       case SSH_KNOWN_HOSTS_OK:
         return;
       case SSH_KNOWN_HOSTS_CHANGED:
@@ -229,35 +297,35 @@ class SshSession : public Session {
                       fmt::format("check the fingerprint, then run 'hostctl host verify {} --accept-new-key'",
                                   endpoint_.name));
         std::filesystem::create_directories(std::filesystem::path(options.known_hosts).parent_path());
-        if (ssh_session_update_known_hosts(session_) != SSH_OK)
+        if (libssh().ssh_session_update_known_hosts(session_) != SSH_OK)
           throw Error(ErrorKind::Internal,
                       fmt::format("cannot record the host key in '{}': {}", options.known_hosts,
-                                  ssh_get_error(session_)));
+                                  libssh().ssh_get_error(session_)));
         return;
       case SSH_KNOWN_HOSTS_ERROR:
         break;
     }
     throw Error(ErrorKind::Unreachable,
-                fmt::format("cannot check the host key of {}: {}", where(), ssh_get_error(session_)));
+                fmt::format("cannot check the host key of {}: {}", where(), libssh().ssh_get_error(session_)));
   }
 
   void authenticate() {
     int rc = SSH_AUTH_DENIED;
     if (!endpoint_.identity_file.empty()) {
       ssh_key key = nullptr;
-      if (ssh_pki_import_privkey_file(endpoint_.identity_file.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK)
+      if (libssh().ssh_pki_import_privkey_file(endpoint_.identity_file.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK)
         throw Error(ErrorKind::Unreachable,
                     fmt::format("cannot read the identity file '{}' for {}", endpoint_.identity_file, where()));
-      rc = ssh_userauth_publickey(session_, nullptr, key);
-      ssh_key_free(key);
+      rc = libssh().ssh_userauth_publickey(session_, nullptr, key);
+      libssh().ssh_key_free(key);
     } else {
-      rc = ssh_userauth_publickey_auto(session_, nullptr, nullptr);
+      rc = libssh().ssh_userauth_publickey_auto(session_, nullptr, nullptr);
     }
     if (rc != SSH_AUTH_SUCCESS) {
       char* user = nullptr;
-      ssh_options_get(session_, SSH_OPTIONS_USER, &user);
+      libssh().ssh_options_get(session_, SSH_OPTIONS_USER, &user);
       std::string who = user ? user : "?";
-      ssh_string_free_char(user);
+      libssh().ssh_string_free_char(user);
       throw Error(ErrorKind::Unreachable,
                   fmt::format("{} refused public-key authentication for user '{}'", where(), who),
                   "check --user and --identity, or the keys in ssh-agent");
@@ -267,16 +335,16 @@ class SshSession : public Session {
   // Stops the task's process group on the host, through a second channel.
   void stop_remote(long pgid) {
     if (pgid <= 0) return;
-    ssh_channel ch = ssh_channel_new(session_);
+    ssh_channel ch = libssh().ssh_channel_new(session_);
     if (!ch) return;
     // "-s SIG --" is the form both dash and bash accept for a process group.
     std::string cmd = fmt::format(
         "kill -s TERM -- -{0} 2>/dev/null; (sleep 2; kill -s KILL -- -{0}) >/dev/null 2>&1 </dev/null &", pgid);
-    if (ssh_channel_open_session(ch) == SSH_OK && ssh_channel_request_exec(ch, cmd.c_str()) == SSH_OK) {
-      ssh_channel_send_eof(ch);
-      ssh_channel_close(ch);
+    if (libssh().ssh_channel_open_session(ch) == SSH_OK && libssh().ssh_channel_request_exec(ch, cmd.c_str()) == SSH_OK) {
+      libssh().ssh_channel_send_eof(ch);
+      libssh().ssh_channel_close(ch);
     }
-    ssh_channel_free(ch);
+    libssh().ssh_channel_free(ch);
   }
 
   Endpoint endpoint_;
