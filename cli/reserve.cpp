@@ -25,7 +25,7 @@ nlohmann::ordered_json rows_of(const std::vector<reserve::PlanRow>& plan, const 
       j["made"] = of(done->made);
       j["removed"] = of(done->removed);
     }
-    rows.push_back(j);
+    rows.push_back(std::move(j));
   }
   return rows;
 }
@@ -85,7 +85,7 @@ Output status(Context& ctx, const Args& a) {
   for (const auto& st : reserve::status(ctx.catalog(), a.all("SERVICE"))) {
     auto j = reserve::to_json({st, 0, {}, ""});
     for (const char* k : {"make", "remove", "reason"}) j.erase(k);
-    rows.push_back(j);
+    rows.push_back(std::move(j));
   }
   return {rows, {"service", "ready", "building", "minimum", "size", "under_minimum", "oldest_age", "next_expiry",
                  "window", "window_open"}};

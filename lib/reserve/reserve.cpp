@@ -76,7 +76,7 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
         ++st.building;
       }
     }
-    out.push_back(st);
+    out.push_back(std::move(st));
   }
   return out;
 }
