@@ -28,6 +28,7 @@ class Write {
   ~Write();
   Write(const Write&) = delete;
   Write& operator=(const Write&) = delete;
+  void set_action(std::string action) { action_ = std::move(action); }  // when known only inside
   void commit();
 
  private:

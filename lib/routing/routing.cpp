@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -241,6 +243,27 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
   return files;
 }
 
+namespace {
+
+// One sync per router at a time (the outstanding-command index). A sync writes
+// every active route of the router, so activations from concurrent scripts wait
+// their turn rather than fail busy; a sync of a dead process is reconciled away.
+int64_t begin_sync(lifecycle::Ops& ops, const std::string& router,
+                   const std::function<run::CommandSpec()>& make_spec) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return run::begin_command(ops.catalog, make_spec);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Busy || std::chrono::steady_clock::now() > deadline) throw;
+      if (attempt == 0) ops.say(fmt::format("waiting for the sync running on router '{}'", router));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * std::min(attempt, 8)));
+    }
+  }
+}
+
+}  // namespace
+
 bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
   SQLite::Statement q(catalog.db(),
                       "SELECT c.status FROM command c JOIN host h ON h.name = c.object_name WHERE h.id = ? AND "
@@ -256,21 +279,26 @@ std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
 
 std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
-  std::string bundle;
-  for (const auto& [name, body] : router_files(ops.catalog, router_id))
-    bundle += "### hostctl-file: " + name + "\n" + body;
-  run::TaskSpec task;
-  task.host_id = router.id;
-  task.host_name = router.name;
-  task.name = "sync";
-  task.script = kSyncScript;
-  task.timeout = 60;
-  task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir},
-              {"HOSTCTL_NGINX_BIN", router.nginx_bin},
-              {"HOSTCTL_NGINX_CONF", router.nginx_conf},
-              {"HOSTCTL_ROUTER_FILES", bundle},
-              {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
-  int64_t id = run::begin_command(ops.catalog, {"route sync", "router", router.name, {task}});
+  // The files are read inside the transaction that takes the router's sync slot:
+  // a route flagged after that has its own sync after this one.
+  auto make_spec = [&] {
+    std::string bundle;
+    for (const auto& [name, body] : router_files(ops.catalog, router_id))
+      bundle += "### hostctl-file: " + name + "\n" + body;
+    run::TaskSpec task;
+    task.host_id = router.id;
+    task.host_name = router.name;
+    task.name = "sync";
+    task.script = kSyncScript;
+    task.timeout = 60;
+    task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir},
+                {"HOSTCTL_NGINX_BIN", router.nginx_bin},
+                {"HOSTCTL_NGINX_CONF", router.nginx_conf},
+                {"HOSTCTL_ROUTER_FILES", bundle},
+                {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
+    return run::CommandSpec{"route sync", "router", router.name, {task}};
+  };
+  int64_t id = begin_sync(ops, router.name, make_spec);
   ops.say(fmt::format("route sync on router '{}': command {}", router.name, id));
   auto summary = run::run_command(ops.catalog, id, ops.run);
   SQLite::Statement confirmed(ops.catalog.db(),

@@ -171,9 +171,15 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
 }  // namespace
 
 int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec) {
-  catalog::Write write(catalog, fmt::format("{} {}", spec.action, spec.object_name));
+  return begin_command(catalog, [&] { return spec; });
+}
+
+int64_t begin_command(catalog::Catalog& catalog, const std::function<CommandSpec()>& make_spec) {
+  catalog::Write write(catalog, "");
+  CommandSpec spec = make_spec();
   int64_t id = insert_command(catalog, spec);
   own(catalog.db(), id);
+  write.set_action(fmt::format("{} {}", spec.action, spec.object_name));
   write.commit();
   return id;
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +63,9 @@ struct CommandView {
 // Records a new command, owned by this process, with its tasks. Busy (exit 7)
 // when the same action already runs on the same object.
 int64_t begin_command(catalog::Catalog& catalog, const CommandSpec& spec);
+// The same, with the spec made inside the transaction that records it, so what
+// it reads from the catalog cannot change before the command holds its slot.
+int64_t begin_command(catalog::Catalog& catalog, const std::function<CommandSpec()>& make_spec);
 
 // Records a command to be run later by `queue run tasks` (status INITIATED, no owner).
 int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec);
