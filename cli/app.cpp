@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <SQLiteCpp/Exception.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> argv_copy(argv, argv + argc);
   bool json_errors = false;
+  std::string catalog_path;  // for messages about a catalog error caught below
   for (int i = 1; i + 1 < argc; ++i)
     if ((argv_copy[i] == "-o" || argv_copy[i] == "--output") && argv_copy[i + 1] == "json") json_errors = true;
   try {
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
     if (!g.timeout.empty()) ctx.settings.set_flag("timeout", g.timeout, "--timeout");
     if (g.no_color) ctx.settings.set_flag("color", "never", "--no-color");
     json_errors = ctx.json_errors();
+    catalog_path = ctx.settings.get("catalog");
     ctx.field = g.field;
     ctx.quiet = g.quiet;
     ctx.verbose = g.verbose;
@@ -240,6 +243,13 @@ int main(int argc, char** argv) {
     return flushed;
   } catch (const Error& e) {
     return report(e, json_errors);
+  } catch (const SQLite::Exception& e) {
+    // A catalog statement anywhere in a command: busy is exit 7, like the rest.
+    try {
+      catalog::rethrow_sqlite(e, catalog_path);
+    } catch (const Error& typed) {
+      return report(typed, json_errors);
+    }
   } catch (const std::exception& e) {
     return report(Error(ErrorKind::Internal, e.what()), json_errors);
   }

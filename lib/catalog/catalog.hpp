@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -66,9 +67,13 @@ class Catalog {
  private:
   std::filesystem::path path_;
   SQLite::Database db_;
+  std::chrono::steady_clock::time_point busy_since_;  // for the busy handler
   Actor actor_;
   bool dry_run_ = false;
 };
+
+// How long a command waits for another process's write transaction to end.
+inline constexpr int kBusyTimeoutSeconds = 30;
 
 // Turns SQLite failures into typed errors (busy -> Busy, the rest Internal).
 [[noreturn]] void rethrow_sqlite(const std::exception& e, const std::filesystem::path& path);

@@ -31,6 +31,13 @@ void check_route_deactivate(const RuleSite& site, const RuleRoute& route) {
                        route.source, site.name));
 }
 
+void check_route_delete(const RuleSite& site, const RuleRoute& route) {
+  if (site.launched && route.primary)
+    refuse(fmt::format("route '{}' is the primary route of launched site '{}' and cannot be deleted (rule 6: a "
+                       "launched site keeps a primary route)",
+                       route.source, site.name));
+}
+
 std::vector<std::string> check_launch(const RuleSite& site, const std::vector<RuleRoute>& routes) {
   if (site.launched) refuse(fmt::format("site '{}' is already launched", site.name));
   auto primary = std::find_if(routes.begin(), routes.end(), [](const RuleRoute& r) { return r.primary; });

@@ -35,6 +35,8 @@ void check_primary_change(const RuleSite& site, const std::vector<RuleRoute>& ro
                           bool make_primary);
 // Rule 3: the primary route of a launched site cannot be deactivated (nor deleted).
 void check_route_deactivate(const RuleSite& site, const RuleRoute& route);
+// Rules 3 and 6: the primary route of a launched site cannot be deleted, active or not.
+void check_route_delete(const RuleSite& site, const RuleRoute& route);
 // Rule 6: launching needs a primary route. Returns the routes launch activates.
 std::vector<std::string> check_launch(const RuleSite& site, const std::vector<RuleRoute>& routes);
 // Rule 8 and rule 1: switching to `to` (a ready deployment of the site).

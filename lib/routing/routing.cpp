@@ -393,8 +393,8 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
 
 void delete_route(lifecycle::Ops& ops, const std::string& ref) {
   Route r = get_route(ops.catalog, ref);
+  model::check_route_delete(site_rules(ops.catalog, r.site_id), rule_view(r));
   if (r.active) {
-    model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
     auto change = set_active(ops, {r.id}, false);
     if (!change.error.empty()) throw Error(ErrorKind::RemoteFailed, change.error);
   }

@@ -42,8 +42,10 @@ done
 failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 echo "# 200 processes in $(( $(date +%s) - start )) s"
-expect_true test "$failed" = 0
-if cat "$WORK"/load*.err | grep -qi "locked\|busy"; then fail "a process hit a locked or busy catalog"; fi
+[ "$failed" = 0 ] || fail "$failed processes failed: $(grep -l . "$WORK"/load*.err | head -3 | xargs grep -h "error" | head -3)"
+if cat "$WORK"/load*.err | grep -qi "locked\|busy"; then
+  fail "a process hit a locked or busy catalog: $(cat "$WORK"/load*.err | grep -i "locked\|busy" | head -3)"
+fi
 q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
 expect_true test "$(q "SELECT count(*) FROM client")" = 20
 expect_true test "$(q "SELECT count(*) FROM site")" = 80

@@ -40,6 +40,15 @@ TEST_CASE("rule 3: the primary route of a launched site cannot be deactivated") 
   CHECK_NOTHROW(check_route_deactivate({"s", true, false}, secondary));
 }
 
+// Found by t0210 once doctor checked rule 6 after every step: deleting an
+// inactive primary route left a launched site without one.
+TEST_CASE("rules 3 and 6: the primary route of a launched site cannot be deleted, even inactive") {
+  RuleRoute inactive_primary{"a.test", false, true, false}, secondary{"b.test", true, false, false};
+  CHECK(refused([&] { check_route_delete({"s", true, false}, inactive_primary); }));
+  CHECK_NOTHROW(check_route_delete({"s", false, false}, inactive_primary));
+  CHECK_NOTHROW(check_route_delete({"s", true, false}, secondary));
+}
+
 TEST_CASE("rule 6: launch needs a primary route and activates the active-on-launch ones") {
   CHECK(refused([&] { check_launch({"s", false, false}, {{"a.test", false, false, true}}); }));
   CHECK(refused([&] { check_launch({"s", true, false}, {{"a.test", true, true, true}}); }));
