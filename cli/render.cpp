@@ -145,11 +145,17 @@ void emit_yaml(YAML::Emitter& e, const Json& v) {
   }
 }
 
-Json as_rows(const Json& data) { return data.is_array() ? data : Json::array({data}); }
+// The rows of a listing, or a record as one row, without copying a listing.
+const Json& as_rows(const Json& data, Json& single) {
+  if (data.is_array()) return data;
+  single = Json::array({data});
+  return single;
+}
 
 std::string bare(const Json& data, const std::string& field, bool id_mode) {
   std::string out;
-  for (const auto& row : as_rows(data)) {
+  Json single;
+  for (const auto& row : as_rows(data, single)) {
     if (!row.is_object()) continue;
     std::string key = field;
     if (id_mode) key = row.contains("id") ? "id" : "name";
@@ -182,7 +188,8 @@ std::string render(const Output& output, const RenderOptions& options) {
   if (f == "id") return bare(data, "", true);
   if (f == "tsv") {
     std::string out;
-    auto rows = as_rows(data);
+    Json single;
+    const Json& rows = as_rows(data, single);
     auto cols = columns_of(output, rows);
     for (const auto& row : rows) {
       std::string line;
