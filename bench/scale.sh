@@ -49,19 +49,26 @@ median_ms() {
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n 4p | awk '{ printf "%.1f", $1 / 1000 }'
 }
+# sqlite3 in its default list mode, and with -json so both sides print JSON.
 sq() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+sqj() { sqlite3 -json "$HOSTCTL_CATALOG" "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 row() {
-  local what=$1 ours=$2 theirs=$3
-  printf '%-34s %9s ms %9s ms %8s\n' "$what" "$ours" "$theirs" \
-    "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"
+  local what=$1 sql=$2 ours theirs theirs_json
+  shift 2
+  ours=$(median_ms "$H" "$@")
+  theirs=$(median_ms sq "$sql")
+  theirs_json=$(median_ms sqj "$sql")
+  printf '%-32s %9s ms %9s ms %6s %9s ms %6s\n' "$what" "$ours" "$theirs" "$(ratio "$ours" "$theirs")" \
+    "$theirs_json" "$(ratio "$ours" "$theirs_json")"
 }
-printf '%-34s %12s %12s %8s\n' "query" "hostctl" "sqlite3" "ratio"
-row "site list (100,000 sites, json)" "$(median_ms "$H" site list -o json)" \
-  "$(median_ms sq "SELECT s.id, s.name, c.name, sv.name, s.enabled, s.launched, (SELECT name FROM deployment WHERE site_id = s.id AND active = 1), (SELECT source FROM route WHERE site_id = s.id AND is_primary = 1) FROM site s JOIN service sv ON sv.id = s.service_id LEFT JOIN client c ON c.id = s.client_id ORDER BY s.name")"
-row "site show s50000" "$(median_ms "$H" site show s50000 -o json)" \
-  "$(median_ms sq "SELECT * FROM site WHERE name = 's50000'; SELECT * FROM deployment WHERE site_id = 50000; SELECT * FROM route WHERE site_id = 50000")"
-row "reserve status" "$(median_ms "$H" reserve status static-site -o json)" \
-  "$(median_ms sq "SELECT name, status, ready_at FROM deployment WHERE service_id = 1 AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL")"
-row "task list --failed" "$(median_ms "$H" task list --failed -o json)" \
-  "$(median_ms sq "SELECT * FROM command WHERE status = 9 ORDER BY id DESC LIMIT 50")"
+printf '%-32s %12s %12s %6s %12s %6s\n' "query" "hostctl" "sqlite3" "ratio" "sqlite3-json" "ratio"
+row "site list (100,000 sites, json)" "SELECT s.id, s.name, c.name, sv.name, s.enabled, s.launched, (SELECT name FROM deployment WHERE site_id = s.id AND active = 1), (SELECT source FROM route WHERE site_id = s.id AND is_primary = 1) FROM site s JOIN service sv ON sv.id = s.service_id LEFT JOIN client c ON c.id = s.client_id ORDER BY s.name" \
+  site list -o json
+row "site show s50000" "SELECT * FROM site WHERE name = 's50000'; SELECT * FROM deployment WHERE site_id = 50000; SELECT * FROM route WHERE site_id = 50000" \
+  site show s50000 -o json
+row "reserve status" "SELECT name, status, ready_at FROM deployment WHERE service_id = 1 AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL" \
+  reserve status static-site -o json
+row "task list --failed" "SELECT * FROM command WHERE status = 9 ORDER BY id DESC LIMIT 50" \
+  task list --failed -o json
 echo "targets: each within 2x of sqlite3; site show, reserve status and task list --failed under 50 ms"
