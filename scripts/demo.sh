@@ -4,10 +4,13 @@
 # temporary directory), registers a service, keeps a ready copy in the reserve,
 # creates a site from it, activates its route and fetches the page, printing
 # each hostctl command it runs. Everything is removed at the end.
+# With HOSTCTL_BIN set (tests/cli/t0610-demo.sh), that binary is used as it is.
 set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-
-export HOSTCTL_BIN="$BUILD_DIR/hostctl"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ -z "${HOSTCTL_BIN:-}" ]; then
+  . "$ROOT/scripts/setup.sh"
+  export HOSTCTL_BIN="$BUILD_DIR/hostctl"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-demo.XXXXXX")
 export HOSTCTL_CATALOG="$WORK/catalog.db"
 . "$ROOT/tests/rig/rig.sh"
