@@ -14,16 +14,6 @@ rig_make_router
 "$HOSTCTL_BIN" host edit rig2 --role db -q >/dev/null
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
 
-# Waits (up to 3 s, for nginx's reload) until http://DOMAIN/ answers CODE; fails otherwise.
-expect_http() {
-  local code=$1 domain=$2 got="" i
-  for i in $(seq 1 30); do
-    got=$(curl -s -o "$WORK/page" -w '%{http_code}' -H "Host: $domain" "http://127.0.0.1:$RIG_NGINX_PORT/")
-    [ "$got" = "$code" ] && return 0
-    sleep 0.1
-  done
-  fail "http://$domain/ answered $got, expected $code"
-}
 field() { "$HOSTCTL_BIN" "$@" 2>/dev/null; }
 router_file() { echo "$RIG_NGINX_DIR/sites/hostctl-$1.conf"; }
 
@@ -106,6 +96,9 @@ before=$(catalog_digest)
 hc route deactivate alpha.test
 expect_rc 4
 expect_err_has "primary route of launched site 'alpha'"
+hc route delete alpha.test --yes
+expect_rc 4
+expect_err_has "primary route of launched site 'alpha' and cannot be deleted"
 hc route add other.alpha.test --site alpha --primary
 expect_rc 4
 expect_err_has "launched: its primary route cannot change"

@@ -43,16 +43,6 @@ SH
 chmod 755 "$RIG_DIR/held-nginx"
 "$HOSTCTL_BIN" host edit rig1 --nginx-bin "$RIG_DIR/held-nginx" -q >/dev/null
 
-# Waits (up to 3 s, for nginx's reload) until http://DOMAIN/ answers CODE; fails otherwise.
-expect_http() {
-  local code=$1 domain=$2 got="" i
-  for i in $(seq 1 30); do
-    got=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $domain" "http://127.0.0.1:$RIG_NGINX_PORT/")
-    [ "$got" = "$code" ] && return 0
-    sleep 0.1
-  done
-  fail "http://$domain/ answered $got, expected $code"
-}
 # The site served before each fault must stay served through it.
 still_served() { expect_http 200 home.test; }
 # doctor: the catalog intact and every rule holding (commands of the dead process repaired).

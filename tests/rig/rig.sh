@@ -192,6 +192,18 @@ CFG
   rig_wait_port 127.0.0.1 "$RIG_NGINX_PORT" || { echo "rig: nginx did not start" >&2; cat "$RIG_NGINX_DIR/logs/error.log" >&2; return 1; }
 }
 
+# For tests (uses lib.sh's fail): waits up to 3 s, for nginx's reload, until
+# http://DOMAIN/ on the rig's nginx answers CODE; the body is left in $WORK/page.
+expect_http() {
+  local code=$1 domain=$2 got="" i
+  for i in $(seq 1 30); do
+    got=$(curl -s -o "$WORK/page" -w '%{http_code}' -H "Host: $domain" "http://127.0.0.1:$RIG_NGINX_PORT/")
+    [ "$got" = "$code" ] && return 0
+    sleep 0.1
+  done
+  fail "http://$domain/ answered $got, expected $code"
+}
+
 rig_stop() {
   local i
   set +e  # best effort: a caller under set -e (the demo) must still clean everything up
