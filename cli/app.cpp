@@ -245,11 +245,7 @@ int main(int argc, char** argv) {
     return report(e, json_errors);
   } catch (const SQLite::Exception& e) {
     // A catalog statement anywhere in a command: busy is exit 7, like the rest.
-    try {
-      catalog::rethrow_sqlite(e, catalog_path);
-    } catch (const Error& typed) {
-      return report(typed, json_errors);
-    }
+    return report(catalog::sqlite_error(e, catalog_path), json_errors);
   } catch (const std::exception& e) {
     return report(Error(ErrorKind::Internal, e.what()), json_errors);
   }

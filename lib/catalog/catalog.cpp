@@ -50,17 +50,17 @@ void apply_migrations(SQLite::Database& db, int from) {
 
 }  // namespace
 
-[[noreturn]] void rethrow_sqlite(const std::exception& e, const fs::path& path) {
+Error sqlite_error(const std::exception& e, const fs::path& path) {
   if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
     int code = se->getErrorCode() & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-      throw Error(ErrorKind::Busy,
-                  fmt::format("catalog '{}' stayed busy for {} s: {}", path.string(), kBusyTimeoutSeconds, se->what()),
-                  "other hostctl processes kept the catalog locked; try again");
+      return Error(ErrorKind::Busy,
+                   fmt::format("catalog '{}' stayed busy for {} s: {}", path.string(), kBusyTimeoutSeconds, se->what()),
+                   "other hostctl processes kept the catalog locked; try again");
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-      throw Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", path.string(), se->what()));
+      return Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", path.string(), se->what()));
   }
-  throw Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
+  return Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
 }
 
 namespace {
@@ -109,7 +109,7 @@ std::unique_ptr<Catalog> Catalog::open(const fs::path& path, Actor actor) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    rethrow_sqlite(e, path);
+    throw sqlite_error(e, path);
   }
 }
 
@@ -143,7 +143,7 @@ InitReport Catalog::init(const fs::path& path, const Actor& actor) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    rethrow_sqlite(e, path);
+    throw sqlite_error(e, path);
   }
 }
 

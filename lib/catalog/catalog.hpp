@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <vector>
+
+#include "core/error.hpp"
 #include <string>
 
 namespace hostctl::catalog {
@@ -75,7 +77,7 @@ class Catalog {
 // How long a command waits for another process's write transaction to end.
 inline constexpr int kBusyTimeoutSeconds = 30;
 
-// Turns SQLite failures into typed errors (busy -> Busy, the rest Internal).
-[[noreturn]] void rethrow_sqlite(const std::exception& e, const std::filesystem::path& path);
+// A SQLite failure as a typed error (busy -> Busy, not a database -> Usage, the rest Internal).
+Error sqlite_error(const std::exception& e, const std::filesystem::path& path);
 
 }  // namespace hostctl::catalog
