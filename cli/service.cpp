@@ -22,8 +22,7 @@ Output list(Context& ctx, const Args&) {
 }
 
 Output remove(Context& ctx, const Args& a) {
-  auto s = service::with_count(ctx.catalog(), service::get_service(ctx.catalog(), a.get("NAME")));
-  service::delete_service(ctx.catalog(), a.get("NAME"));
+  auto s = service::delete_service(ctx.catalog(), a.get("NAME"));
   ctx.info(fmt::format("deleted service '{}'", s.plan.name));
   return {service::to_json(s), {}};
 }

@@ -126,7 +126,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
   return result;
 }
 
-void delete_service(catalog::Catalog& catalog, const std::string& ref) {
+Registered delete_service(catalog::Catalog& catalog, const std::string& ref) {
   auto& db = catalog.db();
   catalog::Write write(catalog, "deleteservice " + ref);
   Registered service = with_count(catalog, read_service(catalog, model::find_id(db, "service", "service", ref)));
@@ -147,6 +147,7 @@ void delete_service(catalog::Catalog& catalog, const std::string& ref) {
   del.bind(1, service.id);
   del.exec();
   write.commit();
+  return service;
 }
 
 Registered get_service(catalog::Catalog& catalog, const std::string& ref) {

@@ -30,7 +30,7 @@ struct CreateResult {
 
 // Reads and validates FILE (Usage error listing file:line:column problems), then stores it.
 CreateResult create_service(catalog::Catalog& catalog, const std::filesystem::path& file, bool replace);
-void delete_service(catalog::Catalog& catalog, const std::string& ref);
+Registered delete_service(catalog::Catalog& catalog, const std::string& ref);  // returns what it deleted
 Registered get_service(catalog::Catalog& catalog, const std::string& ref);
 Registered with_count(catalog::Catalog& catalog, Registered service);
 std::vector<Registered> list_services(catalog::Catalog& catalog);
