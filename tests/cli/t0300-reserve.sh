@@ -11,7 +11,9 @@ export TZ=UTC
 rig_start 2 || exit 1
 rig_register --capacity 200 || exit 1
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
-ready() { "$HOSTCTL_BIN" reserve status "$1" --field ready; }
+# Every reading of the reserve is made at the time the copies it judges were
+# made at: a pinned refill read on the wall clock looks expired a day later.
+ready() { HOSTCTL_NOW=${2:-} "$HOSTCTL_BIN" reserve status "$1" --field ready; }
 NIGHT=2026-11-24T02:00:00Z   # inside 01:00-05:00
 DAY=2026-11-24T12:00:00Z
 
@@ -19,7 +21,7 @@ TEST "below the minimum: emergency copies, whatever the time"
 HOSTCTL_NOW=$DAY hc reserve refill -o json
 expect_rc 0
 expect_json "d[0]['reason'] == 'below the minimum: emergency refill' and len(d[0]['made']) == 1"
-expect_true test "$(ready static-site)" = 1
+expect_true test "$(ready static-site $DAY)" = 1
 hc deployment list --service static-site -o json
 expect_json "all(x['stage'] == 'provision' and x['status'] == 5 and x['ready_at'] for x in d)"
 
@@ -33,7 +35,7 @@ expect_catalog_unchanged "$before"
 TEST "inside the window: fill to size; copies spread over hosts"
 HOSTCTL_NOW=$NIGHT hc reserve refill -o json
 expect_json "len(d[0]['made']) == 2"
-expect_true test "$(ready static-site)" = 3
+expect_true test "$(ready static-site $NIGHT)" = 3
 hc deployment list --service static-site -o json
 expect_json "sorted(set(x['host'] for x in d)) == ['rig1', 'rig2']"
 
