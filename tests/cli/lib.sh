@@ -10,7 +10,7 @@ EXAMPLES="$HOSTCTL_SOURCE_DIR/schemas/examples"
 reset_environment() {
   local var
   for var in $(env | sed -n 's/^\(HOSTCTL_[A-Z_]*\)=.*/\1/p'); do
-    [ "$var" = HOSTCTL_BIN ] || [ "$var" = HOSTCTL_SOURCE_DIR ] || unset "$var"
+    [ "$var" = HOSTCTL_BIN ] || [ "$var" = HOSTCTL_SOURCE_DIR ] || [ "$var" = HOSTCTL_TEST_CLOCK ] || unset "$var"
   done
   unset NO_COLOR XDG_CONFIG_HOME XDG_DATA_HOME
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/hostctl-test.XXXXXX")
@@ -86,5 +86,27 @@ done_testing() {
   [ "$FAILED" = 0 ]
 }
 
+# HOSTCTL_TEST_CLOCK=+3y (a libfaketime offset) runs every hostctl process of
+# the test with its clock moved that far, to prove the test holds on any date.
+# The test shell, sshd and nginx keep the real clock, as they would.
+move_clock() {
+  local lib
+  lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+  if [ -z "$lib" ]; then
+    echo "skip: libfaketime is not installed (scripts/setup.sh installs faketime)"
+    exit 77
+  fi
+  mkdir -p "$WORK/bin"
+  # exec keeps the pid, which the lock and busy messages name.
+  cat > "$WORK/bin/hostctl" <<SH
+#!/bin/sh
+LD_PRELOAD="$lib" FAKETIME="$HOSTCTL_TEST_CLOCK" ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0" exec "$HOSTCTL_BIN" "\$@"
+SH
+  chmod +x "$WORK/bin/hostctl"
+  HOSTCTL_BIN="$WORK/bin/hostctl"
+  unset HOSTCTL_TEST_CLOCK
+}
+
 reset_environment
 trap 'rm -rf "$WORK"' EXIT
+[ -z "${HOSTCTL_TEST_CLOCK:-}" ] || move_clock
