@@ -14,7 +14,7 @@ const std::vector<std::string> kColumns = {"id", "name", "service", "host", "sit
 Output deploy(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::deploy_service(ops, a.get("SERVICE"), a.opt("host"), a.opt("client"), a.all("param"),
-                                     a.opt("label").value_or(""), a.flag("async"));
+                                     a.opt("label").value_or(""), a.flag("async"), a.flag("reserve"));
   if (a.flag("async")) {
     auto j = lifecycle::to_json(r.deployment);
     j["command_id"] = r.summary.command_id;
@@ -82,7 +82,9 @@ void add_deployment_commands(std::vector<Command>& t) {
                 {"client", "", "the client it is for", Opt::Value, "CLIENT", Complete::Client},
                 {"param", "", "a service parameter, NAME=VALUE (repeatable)", Opt::List, "NAME=VALUE"},
                 {"label", "", "a description such as 'training for Bill'", Opt::Value, "TEXT"},
-                {"async", "", "queue the install for 'hostctl queue run tasks' instead of running it now", Opt::Flag}},
+                {"async", "", "queue the install for 'hostctl queue run tasks' instead of running it now", Opt::Flag},
+                {"reserve", "", "make it a reserve copy that 'site create' may take (no label, no client)",
+                 Opt::Flag}},
                kCatalog | kMutates,
                deploy});
   const Pos dep{"DEPLOYMENT", "deployment name or id", true, false, Complete::Deployment};

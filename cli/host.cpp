@@ -105,10 +105,10 @@ Output run_on_hosts(Context& ctx, const run::CommandSpec& spec, bool accept_new_
     for (const auto& t : spec.tasks) rows.push_back({{"host", t.host_name}, {"task", t.name}, {"would_run", t.script}});
     return {rows, {}};
   }
-  int64_t id = run::begin_command(ctx.catalog(), spec);
-  auto summary = run::run_command(ctx.catalog(), id, run_options(ctx, accept_new_key));
-  lifecycle::settle(ctx.catalog(), id);
-  Output out{hostops::host_results(ctx.catalog(), id), kResultColumns, {}, outcome_error(ctx, summary)};
+  auto ops = make_ops(ctx);
+  ops.run = run_options(ctx, accept_new_key);
+  auto summary = run::execute(ops, run::begin_command(ctx.catalog(), spec));
+  Output out{hostops::host_results(ctx.catalog(), summary.command_id), kResultColumns, {}, outcome_error(ctx, summary)};
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/interrupt.hpp"
+#include "operations/after_run.hpp"
 
 namespace hostctl::cli {
 
@@ -31,7 +32,8 @@ run::RunOptions run_options(Context& ctx, bool accept_new_key) {
 }
 
 std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary) {
-  if (summary.status == run::kCompleted) return std::nullopt;
+  // REMOVED: the command no longer applied and was not run (its reason was said).
+  if (summary.status == run::kCompleted || summary.status == run::kRemoved) return summary.after_error;
   std::string report = run::failure_report(ctx.catalog(), summary.command_id, summary.failed_task);
   std::string hint = fmt::format("'hostctl task log {0}' shows the whole log; 'hostctl task retry {0}' resumes "
                                  "at the failed step",
@@ -46,8 +48,9 @@ std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary)
 
 namespace hostctl::cli {
 
-lifecycle::Ops make_ops(Context& ctx) {
-  lifecycle::Ops ops{ctx.catalog(), run_options(ctx)};
+run::Ops make_ops(Context& ctx) {
+  run::Ops ops{ctx.catalog(), run_options(ctx)};
+  ops.after_run = &operations::after_run_table();
   ops.min_free_kb = ctx.settings.integer("min_free_kb");
   ops.say = [&ctx](const std::string& message) { ctx.info(message); };
   return ops;

@@ -8,7 +8,7 @@
 #include "context.hpp"
 #include "core/error.hpp"
 #include "run/command.hpp"
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "run/runner.hpp"
 
 namespace hostctl::cli {
@@ -16,7 +16,7 @@ namespace hostctl::cli {
 run::RunOptions run_options(Context& ctx, bool accept_new_key = false);
 
 // The lifecycle operations' view of the context.
-lifecycle::Ops make_ops(Context& ctx);
+run::Ops make_ops(Context& ctx);
 
 // The error to report for a finished run, or nothing when it succeeded.
 std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary);

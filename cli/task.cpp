@@ -115,16 +115,15 @@ Output retry(Context& ctx, const Args& a) {
   ctx.info(fmt::format("retrying command {} ({} {}) from its first unfinished step", id, command.action,
                        command.object_name));
   auto ops = make_ops(ctx);
-  auto summary = run::run_command(ctx.catalog(), id, ops.run);
-  auto error = lifecycle::finish_run(ops, id);
-  auto j = run::to_json(run::get_command(ctx.catalog(), id), true);
-  auto failed = outcome_error(ctx, summary);
-  return {j, {}, {}, failed ? failed : remote_error(error)};
+  auto summary = run::execute(ops, id);
+  if (summary.status == run::kRemoved) ctx.info(fmt::format("command {} was not run: {}", id, summary.error));
+  return {run::to_json(run::get_command(ctx.catalog(), id), true), {}, {}, outcome_error(ctx, summary)};
 }
 
 Output cancel(Context& ctx, const Args& a) {
   int64_t id = command_id(a);
-  int status = run::request_cancel(ctx.catalog(), id);
+  auto ops = make_ops(ctx);
+  int status = run::cancel(ops, id);
   if (status == run::kPending) {
     // Wait a little for the owner to record the outcome, so scripts see it.
     for (int i = 0; i < 100 && run::get_command(ctx.catalog(), id).status == run::kPending; ++i) {

@@ -38,7 +38,7 @@ _hostctl_options() {
     "client list") echo "" ;;
     "client show") echo "" ;;
     "client remove") echo " --dry-run" ;;
-    "deployservice") echo " --host --client --param --label --async" ;;
+    "deployservice") echo " --host --client --param --label --async --reserve" ;;
     "deployment list") echo " --site --service --host --stage --all" ;;
     "deployment show") echo "" ;;
     "deployment lock") echo "" ;;

@@ -100,6 +100,7 @@ complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -l client -r 
 complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -l param -r -d 'a service parameter, NAME=VALUE (repeatable)'
 complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -l label -r -d 'a description such as 'training for Bill''
 complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -l async -d 'queue the install for 'hostctl queue run tasks' instead of running it now'
+complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -l reserve -d 'make it a reserve copy that 'site create' may take (no label, no client)'
 complete -c hostctl -n '__fish_seen_subcommand_from deployservice' -a '(hostctl listservices --field name 2>/dev/null)'
 complete -c hostctl -n '__fish_seen_subcommand_from deployment; and not __fish_seen_subcommand_from archive delete list lock show verify' -a list -d 'list deployments (removed ones with --all)'
 complete -c hostctl -n '__fish_seen_subcommand_from deployment; and __fish_seen_subcommand_from list' -l site -r -d 'only this site's'

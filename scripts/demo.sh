@@ -32,7 +32,7 @@ step host add web2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$R
 step host verify
 step client add acme --email ops@acme.test --max-sites 10 -q
 step createservice "$ROOT/schemas/examples/static-site/service.yaml" -q
-step deployservice static-site -q -o id
+step deployservice static-site --reserve -q -o id
 step site create shop --service static-site --client acme --param "title=Acme Shop"
 step route add shop.example --site shop --primary --active-on-launch -q
 step site launch shop -q

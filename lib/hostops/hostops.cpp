@@ -28,11 +28,14 @@ case ",$HOSTCTL_ROLES," in
     echo "@hostctl set nginx=$("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///')"
     ;;
 esac
-# What is on the host, for the drift report: deployment manifests and router files.
+# What is on the host, for the drift report: deployment manifests and router
+# files. A link is a deployment's permanent name, not a deployment of its own.
 for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
+  [ -L "$(dirname "$f")" ] && continue
   [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
 done
 for d in "$HOSTCTL_BASE_DIR"/*/; do
+  [ -L "${d%/}" ] && continue
   [ -d "$d" ] && printf '@hostctl-dir %s\n' "${d%/}"
 done
 case ",$HOSTCTL_ROLES," in

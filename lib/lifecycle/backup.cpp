@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/clock.hpp"
 #include "exec/session.hpp"
 #include "core/error.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
+#include "run/operation.hpp"
 #include "model/validate.hpp"
 
 namespace hostctl::lifecycle {
@@ -16,7 +18,7 @@ namespace {
 
 constexpr const char* kSelect =
     "SELECT b.id, b.site_id, b.site_name, b.deployment_id, b.host_id, coalesce(h.name, ''), b.path, b.size, "
-    "coalesce(b.sha256, ''), b.status, b.created_at FROM backup b LEFT JOIN host h ON h.id = b.host_id ";
+    "coalesce(b.sha256, ''), b.status, b.created_at, b.verify_status FROM backup b LEFT JOIN host h ON h.id = b.host_id ";
 
 Backup read_row(SQLite::Statement& q) {
   Backup b;
@@ -31,6 +33,7 @@ Backup read_row(SQLite::Statement& q) {
   b.sha256 = q.getColumn(8).getString();
   b.status = q.getColumn(9).getInt();
   b.created_at = q.getColumn(10).getString();
+  if (!q.getColumn(11).isNull()) b.verify_status = q.getColumn(11).getInt();
   return b;
 }
 
@@ -93,8 +96,18 @@ void require_good(const Backup& b) {
                 fmt::format("backup {} is {}; only a completed backup can be used", b.id, run::status_name(b.status)));
 }
 
+bool shares_file(catalog::Catalog& catalog, const Backup& b) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT 1 FROM backup WHERE path = ? AND host_id IS ? AND id != ? AND status IN (0, 1, 5)");
+  q.bind(1, b.path);
+  if (b.host_id) q.bind(2, *b.host_id); else q.bind(2);
+  q.bind(3, b.id);
+  return q.executeStep();
+}
+
 std::vector<std::pair<std::string, std::string>> backup_env(const Backup& b) {
   return {{"HOSTCTL_BACKUP_FILE", b.path},
+          {"HOSTCTL_BACKUP_ID", std::to_string(b.id)},
           {"HOSTCTL_BACKUP_SHA256", b.sha256},
           {"HOSTCTL_BACKUP_SIZE", b.size ? std::to_string(*b.size) : ""}};
 }
@@ -125,13 +138,13 @@ nlohmann::ordered_json to_json(const Backup& b) {
   j["status"] = b.status;
   j["status_name"] = run::status_name(b.status);
   j["created_at"] = b.created_at;
+  j["verify_status"] = b.verify_status ? nlohmann::ordered_json(*b.verify_status) : nullptr;
   return j;
 }
 
-BackupRun backup_site(Ops& ops, const std::string& site_ref) {
+BackupRun backup_site(run::Ops& ops, const std::string& site_ref) {
   auto site = get_site(ops.catalog, site_ref);
-  if (site.active_deployment.empty())
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to back up", site.name));
+  model::check_has_active(rule_view(site), site.active_deployment, "back up");
   auto d = get_deployment(ops.catalog, site.active_deployment);
   auto service = service::get_service(ops.catalog, std::to_string(d.service_id));
   if (!service.plan.actions.count("backup"))
@@ -139,46 +152,63 @@ BackupRun backup_site(Ops& ops, const std::string& site_ref) {
   auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
   std::string stamp = now_utc();
   stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }), stamp.end());
-  std::string path = fmt::format("{}/backups/{}-{}-d{}.tar.gz", host.base_dir, site.name, stamp, d.id);
   int64_t id = 0;
+  std::string path;
   {
     catalog::Write write(ops.catalog, "site backup " + site.name);
-    id = insert_backup(ops.catalog, site.id, site.name, d.id, host.id, path, run::kPending, std::nullopt, "");
+    id = insert_backup(ops.catalog, site.id, site.name, d.id, host.id, "", run::kPending, std::nullopt, "");
+    // The record's id in the name: two backups in one second never share a file.
+    path = fmt::format("{}/backups/{}-{}-b{}.tar.gz", host.base_dir, site.name, stamp, id);
+    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET path = ? WHERE id = ?");
+    st.bind(1, path);
+    st.bind(2, id);
+    st.exec();
     write.commit();
   }
+  std::set<int64_t> good_before;
+  for (const auto& b : list_backups(ops.catalog, site.name))
+    if (b.status == run::kCompleted) good_before.insert(b.id);
   ActionRequest request;
   request.actions = {"backup"};
-  request.extra_env = {{"HOSTCTL_BACKUP_FILE", path}};
+  request.extra_env = {{"HOSTCTL_BACKUP_FILE", path}, {"HOSTCTL_BACKUP_ID", std::to_string(id)}};
   request.before = {{"prepare", kPrepare}};
   request.after = {{"checksum", kChecksum}};
   BackupRun out;
   out.summary = run_on_deployment(ops, d, "backup", request);
-  {
-    catalog::Write write(ops.catalog, "");
-    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = ?, sha256 = ?, size = ? WHERE id = ?");
-    bool ok = out.summary.status == run::kCompleted;
-    st.bind(1, ok ? run::kCompleted : run::kFailed);
-    std::string sha = directive_value(ops.catalog, out.summary.command_id, "backup_sha256");
-    std::string size = directive_value(ops.catalog, out.summary.command_id, "backup_size");
-    if (ok) st.bind(2, sha); else st.bind(2);
-    if (ok && model::is_all_digits(size)) st.bind(3, static_cast<int64_t>(std::stoll(size))); else st.bind(3);
-    st.bind(4, id);
-    st.exec();
-    write.commit();
-  }
-  if (out.summary.status == run::kCompleted) out.pruned = prune_backups(ops, site.id);
+  for (const auto& b : list_backups(ops.catalog, site.name))
+    if (b.status == run::kRemoved && good_before.count(b.id)) out.pruned.push_back(b);
   out.backup = read_backup(ops.catalog, id);
   return out;
 }
 
-run::RunSummary restore_site(Ops& ops, const std::string& site_ref, const std::string& backup_ref) {
+std::optional<Error> after_backup(run::Ops& ops, const run::CommandView& command) {
+  std::string id = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_ID");
+  if (!model::is_all_digits(id) || id.empty()) return {};
+  auto b = read_backup(ops.catalog, std::stoll(id));
+  bool ok = command.status == run::kCompleted;
+  {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = ?, sha256 = ?, size = ? WHERE id = ?");
+    st.bind(1, ok ? run::kCompleted : run::kFailed);
+    std::string sha = directive_value(ops.catalog, command.id, "backup_sha256");
+    std::string size = directive_value(ops.catalog, command.id, "backup_size");
+    if (ok) st.bind(2, sha); else st.bind(2);
+    if (ok && model::is_all_digits(size)) st.bind(3, static_cast<int64_t>(std::stoll(size))); else st.bind(3);
+    st.bind(4, b.id);
+    st.exec();
+    write.commit();
+  }
+  if (ok && b.site_id) prune_backups(ops, *b.site_id);
+  return {};
+}
+
+run::RunSummary restore_site(run::Ops& ops, const std::string& site_ref, const std::string& backup_ref) {
   auto site = get_site(ops.catalog, site_ref);
   auto b = get_backup(ops.catalog, backup_ref);
   require_good(b);
   if (b.site_id != site.id)
     throw Error(ErrorKind::Refused, fmt::format("backup {} belongs to site '{}', not '{}'", b.id, b.site, site.name));
-  if (site.active_deployment.empty())
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to restore into", site.name));
+  model::check_has_active(rule_view(site), site.active_deployment, "restore into");
   auto d = get_deployment(ops.catalog, site.active_deployment);
   if (b.host_id != d.host_id)
     throw Error(ErrorKind::Refused, fmt::format("backup {} is on host '{}', the site runs on '{}'", b.id, b.host, d.host));
@@ -189,7 +219,7 @@ run::RunSummary restore_site(Ops& ops, const std::string& site_ref, const std::s
   return run_on_deployment(ops, d, "restore", request);
 }
 
-run::RunSummary delete_backup(Ops& ops, const std::string& backup_ref) {
+run::RunSummary delete_backup(run::Ops& ops, const std::string& backup_ref) {
   auto b = get_backup(ops.catalog, backup_ref);
   if (b.status == run::kRemoved) throw Error(ErrorKind::Refused, fmt::format("backup {} is already deleted", b.id));
   if (!b.host_id) throw Error(ErrorKind::Refused, fmt::format("backup {}'s host is gone", b.id));
@@ -198,22 +228,27 @@ run::RunSummary delete_backup(Ops& ops, const std::string& backup_ref) {
   t.host_id = host.id;
   t.host_name = host.name;
   t.name = "delete";
-  t.script = "rm -f \"$HOSTCTL_BACKUP_FILE\"";
+  // Another live record naming the same file (one made before names carried
+  // the record's id) keeps the file: only this record goes.
+  t.script = shares_file(ops.catalog, b) ? "echo \"kept $HOSTCTL_BACKUP_FILE: another backup record uses it\""
+                                         : "rm -f \"$HOSTCTL_BACKUP_FILE\"";
   t.timeout = 60;
-  t.env = {{"HOSTCTL_BACKUP_FILE", b.path}};
+  t.env = {{"HOSTCTL_BACKUP_FILE", b.path}, {"HOSTCTL_BACKUP_ID", std::to_string(b.id)}};
   int64_t id = run::begin_command(ops.catalog, {"backup delete", "backup", std::to_string(b.id), {t}});
-  auto summary = run::run_command(ops.catalog, id, ops.run);
-  if (summary.status == run::kCompleted) {
-    catalog::Write write(ops.catalog, fmt::format("backup delete {}", b.id));
-    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = 8 WHERE id = ?");
-    st.bind(1, b.id);
-    st.exec();
-    write.commit();
-  }
-  return summary;
+  return run::execute(ops, id);
 }
 
-BackupCheck verify_backup(Ops& ops, const std::string& backup_ref) {
+std::optional<Error> after_backup_delete(run::Ops& ops, const run::CommandView& command) {
+  if (command.status != run::kCompleted) return {};
+  catalog::Write write(ops.catalog, fmt::format("backup delete {}", command.object_name));
+  SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = 8 WHERE id = ?");
+  st.bind(1, static_cast<int64_t>(std::stoll(command.object_name)));
+  st.exec();
+  write.commit();
+  return {};
+}
+
+BackupCheck verify_backup(run::Ops& ops, const std::string& backup_ref) {
   BackupCheck out;
   out.backup = get_backup(ops.catalog, backup_ref);
   require_good(out.backup);
@@ -238,13 +273,38 @@ BackupCheck verify_backup(Ops& ops, const std::string& backup_ref) {
   request.before = {{"checksum", kCheck}};
   request.write_manifest = false;
   out.summary = run_on_deployment(ops, scratch, "backup verify", request);
-  remove_deployment(ops, scratch.name, false);
+  out.backup = read_backup(ops.catalog, out.backup.id);
   return out;
+}
+
+std::optional<Error> after_backup_verify(run::Ops& ops, const run::CommandView& command) {
+  settle(ops.catalog, command);
+  std::string id = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_ID");
+  if (!id.empty() && model::is_all_digits(id)) {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET verify_status = ?, verified_at = ? WHERE id = ?");
+    st.bind(1, command.status == run::kCompleted ? run::kCompleted : run::kFailed);
+    st.bind(2, now_utc());
+    st.bind(3, static_cast<int64_t>(std::stoll(id)));
+    st.exec();
+    write.commit();
+  }
+  // The scratch copy goes, whatever the outcome: it was never served.
+  auto scratch = read_deployment(ops.catalog, *command.tasks.front().deployment_id);
+  if (scratch.status == run::kRemoved) return {};
+  auto removed = remove_deployment(ops, scratch.name, false);
+  if (removed.status != run::kCompleted)
+    return Error(ErrorKind::RemoteFailed, fmt::format("removing scratch deployment '{}' failed: {}", scratch.name,
+                                                      removed.error));
+  return {};
 }
 
 std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good, int64_t keep, int64_t max_age, int64_t now) {
   std::vector<int64_t> drop;
+  auto proven = std::find_if(good.begin(), good.end(),
+                             [](const Backup& b) { return b.verify_status == run::kCompleted; });
   for (size_t i = 1; i < good.size(); ++i) {  // i = 0, the newest good backup, always stays
+    if (proven != good.end() && good[i].id == proven->id) continue;
     int64_t created = 0;
     parse_utc(good[i].created_at, created);
     if (static_cast<int64_t>(i) >= keep || now - created > max_age) drop.push_back(good[i].id);
@@ -252,7 +312,7 @@ std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good, int64_t k
   return drop;
 }
 
-std::vector<Backup> prune_backups(Ops& ops, int64_t site_id) {
+std::vector<Backup> prune_backups(run::Ops& ops, int64_t site_id) {
   auto site = get_site(ops.catalog, std::to_string(site_id));
   auto plan = service::get_service(ops.catalog, std::to_string(site.service_id)).plan;
   std::vector<Backup> good;
@@ -272,7 +332,7 @@ namespace hostctl::lifecycle {
 namespace {
 
 // Reads a file from a host as base64 text (a read: not a recorded command).
-std::string fetch_base64(Ops& ops, const model::Host& host, const std::string& path) {
+std::string fetch_base64(run::Ops& ops, const model::Host& host, const std::string& path) {
   exec::Endpoint e{host.name, host.transport, host.address, host.port, host.user, host.identity_file};
   auto session = exec::connect(e, ops.run.connect);
   std::string data;
@@ -289,10 +349,9 @@ std::string fetch_base64(Ops& ops, const model::Host& host, const std::string& p
 
 }  // namespace
 
-MigrateResult migrate_site(Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
+MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
   auto site = get_site(ops.catalog, site_ref);
-  if (site.active_deployment.empty())
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to migrate", site.name));
+  model::check_has_active(rule_view(site), site.active_deployment, "migrate");
   auto from = get_deployment(ops.catalog, site.active_deployment);
   auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
   auto target = choose_host(ops.catalog, service.plan, to_host_ref);
@@ -345,7 +404,7 @@ MigrateResult migrate_site(Ops& ops, const std::string& site_ref, const std::str
                 "test \"$(sha256sum \"$HOSTCTL_BACKUP_FILE.part\" | cut -d' ' -f1)\" = \"$HOSTCTL_BACKUP_SHA256\"\n"
                 "mv \"$HOSTCTL_BACKUP_FILE.part\" \"$HOSTCTL_BACKUP_FILE\"\n";
   int64_t copy_id = run::begin_command(ops.catalog, {"migrate copy", "site", site.name, {copy}});
-  auto copied = run::run_command(ops.catalog, copy_id, ops.run);
+  auto copied = run::execute(ops, copy_id);
   {
     catalog::Write write(ops.catalog, "");
     SQLite::Statement st(ops.catalog.db(), "UPDATE task SET script = ? WHERE command_id = ?");

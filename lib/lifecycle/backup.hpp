@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "run/runner.hpp"
 
 namespace hostctl::lifecycle {
@@ -27,6 +27,7 @@ struct Backup {
   std::string sha256;
   int status = 0;
   std::string created_at;
+  std::optional<int> verify_status;  // COMPLETED or FAILED once `backup verify` ran
 };
 
 Backup get_backup(catalog::Catalog& catalog, const std::string& ref);
@@ -38,22 +39,30 @@ struct BackupRun {
   run::RunSummary summary;
   std::vector<Backup> pruned;
 };
-BackupRun backup_site(Ops& ops, const std::string& site);
-run::RunSummary restore_site(Ops& ops, const std::string& site, const std::string& backup);
-run::RunSummary delete_backup(Ops& ops, const std::string& backup);
+BackupRun backup_site(run::Ops& ops, const std::string& site);
+run::RunSummary restore_site(run::Ops& ops, const std::string& site, const std::string& backup);
+run::RunSummary delete_backup(run::Ops& ops, const std::string& backup);
 
 struct BackupCheck {
   Backup backup;
   run::RunSummary summary;  // install + restore + verify in a scratch deployment
   std::string scratch;
 };
-BackupCheck verify_backup(Ops& ops, const std::string& backup);
+BackupCheck verify_backup(run::Ops& ops, const std::string& backup);
 
-// Which of a site's good backups retention drops (oldest first), given the
-// newest-first list: beyond `keep`, or older than `max_age` seconds; never the newest.
+// Which of a site's good backups retention drops, given the newest-first
+// list: beyond `keep`, or older than `max_age` seconds; never the newest, and
+// never the last good one: the newest whose test restore passed, when any did.
 std::vector<int64_t> backups_to_prune(const std::vector<Backup>& good_newest_first, int64_t keep, int64_t max_age,
                                       int64_t now);
-std::vector<Backup> prune_backups(Ops& ops, int64_t site_id);
+std::vector<Backup> prune_backups(run::Ops& ops, int64_t site_id);
+
+// The after-run steps of backup commands: the record follows the run (status,
+// sha256, size; retention), a test restore's result is kept, a deleted file's
+// record is marked removed.
+std::optional<Error> after_backup(run::Ops& ops, const run::CommandView& command);
+std::optional<Error> after_backup_verify(run::Ops& ops, const run::CommandView& command);
+std::optional<Error> after_backup_delete(run::Ops& ops, const run::CommandView& command);
 
 }  // namespace hostctl::lifecycle
 
@@ -69,6 +78,6 @@ struct MigrateResult {
 // target host, copy the backup there through the control node (checksum
 // checked), restore it, then switch the site to it (health-gated). The old
 // copy is locked on its host, not removed.
-MigrateResult migrate_site(Ops& ops, const std::string& site, const std::string& to_host);
+MigrateResult migrate_site(run::Ops& ops, const std::string& site, const std::string& to_host);
 
 }  // namespace hostctl::lifecycle

@@ -9,7 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "hostops/hostops.hpp"
+#include "run/operation.hpp"
 #include "model/lookup.hpp"
 #include "model/pattern.hpp"
 #include "model/rules.hpp"
@@ -18,10 +18,25 @@
 namespace hostctl::lifecycle {
 namespace {
 
+// The deployment's one real directory goes, and the link that gives it its
+// permanent name. A catalog from before 0.2 may name the link itself as the
+// directory: it is resolved, and only ever inside the base directory.
+constexpr const char* kRemoveDirectory = R"sh(set -eu
+alias="$HOSTCTL_BASE_DIR/$HOSTCTL_DEPLOYMENT"
+real=$(readlink -f "$HOSTCTL_ROOT" || printf '%s' "$HOSTCTL_ROOT")
+case "$real" in
+  "$(readlink -f "$HOSTCTL_BASE_DIR")"/?*) ;;
+  *) echo "refusing to remove $real: it is not inside $HOSTCTL_BASE_DIR" >&2; exit 3 ;;
+esac
+if [ -L "$alias" ]; then rm -f "$alias"; fi
+if [ -L "$HOSTCTL_ROOT" ]; then rm -f "$HOSTCTL_ROOT"; fi
+rm -rf "$real"
+)sh";
+
 constexpr const char* kSelect =
     "SELECT d.id, d.name, d.service_id, s.name, d.host_id, h.name, d.site_id, coalesce(si.name, ''), d.client_id, "
     "d.stage, d.status, d.active, d.label, d.directory, d.params, d.created_at, coalesce(d.ready_at, ''), "
-    "d.cloned_from FROM deployment d JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
+    "d.cloned_from, d.reserve FROM deployment d JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
     "LEFT JOIN site si ON si.id = d.site_id ";
 
 Deployment read_row(SQLite::Statement& q) {
@@ -44,6 +59,7 @@ Deployment read_row(SQLite::Statement& q) {
   d.created_at = q.getColumn(15).getString();
   d.ready_at = q.getColumn(16).getString();
   if (!q.getColumn(17).isNull()) d.cloned_from = q.getColumn(17).getInt64();
+  d.reserve = q.getColumn(18).getInt() != 0;
   return d;
 }
 
@@ -130,6 +146,8 @@ std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const Deploy
   return out;
 }
 
+model::RuleDeployment rule_view(const Deployment& d) { return {d.name, d.stage, d.status, d.active}; }
+
 nlohmann::ordered_json to_json(const Deployment& d) {
   nlohmann::ordered_json j;
   j["id"] = d.id;
@@ -142,6 +160,7 @@ nlohmann::ordered_json to_json(const Deployment& d) {
   j["status_name"] = run::status_name(d.status);
   j["active"] = d.active;
   j["label"] = d.label;
+  j["reserve"] = d.reserve;
   j["directory"] = d.directory;
   nlohmann::json params = d.params;
   for (const auto& name : d.secret_params)
@@ -249,11 +268,11 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
-                          std::optional<int64_t> cloned_from) {
+                          std::optional<int64_t> cloned_from, bool reserve) {
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
   SQLite::Statement st(catalog.db(),
                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
-                       "label, directory, params, created_at, cloned_from) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)");
+                       "label, directory, params, created_at, cloned_from, reserve) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)");
   st.bind(1, name);
   st.bind(2, service.id);
   st.bind(3, host.id);
@@ -265,6 +284,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   st.bind(9, params.dump());
   st.bind(10, now_utc());
   if (cloned_from) st.bind(11, *cloned_from); else st.bind(11);
+  st.bind(12, reserve ? 1 : 0);
   st.exec();
   return catalog.db().getLastInsertRowid();
 }
@@ -318,7 +338,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
   // Whatever the plan's remove action does, the directory goes: that is what removed means.
   if (std::find(request.actions.begin(), request.actions.end(), "remove") != request.actions.end())
-    tasks.push_back(task(kRemovedStep, "rm -rf \"$HOSTCTL_ROOT\"", 300));
+    tasks.push_back(task(kRemovedStep, kRemoveDirectory, 300));
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;
@@ -341,27 +361,29 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   return tasks;
 }
 
-run::RunSummary run_on_deployment(Ops& ops, const Deployment& d, const std::string& action,
-                                  const ActionRequest& request) {
-  run::CommandSpec spec{action, "deployment", d.name, action_tasks(ops.catalog, d, request, ops.min_free_kb)};
-  int64_t id = 0;
-  {
-    catalog::Write write(ops.catalog, "");
-    SQLite::Statement pending(ops.catalog.db(), "UPDATE deployment SET status = 1 WHERE id = ?");
-    pending.bind(1, d.id);
-    pending.exec();
-    write.commit();
-  }
-  id = run::begin_command(ops.catalog, spec);
-  ops.say(fmt::format("{} on deployment '{}' (host '{}'): command {}", action, d.name, d.host, id));
-  auto summary = run::run_command(ops.catalog, id, ops.run);
-  settle(ops.catalog, id);
-  return summary;
+bool builds(std::string_view action) {
+  static const std::set<std::string_view> building = {"install", "allocate", "clone",          "restore",
+                                                      "remove",  "finalize", "reserve refill", "reserve prune",
+                                                      "backup verify"};
+  return building.count(action) > 0;
 }
 
-void settle(catalog::Catalog& catalog, int64_t command_id) {
-  auto command = run::get_command(catalog, command_id);
-  if (command.action == "host verify") return hostops::record_verify_results(catalog, command_id);
+run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std::string& action,
+                                  const ActionRequest& request) {
+  run::CommandSpec spec{action, "deployment", d.name, action_tasks(ops.catalog, d, request, ops.min_free_kb)};
+  int64_t id = run::begin_command(ops.catalog, [&] {
+    if (builds(action)) {  // in the transaction that records the command: never PENDING without one
+      SQLite::Statement pending(ops.catalog.db(), "UPDATE deployment SET status = 1 WHERE id = ?");
+      pending.bind(1, d.id);
+      pending.exec();
+    }
+    return spec;
+  });
+  ops.say(fmt::format("{} on deployment '{}' (host '{}'): command {}", action, d.name, d.host, id));
+  return run::execute(ops, id);
+}
+
+void settle(catalog::Catalog& catalog, const run::CommandView& command) {
   // Each deployment by its own tasks: a refill runs many copies as lanes of one command.
   std::map<int64_t, bool> done;
   std::set<int64_t> removing;
@@ -376,10 +398,11 @@ void settle(catalog::Catalog& catalog, int64_t command_id) {
   for (const auto& [id, ok] : done) {
     int status = ok ? run::kCompleted : run::kFailed;
     if (removing.count(id) && ok) status = run::kRemoved;
+    // A deployment removed meanwhile stays removed, whatever a late command says.
     SQLite::Statement st(catalog.db(),
                          "UPDATE deployment SET status = ?1, ready_at = CASE WHEN ?1 = 5 AND ready_at IS NULL "
                          "THEN ?2 ELSE ready_at END, stage = CASE WHEN ?1 = 8 THEN 'removed' ELSE stage END, "
-                         "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3");
+                         "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3 AND status != 8");
     st.bind(1, status);
     st.bind(2, now_utc());
     st.bind(3, id);
@@ -388,9 +411,9 @@ void settle(catalog::Catalog& catalog, int64_t command_id) {
   write.commit();
 }
 
-run::RunSummary change_stage(Ops& ops, const std::string& ref, const std::string& stage) {
+run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::string& stage) {
   auto d = get_deployment(ops.catalog, ref);
-  model::check_stage_change({d.name, d.stage, d.status, d.active}, stage);
+  model::check_stage_change(rule_view(d), stage);
   {
     catalog::Write write(ops.catalog, fmt::format("deployment {} {}", stage, d.name));
     SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET stage = ? WHERE id = ?");
@@ -405,9 +428,9 @@ run::RunSummary change_stage(Ops& ops, const std::string& ref, const std::string
   return run_on_deployment(ops, d, stage, request);
 }
 
-run::RunSummary remove_deployment(Ops& ops, const std::string& ref, bool allow_active) {
+run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active) {
   auto d = get_deployment(ops.catalog, ref);
-  if (d.stage == "removed") throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is already removed", d.name));
+  model::check_not_removed(rule_view(d), "be removed again");
   if (d.active && !allow_active)
     throw Error(ErrorKind::Refused,
                 fmt::format("deployment '{}' is the active deployment of site '{}'", d.name, d.site),
@@ -418,9 +441,9 @@ run::RunSummary remove_deployment(Ops& ops, const std::string& ref, bool allow_a
   return run_on_deployment(ops, d, "remove", request);
 }
 
-run::RunSummary verify_deployment(Ops& ops, const std::string& ref) {
+run::RunSummary verify_deployment(run::Ops& ops, const std::string& ref) {
   auto d = get_deployment(ops.catalog, ref);
-  if (d.stage == "removed") throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is removed", d.name));
+  model::check_not_removed(rule_view(d), "be verified");
   ActionRequest request;
   request.actions = {"verify"};
   return run_on_deployment(ops, d, "verify", request);
@@ -430,10 +453,12 @@ run::RunSummary verify_deployment(Ops& ops, const std::string& ref) {
 
 namespace hostctl::lifecycle {
 
-DeployResult deploy_service(Ops& ops, const std::string& service_ref, const std::optional<std::string>& host_ref,
+DeployResult deploy_service(run::Ops& ops, const std::string& service_ref, const std::optional<std::string>& host_ref,
                             const std::optional<std::string>& client, const std::vector<std::string>& params,
-                            const std::string& label, bool async) {
+                            const std::string& label, bool async, bool reserve) {
   auto service = service::get_service(ops.catalog, service_ref);
+  if (reserve && (!label.empty() || client))
+    throw Error(ErrorKind::Usage, "a reserve copy has no label and no client: drop --label and --client, or --reserve");
   auto values = resolve_params(service.plan, params);
   model::require(model::check_text(label, 200), "label", label);
   std::optional<int64_t> client_id;
@@ -442,7 +467,8 @@ DeployResult deploy_service(Ops& ops, const std::string& service_ref, const std:
   int64_t id = 0;
   {
     catalog::Write write(ops.catalog, fmt::format("deployservice {} on {}", service.plan.name, host.name));
-    id = insert_deployment(ops.catalog, service, host, values, std::nullopt, client_id, "provision", label);
+    id = insert_deployment(ops.catalog, service, host, values, std::nullopt, client_id, "provision", label,
+                           std::nullopt, reserve);
     write.commit();
   }
   DeployResult out;

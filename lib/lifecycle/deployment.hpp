@@ -7,10 +7,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "model/host.hpp"
+#include "model/rules.hpp"
 #include "run/command.hpp"
 #include "service/store.hpp"
 
@@ -35,6 +37,7 @@ struct Deployment {
   std::vector<std::string> secret_params;  // shown masked, never in output
   std::string created_at, ready_at;
   std::optional<int64_t> cloned_from;
+  bool reserve = false;  // a reserve copy: handed to site create, pruned when expired
 };
 
 struct DeploymentFilter {
@@ -46,6 +49,8 @@ Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref);
 Deployment read_deployment(catalog::Catalog& catalog, int64_t id);
 std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const DeploymentFilter& filter);
 nlohmann::ordered_json to_json(const Deployment& d);
+// What the rules (model/rules.hpp) see of a deployment.
+model::RuleDeployment rule_view(const Deployment& d);
 
 // Checks "k=v" parameters against the plan (names, patterns, required) and fills in defaults.
 nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::string>& given);
@@ -60,7 +65,7 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
-                          std::optional<int64_t> cloned_from = std::nullopt);
+                          std::optional<int64_t> cloned_from = std::nullopt, bool reserve = false);
 
 // The tasks that carry out `actions` on a deployment, in order: a pre-flight
 // check when the actions write data, the plan's tasks, then the manifest.
@@ -77,21 +82,27 @@ struct ActionRequest {
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb);
 
-// Records and runs one command of `action` on deployment `d`; marks it PENDING
-// first and, after the run, COMPLETED or FAILED (settle()).
-run::RunSummary run_on_deployment(Ops& ops, const Deployment& d, const std::string& action,
+// Whether `action` makes, changes or removes a deployment, so its outcome is
+// the deployment's status. Others (cron, stats, backup, verify, enable) only
+// use a deployment: their outcome is the command's, and the deployment stays
+// as it was, still served and still on every schedule.
+bool builds(std::string_view action);
+
+// Records and runs one command of `action` on deployment `d` through
+// run::execute; a building action marks it PENDING first.
+run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std::string& action,
                                   const ActionRequest& request);
 
-// After any run (first or retry): deployment statuses from their tasks,
-// host verify results.
-void settle(catalog::Catalog& catalog, int64_t command_id);
+// The after-run step of a building command (first run, retry or queue):
+// each deployment's status from its own tasks.
+void settle(catalog::Catalog& catalog, const run::CommandView& command);
 
 // deployment lock|archive: the stage in the catalog and in the host's manifest.
-run::RunSummary change_stage(Ops& ops, const std::string& ref, const std::string& stage);
+run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::string& stage);
 // deployment delete: the remove action, then stage removed / status REMOVED (kept as history).
-run::RunSummary remove_deployment(Ops& ops, const std::string& ref, bool allow_active);
+run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active);
 // deployment verify: the verify action; its facts and packages are recorded.
-run::RunSummary verify_deployment(Ops& ops, const std::string& ref);
+run::RunSummary verify_deployment(run::Ops& ops, const std::string& ref);
 
 }  // namespace hostctl::lifecycle
 
@@ -104,9 +115,10 @@ struct DeployResult {
 
 // deployservice: a new deployment (stage provision) on a chosen host, made by
 // the plan's install action and ready once its verify action passes.
+// Only with `reserve` is it a reserve copy that `site create` may take.
 // With `async`, the install is queued for `queue run tasks` and its command id returned in the summary.
-DeployResult deploy_service(Ops& ops, const std::string& service, const std::optional<std::string>& host,
+DeployResult deploy_service(run::Ops& ops, const std::string& service, const std::optional<std::string>& host,
                             const std::optional<std::string>& client, const std::vector<std::string>& params,
-                            const std::string& label, bool async = false);
+                            const std::string& label, bool async = false, bool reserve = false);
 
 }  // namespace hostctl::lifecycle

@@ -17,7 +17,9 @@
 namespace hostctl::lifecycle {
 namespace {
 
+// A link is a deployment's permanent name, not a deployment of its own.
 constexpr const char* kScan = R"sh(for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
+  [ -L "$(dirname "$f")" ] && continue
   [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
 done
 exit 0
@@ -63,7 +65,7 @@ std::string str(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-ImportResult import_host(Ops& ops, const std::string& host_ref) {
+ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
   auto host = model::get_host(ops.catalog, host_ref);
   run::TaskSpec t;
   t.host_id = host.id;
@@ -74,7 +76,7 @@ ImportResult import_host(Ops& ops, const std::string& host_ref) {
   t.env = {{"HOSTCTL_BASE_DIR", host.base_dir}};
   int64_t id = run::begin_command(ops.catalog, {"host import", "host", host.name, {t}});
   ImportResult out;
-  out.summary = run::run_command(ops.catalog, id, ops.run);
+  out.summary = run::execute(ops, id);
   if (out.summary.status != run::kCompleted) return out;
   auto command = run::get_command(ops.catalog, id);
   Found found = parse_found(ops.catalog, id, command.tasks.front().id);
@@ -188,7 +190,7 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
   return out;
 }
 
-std::vector<Drift> repair(Ops& ops, const std::vector<Drift>& drift) {
+std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   std::vector<Drift> left;
   std::set<std::string> routers, manifests;
   for (const auto& d : drift) {
@@ -196,8 +198,9 @@ std::vector<Drift> repair(Ops& ops, const std::vector<Drift>& drift) {
     else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing") manifests.insert(d.object);
     else left.push_back(d);
   }
+  // Repaired means served: the reload is waited for and every route checked over HTTP.
   for (const auto& host : routers)
-    if (auto error = routing::sync_router(ops, model::get_host(ops.catalog, host).id); !error.empty())
+    if (auto error = routing::sync_and_check(ops, model::get_host(ops.catalog, host).id); !error.empty())
       left.push_back({host, "router", host, error});
   for (const auto& name : manifests) {
     ActionRequest request;

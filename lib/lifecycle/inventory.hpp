@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "run/runner.hpp"
 
 namespace hostctl::lifecycle {
@@ -17,7 +17,7 @@ struct ImportResult {
   std::vector<std::string> skipped;     // "name: why"
   run::RunSummary summary;
 };
-ImportResult import_host(Ops& ops, const std::string& host);
+ImportResult import_host(run::Ops& ops, const std::string& host);
 
 struct Drift {
   std::string host;
@@ -29,6 +29,6 @@ struct Drift {
 std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t verify_command_id);
 // Puts hosts back as the catalog says where it can: router files, manifests.
 // Returns what it could not repair.
-std::vector<Drift> repair(Ops& ops, const std::vector<Drift>& drift);
+std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift);
 
 }  // namespace hostctl::lifecycle

@@ -45,7 +45,7 @@ Site read_site(catalog::Catalog& catalog, int64_t id) {
   return read_row(q);
 }
 
-void set_site_flag(Ops& ops, const Site& site, const char* column, bool value, const std::string& action) {
+void set_site_flag(run::Ops& ops, const Site& site, const char* column, bool value, const std::string& action) {
   catalog::Write write(ops.catalog, action);
   SQLite::Statement st(ops.catalog.db(), fmt::format("UPDATE site SET {} = ? WHERE id = ?", column));
   st.bind(1, value ? 1 : 0);
@@ -58,12 +58,12 @@ std::vector<model::RuleDeployment> rule_deployments(catalog::Catalog& catalog, c
   std::vector<model::RuleDeployment> out;
   DeploymentFilter f;
   f.site = site.name;
-  for (const auto& d : list_deployments(catalog, f)) out.push_back({d.name, d.stage, d.status, d.active});
+  for (const auto& d : list_deployments(catalog, f)) out.push_back(rule_view(d));
   return out;
 }
 
 // Makes `to` the site's active deployment and locks `from` (or undoes that).
-void move_active(Ops& ops, int64_t site_id, int64_t from, const std::string& from_stage, int64_t to,
+void move_active(run::Ops& ops, int64_t site_id, int64_t from, const std::string& from_stage, int64_t to,
                  const std::string& action) {
   catalog::Write write(ops.catalog, action);
   SQLite::Statement off(ops.catalog.db(), "UPDATE deployment SET active = 0, stage = ? WHERE id = ? AND site_id = ?");
@@ -79,23 +79,13 @@ void move_active(Ops& ops, int64_t site_id, int64_t from, const std::string& fro
   write.commit();
 }
 
-std::string resync_and_check(Ops& ops, int64_t site_id) {
+std::string resync_and_check(run::Ops& ops, int64_t site_id) {
   std::set<int64_t> routers;
   auto routes = routing::routes_of_site(ops.catalog, site_id);
   for (const auto& r : routes)
     if (r.active && r.router_id) routers.insert(*r.router_id);
-  // The old configuration also answered 200 (from the old copy): wait for its workers.
-  bool confirmed = true;
-  for (int64_t router : routers) {
-    bool this_one = false;
-    if (auto error = routing::sync_router(ops, router, true, this_one); !error.empty()) return error;
-    confirmed = confirmed && this_one;
-  }
-  for (const auto& r : routes) {
-    if (!r.active || !r.router_id) continue;
-    auto error = routing::http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, confirmed ? 1 : 3);
-    if (!error.empty()) return fmt::format("route '{}' fails its check: {}", r.source, error);
-  }
+  for (int64_t router : routers)
+    if (auto error = routing::sync_and_check(ops, router, routes); !error.empty()) return error;
   return {};
 }
 
@@ -132,7 +122,51 @@ nlohmann::ordered_json to_json(const Site& s) {
   return j;
 }
 
-SiteRun create_site(Ops& ops, const std::string& name, const std::string& service_ref,
+namespace {
+
+// Takes the oldest ready reserve copy for `site_id` inside the caller's write
+// transaction, so no copy is ever given twice.
+std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_id, std::optional<int64_t> client_id,
+                                        const nlohmann::json& values, int64_t service_id,
+                                        const std::optional<model::Host>& host) {
+  SQLite::Statement claim(catalog.db(),
+                          "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
+                          "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
+                          "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
+                          "AND client_id IS NULL AND (?5 IS NULL OR host_id = ?5) ORDER BY ready_at, id LIMIT 1) "
+                          "RETURNING id");
+  claim.bind(1, site_id);
+  if (client_id) claim.bind(2, *client_id); else claim.bind(2);
+  claim.bind(3, values.dump());
+  claim.bind(4, service_id);
+  if (host) claim.bind(5, host->id); else claim.bind(5);
+  if (claim.executeStep()) return claim.getColumn(0).getInt64();
+  return std::nullopt;
+}
+
+// A claimed copy that failed its check at handout goes back to the reserve as
+// FAILED (reserve status lists it; prune removes it), and another is taken in
+// the same transaction, or a fresh install is prepared.
+struct Handout {
+  int64_t deployment_id = 0;
+  bool from_reserve = false;
+};
+
+Handout take_or_install(catalog::Catalog& catalog, const service::Registered& service, int64_t site_id,
+                        std::optional<int64_t> client_id, const nlohmann::json& values,
+                        const std::optional<model::Host>& host) {
+  if (auto claimed = claim_ready_copy(catalog, site_id, client_id, values, service.id, host)) return {*claimed, true};
+  model::Host target = host ? *host : choose_host(catalog, service.plan, std::nullopt);
+  int64_t id = insert_deployment(catalog, service, target, values, site_id, client_id, "allocate", "");
+  SQLite::Statement activate(catalog.db(), "UPDATE deployment SET active = 1 WHERE id = ?");
+  activate.bind(1, id);
+  activate.exec();
+  return {id, false};
+}
+
+}  // namespace
+
+SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& service_ref,
                     const std::optional<std::string>& client, const std::optional<std::string>& host_ref,
                     const std::vector<std::string>& params) {
   model::require_name("site name", name);
@@ -144,7 +178,8 @@ SiteRun create_site(Ops& ops, const std::string& name, const std::string& servic
   if (host_ref) host = choose_host(ops.catalog, service.plan, host_ref);
 
   SiteRun out;
-  int64_t deployment_id = 0;
+  Handout handout;
+  int64_t site_id = 0;
   {
     auto& db = ops.catalog.db();
     catalog::Write write(ops.catalog, fmt::format("site create {} --service {}", name, service.plan.name));
@@ -167,65 +202,42 @@ SiteRun create_site(Ops& ops, const std::string& name, const std::string& servic
     insert.bind(3, service.id);
     insert.bind(4, now_utc());
     insert.exec();
-    int64_t site_id = db.getLastInsertRowid();
-    // Claiming inside this write transaction: no ready copy is ever given twice.
-    std::optional<int64_t> claimed;
-    {
-      SQLite::Statement claim(db,
-                              "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
-                              "params = ?3, status = 1 WHERE id = (SELECT id FROM deployment WHERE service_id = ?4 "
-                              "AND stage = 'provision' AND status = 5 AND site_id IS NULL AND client_id IS NULL "
-                              "AND (?5 IS NULL OR host_id = ?5) ORDER BY ready_at, id LIMIT 1) RETURNING id");
-      claim.bind(1, site_id);
-      if (client_id) claim.bind(2, *client_id); else claim.bind(2);
-      claim.bind(3, values.dump());
-      claim.bind(4, service.id);
-      if (host) claim.bind(5, host->id); else claim.bind(5);
-      if (claim.executeStep()) claimed = claim.getColumn(0).getInt64();
-    }
-    if (claimed) {
-      deployment_id = *claimed;
-      out.from_reserve = true;
-    } else {
-      model::Host target = host ? *host : choose_host(ops.catalog, service.plan, std::nullopt);
-      deployment_id = insert_deployment(ops.catalog, service, target, values, site_id, client_id, "allocate", "");
-      SQLite::Statement activate(db, "UPDATE deployment SET active = 1 WHERE id = ?");
-      activate.bind(1, deployment_id);
-      activate.exec();
-    }
+    site_id = db.getLastInsertRowid();
+    handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
     write.commit();
   }
-  auto d = read_deployment(ops.catalog, deployment_id);
+  // Health check at handout: a ready copy may have broken since it was made.
+  while (handout.from_reserve) {
+    auto copy = read_deployment(ops.catalog, handout.deployment_id);
+    ActionRequest check;
+    check.actions = {"verify"};
+    check.write_manifest = false;
+    if (run_on_deployment(ops, copy, "verify", check).status == run::kCompleted) break;
+    catalog::Write write(ops.catalog, fmt::format("site create {}: ready copy {} failed its check", name, copy.name));
+    SQLite::Statement release(ops.catalog.db(),
+                              "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "
+                              "active = 0, status = 9, reserve = 1 WHERE id = ?");
+    release.bind(1, copy.id);
+    release.exec();
+    handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
+    write.commit();
+    ops.say(fmt::format("site '{}': ready copy '{}' failed its check at handout and is marked FAILED; {}", name,
+                        copy.name, handout.from_reserve ? "taking the next ready copy" : "installing a fresh copy"));
+  }
+  out.from_reserve = handout.from_reserve;
+  auto d = read_deployment(ops.catalog, handout.deployment_id);
   ops.say(out.from_reserve
               ? fmt::format("site '{}': took ready copy '{}' from the reserve of '{}'", name, d.name, service.plan.name)
               : fmt::format("site '{}': the reserve of '{}' is empty; installing a fresh copy '{}' on '{}'", name,
                             service.plan.name, d.name, d.host));
   ActionRequest request;
+  // A fresh copy is verified like a reserve copy was, so its packages are known.
   request.actions = out.from_reserve ? std::vector<std::string>{"allocate"}
-                                     : std::vector<std::string>{"install", "allocate"};
+                                     : std::vector<std::string>{"install", "allocate", "verify"};
   request.stage_after = "allocate";
   request.site_after = name;
   out.summary = run_on_deployment(ops, d, out.from_reserve ? "allocate" : "install", request);
-  out.deployment = read_deployment(ops.catalog, deployment_id);
-  if (out.from_reserve && out.summary.status == run::kCompleted) {
-    // hosting_reserve's deferred rename, done in the other order: the new
-    // name is made to work first; the old one is dropped only after.
-    std::string final_name = permanent_name(name, deployment_id);
-    auto host = model::get_host(ops.catalog, std::to_string(out.deployment.host_id));
-    ActionRequest finalize;
-    finalize.actions = {"finalize"};
-    finalize.site_after = name;
-    finalize.stage_after = "allocate";
-    finalize.name_after = final_name;
-    finalize.extra_env = {{"HOSTCTL_NEW_ROOT", host.base_dir + "/" + final_name}, {"HOSTCTL_NEW_NAME", final_name}};
-    finalize.after = {{"finalize/link",
-                       "ln -sfn \"$HOSTCTL_ROOT\" \"$HOSTCTL_NEW_ROOT.tmp\" && mv -T \"$HOSTCTL_NEW_ROOT.tmp\" "
-                       "\"$HOSTCTL_NEW_ROOT\""}};
-    int64_t id = run::queue_command(ops.catalog, {"finalize", "site", name,
-                                                  action_tasks(ops.catalog, out.deployment, finalize, ops.min_free_kb)});
-    ops.say(fmt::format("site '{}': its permanent name '{}' is queued (command {}; 'hostctl queue run tasks')", name,
-                        final_name, id));
-  }
+  out.deployment = read_deployment(ops.catalog, handout.deployment_id);
   out.site = get_site(ops.catalog, name);
   return out;
 }
@@ -235,41 +247,76 @@ std::string permanent_name(const std::string& site, int64_t deployment_id) {
   return site.substr(0, 63 - suffix.size()) + suffix;
 }
 
-std::string finish_run(Ops& ops, int64_t command_id) {
-  settle(ops.catalog, command_id);
-  if (run::get_command(ops.catalog, command_id).action != "finalize") return {};
-  return finish_finalize(ops, command_id);
+std::optional<Error> after_allocate(run::Ops& ops, const run::CommandView& command) {
+  settle(ops.catalog, command);
+  if (command.status != run::kCompleted || command.tasks.empty() || !command.tasks.front().deployment_id) return {};
+  auto d = read_deployment(ops.catalog, *command.tasks.front().deployment_id);
+  std::string final_name = permanent_name(d.site, d.id);
+  if (!d.site_id || d.name == final_name) return {};
+  // hosting_reserve's deferred rename, done in the other order: the new
+  // name is made to work first; the old one is dropped only after.
+  auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
+  ActionRequest finalize;
+  finalize.actions = {"finalize"};
+  finalize.site_after = d.site;
+  finalize.stage_after = "allocate";
+  finalize.name_after = final_name;
+  finalize.extra_env = {{"HOSTCTL_NEW_ROOT", host.base_dir + "/" + final_name}, {"HOSTCTL_NEW_NAME", final_name}};
+  finalize.after = {{"finalize/link",
+                     "ln -sfn \"$HOSTCTL_ROOT\" \"$HOSTCTL_NEW_ROOT.tmp\" && mv -T \"$HOSTCTL_NEW_ROOT.tmp\" "
+                     "\"$HOSTCTL_NEW_ROOT\""}};
+  int64_t id = run::queue_command(ops.catalog, {"finalize", "site", d.site,
+                                                action_tasks(ops.catalog, d, finalize, ops.min_free_kb)});
+  ops.say(fmt::format("site '{}': its permanent name '{}' is queued (command {}; 'hostctl queue run tasks')", d.site,
+                      final_name, id));
+  return {};
 }
 
-std::string finish_finalize(Ops& ops, int64_t command_id) {
-  auto command = run::get_command(ops.catalog, command_id);
-  if (command.tasks.empty() || !command.tasks.front().deployment_id) return {};
+std::string finalize_stale(run::Ops& ops, const run::CommandView& command) {
+  if (command.tasks.empty() || !command.tasks.front().deployment_id) return "it names no deployment";
+  SQLite::Statement q(ops.catalog.db(),
+                      "SELECT d.name, d.status, coalesce(s.name, '') FROM deployment d LEFT JOIN site s "
+                      "ON s.id = d.site_id WHERE d.id = ?");
+  q.bind(1, *command.tasks.front().deployment_id);
+  if (!q.executeStep()) return "its deployment is gone from the catalog";
+  if (q.getColumn(1).getInt() == run::kRemoved)
+    return fmt::format("deployment '{}' was removed", q.getColumn(0).getString());
+  if (q.getColumn(2).getString() != command.object_name)
+    return fmt::format("deployment '{}' no longer belongs to site '{}'", q.getColumn(0).getString(),
+                       command.object_name);
+  return {};
+}
+
+std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& command) {
+  settle(ops.catalog, command);
+  if (!finalize_stale(ops, command).empty()) return {};
   auto d = read_deployment(ops.catalog, *command.tasks.front().deployment_id);
   if (command.status != run::kCompleted)
-    return fmt::format("finalize of site '{}' failed; it stays served as '{}'", command.object_name, d.name);
-  auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
+    return Error(ErrorKind::RemoteFailed, fmt::format("finalize of site '{}' failed; it stays served as '{}'",
+                                                      command.object_name, d.name));
   std::string final_name = permanent_name(command.object_name, d.id);
-  auto rename = [&](const std::string& name, const std::string& directory, const std::string& action) {
+  if (d.name == final_name) return {};
+  auto rename = [&](const std::string& name, const std::string& action) {
     catalog::Write write(ops.catalog, action);
-    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET name = ?, directory = ? WHERE id = ?");
+    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET name = ? WHERE id = ?");
     st.bind(1, name);
-    st.bind(2, directory);
-    st.bind(3, d.id);
+    st.bind(2, d.id);
     st.exec();
     write.commit();
   };
-  rename(final_name, host.base_dir + "/" + final_name, fmt::format("finalize {}: {} -> {}", command.object_name, d.name, final_name));
+  rename(final_name, fmt::format("finalize {}: {} -> {}", command.object_name, d.name, final_name));
   if (!d.site_id) return {};
   if (auto error = resync_and_check(ops, *d.site_id); !error.empty()) {
-    rename(d.name, d.directory, "finalize undone");
+    rename(d.name, "finalize undone");
     auto undo = resync_and_check(ops, *d.site_id);
-    return fmt::format("finalize of site '{}': {}; kept the name '{}'{}", command.object_name, error, d.name,
-                       undo.empty() ? "" : "; restoring it also failed: " + undo);
+    return Error(ErrorKind::RemoteFailed,
+                 fmt::format("finalize of site '{}': {}; kept the name '{}'{}", command.object_name, error, d.name,
+                             undo.empty() ? "" : "; restoring it also failed: " + undo));
   }
   return {};
 }
 
-SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,
+SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,
                    const std::string& label) {
   auto site = get_site(ops.catalog, site_ref);
   model::require(model::check_text(label, 200), "label", label);
@@ -279,13 +326,10 @@ SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<st
     if (source.site_id != site.id)
       throw Error(ErrorKind::Refused, fmt::format("deployment '{}' does not belong to site '{}'", source.name, site.name));
   } else {
-    if (site.active_deployment.empty())
-      throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to clone", site.name),
-                  "name one with --from");
+    model::check_has_active(rule_view(site), site.active_deployment, "clone");
     source = get_deployment(ops.catalog, site.active_deployment);
   }
-  if (source.stage == "removed")
-    throw Error(ErrorKind::Refused, fmt::format("deployment '{}' is removed and cannot be cloned", source.name));
+  model::check_not_removed(rule_view(source), "be cloned");
   auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
   if (!service.plan.actions.count("clone"))
     throw Error(ErrorKind::Refused, fmt::format("service '{}' has no clone action", service.plan.name));
@@ -302,7 +346,8 @@ SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<st
   out.deployment = read_deployment(ops.catalog, id);
   ops.say(fmt::format("site '{}': cloning '{}' into '{}'", site.name, source.name, out.deployment.name));
   ActionRequest request;
-  request.actions = {"clone", "allocate"};
+  // A clone is its source's copy: allocate is not run again on it.
+  request.actions = {"clone"};
   request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
   request.stage_after = "allocate";
   out.summary = run_on_deployment(ops, out.deployment, "clone", request);
@@ -311,24 +356,30 @@ SiteRun clone_site(Ops& ops, const std::string& site_ref, const std::optional<st
   return out;
 }
 
-SiteRun set_enabled(Ops& ops, const std::string& site_ref, bool enabled) {
+SiteRun set_enabled(run::Ops& ops, const std::string& site_ref, bool enabled) {
   auto site = get_site(ops.catalog, site_ref);
   if (!enabled) model::check_unprotected(rule_view(site), "disable");
-  if (site.active_deployment.empty())
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment", site.name));
+  model::check_has_active(rule_view(site), site.active_deployment, enabled ? "enable" : "disable");
   SiteRun out;
   out.deployment = get_deployment(ops.catalog, site.active_deployment);
   ActionRequest request;
   request.actions = {enabled ? "enable" : "disable"};
   out.summary = run_on_deployment(ops, out.deployment, enabled ? "enable" : "disable", request);
-  if (out.summary.status == run::kCompleted)
-    set_site_flag(ops, site, "enabled", enabled, fmt::format("site {} {}", enabled ? "enable" : "disable", site.name));
   out.site = get_site(ops.catalog, site.name);
   out.deployment = read_deployment(ops.catalog, out.deployment.id);
   return out;
 }
 
-SwitchResult switch_site(Ops& ops, const std::string& site_ref, const std::string& to_ref) {
+std::optional<Error> after_enable(run::Ops& ops, const run::CommandView& command) {
+  if (command.status != run::kCompleted || command.tasks.empty() || !command.tasks.front().deployment_id) return {};
+  auto d = read_deployment(ops.catalog, *command.tasks.front().deployment_id);
+  if (!d.site_id) return {};
+  set_site_flag(ops, read_site(ops.catalog, *d.site_id), "enabled", command.action == "enable",
+                fmt::format("site {} {}", command.action, d.site));
+  return {};
+}
+
+SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::string& to_ref) {
   auto site = get_site(ops.catalog, site_ref);
   auto to = get_deployment(ops.catalog, to_ref);
   model::check_switch(rule_view(site), rule_deployments(ops.catalog, site), to.name);
@@ -367,7 +418,7 @@ SwitchResult switch_site(Ops& ops, const std::string& site_ref, const std::strin
   return out;
 }
 
-LaunchResult launch_site(Ops& ops, const std::string& site_ref) {
+LaunchResult launch_site(run::Ops& ops, const std::string& site_ref) {
   auto site = get_site(ops.catalog, site_ref);
   auto site_routes = routing::routes_of_site(ops.catalog, site.id);
   std::vector<model::RuleRoute> routes;
@@ -390,13 +441,13 @@ LaunchResult launch_site(Ops& ops, const std::string& site_ref) {
   return out;
 }
 
-Site set_protected(Ops& ops, const std::string& site_ref, bool on) {
+Site set_protected(run::Ops& ops, const std::string& site_ref, bool on) {
   auto site = get_site(ops.catalog, site_ref);
   set_site_flag(ops, site, "protected", on, fmt::format("site {} {}", on ? "protect" : "unprotect", site.name));
   return get_site(ops.catalog, site.name);
 }
 
-DeleteResult delete_site(Ops& ops, const std::string& site_ref) {
+DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {
   auto site = get_site(ops.catalog, site_ref);
   model::check_unprotected(rule_view(site), "delete");
   DeleteResult out;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lifecycle/deployment.hpp"
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "model/rules.hpp"
 
 namespace hostctl::lifecycle {
@@ -38,46 +38,47 @@ struct SiteRun {
   bool from_reserve = false;
 };
 
-SiteRun create_site(Ops& ops, const std::string& name, const std::string& service,
+SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& service,
                     const std::optional<std::string>& client, const std::optional<std::string>& host,
                     const std::vector<std::string>& params);
-SiteRun clone_site(Ops& ops, const std::string& site, const std::optional<std::string>& from,
+SiteRun clone_site(run::Ops& ops, const std::string& site, const std::optional<std::string>& from,
                    const std::string& label);
-SiteRun set_enabled(Ops& ops, const std::string& site, bool enabled);
+SiteRun set_enabled(run::Ops& ops, const std::string& site, bool enabled);
 
 struct SwitchResult {
   Site site;
   std::string error;  // empty on success; else why the switch was undone
   run::RunSummary verify;
 };
-SwitchResult switch_site(Ops& ops, const std::string& site, const std::string& to);
+SwitchResult switch_site(run::Ops& ops, const std::string& site, const std::string& to);
 
 struct LaunchResult {
   Site site;
   std::vector<std::string> activated;
   std::string error;
 };
-LaunchResult launch_site(Ops& ops, const std::string& site);
+LaunchResult launch_site(run::Ops& ops, const std::string& site);
 
-Site set_protected(Ops& ops, const std::string& site, bool on);
+Site set_protected(run::Ops& ops, const std::string& site, bool on);
 
 // The permanent name a reserve copy gets once given to `site`.
 std::string permanent_name(const std::string& site, int64_t deployment_id);
-// After a recorded command ran, whoever ran it (the tasks queue, `task retry`):
-// its deployments are settled and a finalize moves to the permanent name.
-// Returns what failed beyond the run itself, or "".
-std::string finish_run(Ops& ops, int64_t command_id);
-
-// After a queued finalize command ran: if it completed, the catalog and the
-// routers move to the permanent name (checked over HTTP), else nothing
-// changes and the site stays served under the reserve name. "" on success.
-std::string finish_finalize(Ops& ops, int64_t command_id);
+// After-run steps (lib/operations' table). An allocate from the reserve
+// queues the finalize that gives the copy its permanent name; a finalize moves
+// the catalog and the routers to that name (checked over HTTP) or, when it
+// failed, leaves the site served under the reserve name; a finalize whose
+// deployment was removed or given away meanwhile is stale and not run.
+std::optional<Error> after_allocate(run::Ops& ops, const run::CommandView& command);
+std::string finalize_stale(run::Ops& ops, const run::CommandView& command);
+std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& command);
+// enable/disable: the site's flag follows a completed run.
+std::optional<Error> after_enable(run::Ops& ops, const run::CommandView& command);
 
 struct DeleteResult {
   Site site;
   std::vector<std::string> removed;  // deployments
   std::string error;
 };
-DeleteResult delete_site(Ops& ops, const std::string& site);
+DeleteResult delete_site(run::Ops& ops, const std::string& site);
 
 }  // namespace hostctl::lifecycle

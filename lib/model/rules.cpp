@@ -56,8 +56,8 @@ void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deplo
   if (target == deployments.end())
     refuse(fmt::format("deployment '{}' does not belong to site '{}'", to, site.name));
   if (target->active) refuse(fmt::format("deployment '{}' is already the active one of site '{}'", to, site.name));
-  if (target->stage == "removed" || target->stage == "archive")
-    refuse(fmt::format("deployment '{}' is {}d and cannot be switched to", to, target->stage == "removed" ? "remove" : "archive"));
+  check_not_removed(*target, "be switched to");
+  if (target->stage == "archive") refuse(fmt::format("deployment '{}' is archived and cannot be switched to", to));
   if (target->status != 5)
     refuse(fmt::format("deployment '{}' is not ready (its last action did not complete)", to));
 }
@@ -69,7 +69,7 @@ void check_unprotected(const RuleSite& site, const std::string& action) {
 }
 
 void check_stage_change(const RuleDeployment& d, const std::string& to_stage) {
-  if (d.stage == "removed") refuse(fmt::format("deployment '{}' is removed", d.name));
+  check_not_removed(d, to_stage);
   if (d.active && (to_stage == "lock" || to_stage == "archive"))
     refuse(fmt::format("deployment '{}' is its site's active deployment and cannot be {}ed", d.name,
                        to_stage == "lock" ? "lock" : "archiv"),
@@ -77,8 +77,14 @@ void check_stage_change(const RuleDeployment& d, const std::string& to_stage) {
   if (d.stage == to_stage) refuse(fmt::format("deployment '{}' is already in stage {}", d.name, to_stage));
 }
 
-bool at_most_one_active(const std::vector<RuleDeployment>& deployments) {
-  return std::count_if(deployments.begin(), deployments.end(), [](const RuleDeployment& d) { return d.active; }) <= 1;
+void check_has_active(const RuleSite& site, const std::string& active_deployment, const std::string& action) {
+  if (active_deployment.empty())
+    refuse(fmt::format("site '{}' has no active deployment to {}", site.name, action),
+           fmt::format("'hostctl site switch {} --to DEPLOYMENT' makes one active", site.name));
+}
+
+void check_not_removed(const RuleDeployment& d, const std::string& action) {
+  if (d.stage == "removed") refuse(fmt::format("deployment '{}' is removed, which is final: it cannot {}", d.name, action));
 }
 
 }  // namespace hostctl::model

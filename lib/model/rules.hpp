@@ -45,7 +45,12 @@ void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deplo
 void check_unprotected(const RuleSite& site, const std::string& action);
 // Stage moves: lock and archive of the active deployment are refused; removed is final.
 void check_stage_change(const RuleDeployment& deployment, const std::string& to_stage);
-// Rule 1, for any state: at most one active deployment per site.
-bool at_most_one_active(const std::vector<RuleDeployment>& deployments);
+// Rule 1 (at most one active deployment per site) is the catalog's own: a
+// unique index on deployment(site_id) WHERE active = 1 (schemas/002_sites.sql).
+
+// An action that needs the site's active deployment, on a site without one.
+void check_has_active(const RuleSite& site, const std::string& active_deployment, const std::string& action);
+// Removed is final: nothing but history is left of a removed deployment.
+void check_not_removed(const RuleDeployment& deployment, const std::string& action);
 
 }  // namespace hostctl::model

@@ -13,6 +13,7 @@
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
 #include "run/command.hpp"
+#include "run/operation.hpp"
 
 namespace hostctl::queue {
 namespace {
@@ -33,11 +34,41 @@ void mark_ran(catalog::Catalog& catalog, const std::vector<int64_t>& sites, cons
   write.commit();
 }
 
+// The command as `task show -o json` gives it, and a "failures" list that a
+// pager can read without the catalog: each failed step with its site,
+// deployment, host, exit code and last log lines.
+nlohmann::ordered_json notice(catalog::Catalog& catalog, int64_t command_id) {
+  auto command = run::get_command(catalog, command_id);
+  auto j = run::to_json(command, true);
+  j["failures"] = nlohmann::ordered_json::array();
+  for (const auto& t : command.tasks) {
+    if (t.status != run::kFailed) continue;
+    nlohmann::ordered_json f;
+    std::string site, deployment;
+    if (t.deployment_id) {
+      SQLite::Statement q(catalog.db(), "SELECT d.name, coalesce(s.name, '') FROM deployment d "
+                                        "LEFT JOIN site s ON s.id = d.site_id WHERE d.id = ?");
+      q.bind(1, *t.deployment_id);
+      if (q.executeStep()) {
+        deployment = q.getColumn(0).getString();
+        site = q.getColumn(1).getString();
+      }
+    }
+    f["site"] = site.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(site);
+    f["deployment"] = deployment.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(deployment);
+    f["host"] = t.host_name;
+    f["step"] = t.name;
+    f["exit_code"] = t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr;
+    f["error"] = t.error;
+    f["log"] = run::tail_of_task(catalog, t.id, 10);
+    j["failures"].push_back(f);
+  }
+  return j;
+}
+
 void notify(const std::string& notify_command, catalog::Catalog& catalog, int64_t command_id) {
   if (notify_command.empty()) return;
-  std::string json = run::to_json(run::get_command(catalog, command_id), true)
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                     "\n";
+  std::string json = notice(catalog, command_id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   // The operator's own command from their configuration, run like cron would.
   if (FILE* pipe = ::popen(notify_command.c_str(), "w")) {
     std::fwrite(json.data(), 1, json.size(), pipe);
@@ -46,7 +77,7 @@ void notify(const std::string& notify_command, catalog::Catalog& catalog, int64_
 }
 
 // Runs `action` on the active deployments of `sites`, one lane each, in one command.
-void run_site_action(lifecycle::Ops& ops, const std::vector<int64_t>& sites, const std::string& action,
+void run_site_action(run::Ops& ops, const std::vector<int64_t>& sites, const std::string& action,
                      Report& report) {
   run::CommandSpec spec{"queue " + action, "queue", action, {}};
   lifecycle::ActionRequest request;
@@ -65,10 +96,8 @@ void run_site_action(lifecycle::Ops& ops, const std::vector<int64_t>& sites, con
   }
   report.ran = lane;
   if (spec.tasks.empty()) return;
-  int64_t id = run::begin_command(ops.catalog, spec);
-  auto summary = run::run_command(ops.catalog, id, ops.run);
-  lifecycle::settle(ops.catalog, id);
-  if (summary.status != run::kCompleted) report.failed.push_back(id);
+  auto summary = run::execute(ops, run::begin_command(ops.catalog, spec));
+  if (summary.status != run::kCompleted) report.failed.push_back(summary.command_id);
 }
 
 }  // namespace
@@ -99,7 +128,7 @@ std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kin
   return due;
 }
 
-Report run_queue(lifecycle::Ops& ops, const std::string& name, const std::string& catalog_path,
+Report run_queue(run::Ops& ops, const std::string& name, const std::string& catalog_path,
                  const std::string& notify_command) {
   Report report;
   report.queue = name;
@@ -114,11 +143,11 @@ Report run_queue(lifecycle::Ops& ops, const std::string& name, const std::string
     for (int i = 0; i < 100; ++i) {
       auto id = run::claim_queued(ops.catalog);
       if (!id) break;
-      auto summary = run::run_command(ops.catalog, *id, ops.run);
-      auto error = lifecycle::finish_run(ops, *id);
-      if (!error.empty()) ops.say(error);
+      auto summary = run::execute(ops, *id);
+      if (summary.status == run::kRemoved) ops.say(fmt::format("command {} was not run: {}", *id, summary.error));
+      if (summary.after_error) ops.say(summary.after_error->what());
       ++report.ran;
-      if (summary.status != run::kCompleted || !error.empty()) report.failed.push_back(*id);
+      if (summary.status == run::kFailed || summary.after_error) report.failed.push_back(*id);
     }
   } else if (name == "backup") {
     auto sites = due_sites(ops.catalog, "backup", now_epoch());

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 
 namespace hostctl::queue {
 
@@ -21,7 +21,7 @@ const std::vector<std::string>& queue_names();  // tasks, cron, backup, stats
 
 // Runs one queue under its lease. `notify_command`, when set, receives each
 // failed command as JSON on stdin.
-Report run_queue(lifecycle::Ops& ops, const std::string& name, const std::string& catalog_path,
+Report run_queue(run::Ops& ops, const std::string& name, const std::string& catalog_path,
                  const std::string& notify_command);
 
 // Sites whose `kind` (cron, backup, stats) is due at `now`, by their service's schedule.

@@ -53,7 +53,7 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
     st.window_open = in_window(st.window, minute);
     SQLite::Statement q(catalog.db(),
                         "SELECT name, status, coalesce(ready_at, created_at) FROM deployment WHERE service_id = ? "
-                        "AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL ORDER BY id");
+                        "AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL ORDER BY id");
     q.bind(1, s.id);
     while (q.executeStep()) {
       int status = q.getColumn(1).getInt();
@@ -115,12 +115,10 @@ std::vector<PlanRow> plan_prune(const std::vector<ServiceState>& states) {
 
 namespace {
 
-run::RunSummary run_and_settle(lifecycle::Ops& ops, const run::CommandSpec& spec) {
+run::RunSummary run_and_settle(run::Ops& ops, const run::CommandSpec& spec) {
   int64_t id = run::begin_command(ops.catalog, spec);
   ops.say(fmt::format("{} of '{}' (command {})", spec.action, spec.object_name, id));
-  auto summary = run::run_command(ops.catalog, id, ops.run);
-  lifecycle::settle(ops.catalog, id);
-  return summary;
+  return run::execute(ops, id);
 }
 
 // One lane per deployment, so copies are made (or removed) in parallel.
@@ -131,7 +129,7 @@ void add_lane(run::CommandSpec& spec, std::vector<run::TaskSpec> tasks, int lane
   }
 }
 
-void sort_by_status(lifecycle::Ops& ops, const std::vector<int64_t>& ids, int ok_status,
+void sort_by_status(run::Ops& ops, const std::vector<int64_t>& ids, int ok_status,
                     std::map<std::string, std::vector<std::string>>& ok, std::vector<std::string>& failed) {
   for (int64_t id : ids) {
     auto d = lifecycle::read_deployment(ops.catalog, id);
@@ -142,7 +140,7 @@ void sort_by_status(lifecycle::Ops& ops, const std::vector<int64_t>& ids, int ok
 
 }  // namespace
 
-Outcome carry_out(lifecycle::Ops& ops, const std::vector<PlanRow>& plan) {
+Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
   Outcome out;
   out.plan = plan;
   for (const auto& row : plan) {
@@ -170,7 +168,7 @@ Outcome carry_out(lifecycle::Ops& ops, const std::vector<PlanRow>& plan) {
         for (const auto& host : hosts)
           ids.push_back(lifecycle::insert_deployment(ops.catalog, service, host,
                                                      lifecycle::resolve_params(service.plan, {}), std::nullopt,
-                                                     std::nullopt, "provision", "reserve"));
+                                                     std::nullopt, "provision", "reserve", std::nullopt, true));
         write.commit();
       }
       run::CommandSpec spec{"reserve refill", "service", service.plan.name, {}};

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 
 namespace hostctl::reserve {
 
@@ -53,7 +53,7 @@ struct Outcome {
   std::optional<run::RunSummary> failure;
 };
 // Carries out a plan: removals, then new copies in parallel across hosts.
-Outcome carry_out(lifecycle::Ops& ops, const std::vector<PlanRow>& plan);
+Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan);
 
 nlohmann::ordered_json to_json(const PlanRow& row);
 

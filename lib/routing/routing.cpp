@@ -9,10 +9,10 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "lifecycle/deployment.hpp"
 #include "model/lookup.hpp"
 #include "model/validate.hpp"
 #include "run/command.hpp"
+#include "run/operation.hpp"
 
 namespace hostctl::routing {
 namespace {
@@ -162,7 +162,7 @@ nlohmann::ordered_json to_json(const Route& r) {
   return j;
 }
 
-Route add_route(lifecycle::Ops& ops, const std::string& source, const std::string& site,
+Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
                 const std::optional<std::string>& router, bool primary, bool active_on_launch) {
   model::require(check_source(source), "route source", source);
   auto& db = ops.catalog.db();
@@ -248,7 +248,7 @@ namespace {
 // One sync per router at a time (the outstanding-command index). A sync writes
 // every active route of the router, so activations from concurrent scripts wait
 // their turn rather than fail busy; a sync of a dead process is reconciled away.
-int64_t begin_sync(lifecycle::Ops& ops, const std::string& router,
+int64_t begin_sync(run::Ops& ops, const std::string& router,
                    const std::function<run::CommandSpec()>& make_spec) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   for (int attempt = 0;; ++attempt) {
@@ -272,12 +272,12 @@ bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
   return !q.executeStep() || q.getColumn(0).getInt() == run::kCompleted;
 }
 
-std::string sync_router(lifecycle::Ops& ops, int64_t router_id) {
+std::string sync_router(run::Ops& ops, int64_t router_id) {
   bool confirmed = false;
   return sync_router(ops, router_id, false, confirmed);
 }
 
-std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
+std::string sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
   // The files are read inside the transaction that takes the router's sync slot:
   // a route flagged after that has its own sync after this one.
@@ -300,7 +300,7 @@ std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool&
   };
   int64_t id = begin_sync(ops, router.name, make_spec);
   ops.say(fmt::format("route sync on router '{}': command {}", router.name, id));
-  auto summary = run::run_command(ops.catalog, id, ops.run);
+  auto summary = run::execute(ops, id);
   SQLite::Statement confirmed(ops.catalog.db(),
                               "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
                               "d.key = 'reload_confirmed'");
@@ -313,9 +313,22 @@ std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool&
   return fmt::format("route sync on router '{}' failed (command {}): {}{}", router.name, id, summary.error, detail);
 }
 
+std::string sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes) {
+  bool confirmed = false;
+  if (auto error = sync_router(ops, router_id, true, confirmed); !error.empty()) return error;
+  auto router = model::get_host(ops.catalog, std::to_string(router_id));
+  // Unconfirmed, the old configuration may still answer for a moment: ask for more in a row.
+  for (const auto& r : routes.empty() ? list_routes(ops.catalog, std::nullopt) : routes) {
+    if (!r.active || r.router_id != router_id) continue;
+    if (auto error = http_check(router, r, confirmed ? 1 : 3); !error.empty())
+      return fmt::format("route '{}' fails its check: {}", r.source, error);
+  }
+  return {};
+}
+
 namespace {
 
-void write_flags(lifecycle::Ops& ops, const std::vector<Route>& routes, bool active, const std::string& action) {
+void write_flags(run::Ops& ops, const std::vector<Route>& routes, bool active, const std::string& action) {
   catalog::Write write(ops.catalog, action);
   for (const auto& r : routes) {
     SQLite::Statement st(ops.catalog.db(), "UPDATE route SET active = ? WHERE id = ?");
@@ -327,7 +340,7 @@ void write_flags(lifecycle::Ops& ops, const std::vector<Route>& routes, bool act
 }
 
 // Syncs the routers of `routes`; `confirmed` ends true when every reload was confirmed.
-std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes, bool wait, bool& confirmed) {
+std::string sync_all(run::Ops& ops, const std::vector<Route>& routes, bool wait, bool& confirmed) {
   std::set<int64_t> routers;
   for (const auto& r : routes)
     if (r.router_id) routers.insert(*r.router_id);
@@ -342,7 +355,7 @@ std::string sync_all(lifecycle::Ops& ops, const std::vector<Route>& routes, bool
 
 }  // namespace
 
-ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_ids, bool active) {
+ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bool active) {
   ChangeResult result;
   std::vector<Route> changed, routes;  // routes: changed ones and those only re-synced
   for (int64_t id : route_ids) {
@@ -350,7 +363,7 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
     if (!active) model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
     std::string deployment;
     if (active && !active_directory(ops.catalog, r.site_id, deployment))
-      throw Error(ErrorKind::Refused, fmt::format("site '{}' has no active deployment to serve", r.site));
+      model::check_has_active(site_rules(ops.catalog, r.site_id), "", "serve");
     if (!r.router_id) throw Error(ErrorKind::Refused, fmt::format("route '{}' has no router", r.source));
     if (r.active != active)
       changed.push_back(r);
@@ -391,7 +404,7 @@ ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_i
   return result;
 }
 
-void delete_route(lifecycle::Ops& ops, const std::string& ref) {
+void delete_route(run::Ops& ops, const std::string& ref) {
   Route r = get_route(ops.catalog, ref);
   model::check_route_delete(site_rules(ops.catalog, r.site_id), rule_view(r));
   if (r.active) {

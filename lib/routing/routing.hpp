@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "lifecycle/ops.hpp"
+#include "run/operation.hpp"
 #include "model/host.hpp"
 #include "model/rules.hpp"
 
@@ -32,7 +32,7 @@ struct Route {
 
 std::string check_source(const std::string& source);  // "" when acceptable
 
-Route add_route(lifecycle::Ops& ops, const std::string& source, const std::string& site,
+Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
                 const std::optional<std::string>& router, bool primary, bool active_on_launch);
 Route get_route(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site);
@@ -48,15 +48,19 @@ struct ChangeResult {
 
 // Sets `active` on the named routes, syncs their routers and, when activating,
 // confirms each over HTTP; on any failure the routes go back as they were.
-ChangeResult set_active(lifecycle::Ops& ops, const std::vector<int64_t>& route_ids, bool active);
-void delete_route(lifecycle::Ops& ops, const std::string& ref);
+ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bool active);
+void delete_route(run::Ops& ops, const std::string& ref);
 
 // Writes the router's server blocks for its active routes and reloads nginx.
 // Returns the error ("" on success).
-std::string sync_router(lifecycle::Ops& ops, int64_t router_id);
+std::string sync_router(run::Ops& ops, int64_t router_id);
 // The same; with `wait`, it waits until the old nginx workers stop accepting
 // and `reload_confirmed` says whether that was seen.
-std::string sync_router(lifecycle::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
+std::string sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
+// Syncs the router, waiting for nginx's old workers, then confirms each of
+// `routes` that it serves (all its active routes when `routes` is empty) over
+// HTTP: what a repair or a switch must see before it says done.
+std::string sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes = {});
 // Whether the router's last sync completed. One cut short (hostctl killed, the
 // connection lost) leaves its files and nginx unknown: activating a route that
 // is already active then syncs again instead of doing nothing.

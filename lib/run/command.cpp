@@ -244,6 +244,19 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
   write.commit();
 }
 
+void retire(catalog::Catalog& catalog, int64_t command_id, const std::string& why) {
+  catalog::Write write(catalog, fmt::format("command {} retired: {}", command_id, why));
+  for (const char* sql : {"UPDATE task SET status = 8, error = ?1, finished_at = ?2 WHERE command_id = ?3 AND status != 5",
+                          "UPDATE command SET status = 8, error = ?1, finished_at = ?2 WHERE id = ?3"}) {
+    SQLite::Statement st(catalog.db(), sql);
+    st.bind(1, why);
+    st.bind(2, now_utc());
+    st.bind(3, command_id);
+    st.exec();
+  }
+  write.commit();
+}
+
 int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("task cancel {}", command_id));
@@ -273,6 +286,18 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
   // The owner stops its remote work and records the outcome itself.
   if (process_alive(owner)) ::kill(static_cast<pid_t>(owner.pid), SIGTERM);
   return kPending;
+}
+
+std::string command_env(catalog::Catalog& catalog, int64_t command_id, const std::string& name) {
+  SQLite::Statement q(catalog.db(), "SELECT env FROM task WHERE command_id = ? ORDER BY seq");
+  q.bind(1, command_id);
+  while (q.executeStep()) {
+    auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
+    if (!env.is_array()) continue;
+    for (const auto& pair : env)
+      if (pair.is_array() && pair.size() == 2 && pair[0] == name && pair[1].is_string()) return pair[1].get<std::string>();
+  }
+  return {};
 }
 
 CommandView get_command(catalog::Catalog& catalog, int64_t command_id) {

@@ -81,6 +81,10 @@ int reconcile_interrupted(catalog::Catalog& catalog);
 // Takes a FAILED command back for this process, keeping its completed tasks.
 void claim_for_retry(catalog::Catalog& catalog, int64_t command_id);
 
+// Ends a command that no longer applies without running it: it and its
+// unfinished tasks become REMOVED, with the reason as their error.
+void retire(catalog::Catalog& catalog, int64_t command_id, const std::string& why);
+
 // Asks for a command to stop. A queued one is failed at once; for a running
 // one the owning process is signalled. Returns the new status.
 int request_cancel(catalog::Catalog& catalog, int64_t command_id);
@@ -103,6 +107,10 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
                                  std::optional<int64_t> task_id = std::nullopt);
 // The last `n` lines of one task's log.
 std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n);
+
+// The value of an input variable of a command's tasks (the first task that has
+// it), or "" when none has it.
+std::string command_env(catalog::Catalog& catalog, int64_t command_id, const std::string& name);
 
 // The failing step, its exit code and the last lines of its log, for an error message.
 std::string failure_report(catalog::Catalog& catalog, int64_t command_id, int64_t failed_task, int lines = 10);

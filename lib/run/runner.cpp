@@ -102,7 +102,8 @@ class LaneRunner {
     if (lane.host_missing) return fail_lane(lane, "its host was removed from the catalog", "");
     std::unique_ptr<exec::Session> session;
     try {
-      session = exec::connect(lane.endpoint, options_.connect);
+      session = options_.connector ? options_.connector(lane.endpoint, options_.connect)
+                                   : exec::connect(lane.endpoint, options_.connect);
     } catch (const Error& e) {
       return fail_lane(lane, e.what(), e.hint());
     }

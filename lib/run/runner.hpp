@@ -7,9 +7,12 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "catalog/catalog.hpp"
+#include "core/error.hpp"
 #include "exec/session.hpp"
 
 namespace hostctl::run {
@@ -17,6 +20,9 @@ namespace hostctl::run {
 struct RunOptions {
   int jobs = 8;
   exec::ConnectOptions connect;
+  // Opens a session to a host; empty means exec::connect (libssh or local).
+  // Unit tests put a recording executor here.
+  std::function<std::unique_ptr<exec::Session>(const exec::Endpoint&, const exec::ConnectOptions&)> connector;
   const std::atomic<bool>* cancel = nullptr;
   // Sees each output line as it arrives (for --verbose); may be empty.
   std::function<void(const std::string& host, const std::string& task, exec::Stream, std::string_view)> echo;
@@ -34,6 +40,8 @@ struct RunSummary {
   std::string error;     // the first failure, in words
   std::string hint;      // what to do about it, when known
   int64_t failed_task = 0;
+  // The after-run step's own failure (run::execute), e.g. a rename undone.
+  std::optional<Error> after_error;
 };
 
 RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunOptions& options);

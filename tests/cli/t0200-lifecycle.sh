@@ -18,7 +18,7 @@ field() { "$HOSTCTL_BIN" "$@" 2>/dev/null; }
 router_file() { echo "$RIG_NGINX_DIR/sites/hostctl-$1.conf"; }
 
 TEST "Atlas flow 1: a reserve copy is installed and verified"
-hc deployservice static-site -o json
+hc deployservice static-site --reserve -o json
 expect_rc 0
 expect_json "d['stage'] == 'provision' and d['status'] == 5 and d['site'] is None and d['ready_at']"
 first=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
@@ -63,6 +63,10 @@ expect_http 200 alpha.test
 expect_true grep -q "deployment: $first" "$WORK/page"
 
 TEST "Atlas flow 6: switch to the second; the first is locked"
+# The clone is its source's copy; a change made in it shows which copy is served.
+second_page="$(field deployment show "$second" --field directory)/public/index.html"
+cmp -s "$second_page" "$first_dir/public/index.html" || fail "the clone's page differs from its source's"
+echo "<p>deployment: $second</p>" >> "$second_page"
 hc site switch alpha --to "$second" -o json
 expect_rc 0
 expect_json "d['active_deployment'] == '$second'"

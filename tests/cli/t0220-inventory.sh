@@ -74,10 +74,15 @@ hc deployment show "$scratch" -o json
 expect_json "d['stage'] == 'removed'"
 expect_true test ! -e "$("$HOSTCTL_BIN" deployment show "$scratch" --field directory)"
 
-TEST "retention keeps the newest N and never the last good backup"
+TEST "retention keeps the newest N and never the last good backup: the last one whose test restore passed"
+hc backup show "$backup" -o json
+expect_json "d['verify_status'] == 5"
 for i in 1 2 3 4 5 6; do "$HOSTCTL_BIN" site backup notes -q >/dev/null || fail "backup $i failed"; done
 hc backup list --site notes -o json
-expect_json "sum(1 for b in d if b['status'] == 5) == 5 and sum(1 for b in d if b['status'] == 8) == 2"
+# 7 good backups, keep 5: the 2 oldest go, except the verified one ($backup).
+expect_json "sum(1 for b in d if b['status'] == 5) == 6 and sum(1 for b in d if b['status'] == 8) == 1"
+expect_json "[b['status'] for b in d if b['id'] == $backup] == [5]"
+expect_json "len(set(b['path'] for b in d)) == len(d)"
 for p in $("$HOSTCTL_BIN" backup list --site notes -o json | python3 -c 'import json,sys; [print(b["path"]) for b in json.load(sys.stdin) if b["status"] == 8]'); do
   expect_true test ! -e "$p"
 done
@@ -118,6 +123,17 @@ expect_true test ! -e "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
 grep -q "edited by hand" "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf" && fail "the hand edit is still there"
 hc host verify rig1 -o json
 expect_json "len(d[0]['drift']) == 1"
+
+TEST "a repaired router serves the catalog's answer as soon as --repair returns"
+conf="$RIG_NGINX_DIR/sites/hostctl-notes.test.conf"
+printf 'server {\n    listen 127.0.0.1:%s;\n    server_name notes.test;\n    return 418;\n}\n' "$RIG_NGINX_PORT" > "$conf"
+kill -HUP "$RIG_NGINX_PID"
+expect_http 418 notes.test
+hc host verify rig1 --repair -o json
+expect_rc 0
+codes=$(for i in 1 2 3 4 5 6; do
+  curl -s -o /dev/null -w '%{http_code} ' -H "Host: notes.test" "http://127.0.0.1:$RIG_NGINX_PORT/"; done)
+expect_true test "$codes" = "200 200 200 200 200 200 "
 
 TEST "site migrate moves a site to another host with its data, still served"
 "$HOSTCTL_BIN" host add rig2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" \

@@ -15,7 +15,7 @@ rig_register || exit 1
 T0=2026-11-16T00:00:00Z
 
 TEST "deployservice --async queues the install; queue run tasks runs it"
-hc deployservice static-site --async -o json
+hc deployservice static-site --reserve --async -o json
 expect_rc 0
 expect_json "d['status'] == 1 and d['command_id'] > 0"
 id=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["command_id"])')
@@ -44,13 +44,17 @@ hc queue run tasks -o json
 expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
 hc site show early --field active_deployment
 expect_out "$final"
-expect_true test -L "${RIG_BASE[1]}/$final"
-expect_true grep -q "root ${RIG_BASE[1]}/$final/public;" "$RIG_NGINX_DIR/sites/hostctl-early.test.conf"
+# One real directory, whose path the catalog keeps; the permanent name is a link to it.
+real=$("$HOSTCTL_BIN" deployment show "$final" --field directory)
+expect_true test -d "$real"
+expect_true test ! -L "$real"
+expect_true test "$(readlink -f "${RIG_BASE[1]}/$final")" = "$real"
+expect_true grep -q "root $real/public;" "$RIG_NGINX_DIR/sites/hostctl-early.test.conf"
 expect_true grep -q "\"deployment\":\"$final\"" "${RIG_BASE[1]}/$final/.hostctl-manifest.json"
 expect_true test "$(code early.test)" = 200
 
 TEST "a failed finalize leaves the site served under its reserve name"
-"$HOSTCTL_BIN" deployservice static-site -q >/dev/null
+"$HOSTCTL_BIN" deployservice static-site --reserve -q >/dev/null
 hc site create late --service static-site -o json
 reserve_name=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_deployment"])')
 late_final=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("late-d%d" % d["deployments"][0]["id"])')
@@ -89,7 +93,8 @@ expect_json "d[0]['ran'] == 1"
 TEST "stats become usage records"
 HOSTCTL_NOW=$T0 hc queue run stats -o json
 expect_json "d[0]['ran'] == 1"
-hc usage report --client acme -o json
+# The report ends now by default: read at the time the stats were taken.
+HOSTCTL_NOW=$T0 hc usage report --client acme -o json
 expect_json "[(r['site'], r['metric']) for r in d] == [('shop', 'disk_bytes')] and d[0]['last'] > 0"
 hc usage report --from 2020-01-01 --to 2020-01-31 -o json
 expect_json "d == []"
@@ -109,9 +114,31 @@ rm -rf "$dir/public"
 HOSTCTL_NOTIFY_COMMAND="cat > $WORK/notified.json" HOSTCTL_NOW=2026-11-16T03:00:00Z hc queue run cron
 expect_rc 5
 expect_err_has "queued command(s) failed"
-python3 -c "import json; d = json.load(open('$WORK/notified.json')); assert d['action'] == 'queue cron' and d['status'] == 9, d" ||
-  fail "the notify command did not receive the failed command"
+python3 - "$WORK/notified.json" "$dir" <<'PY' || fail "the notify command did not receive the failed command, naming the site, host, step and log"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['action'] == 'queue cron' and d['status'] == 9, d
+f = d['failures']
+assert len(f) == 1 and f[0]['site'] == 'shop' and f[0]['host'] == 'rig1' and f[0]['step'] == 'cron/heartbeat', f
+assert f[0]['exit_code'] != 0 and any('cron.txt' in line for line in f[0]['log']), f
+PY
+
+TEST "a failed cron leaves the deployment as it was and the site on every schedule: retried and reported again"
+hc deployment show "$("$HOSTCTL_BIN" site show shop --field active_deployment)" --field status
+expect_out 5
+rm -f "$WORK/notified.json"
+HOSTCTL_NOTIFY_COMMAND="cat > $WORK/notified.json" HOSTCTL_NOW=2026-11-16T04:00:00Z hc queue run cron -o json
+expect_rc 5
+expect_json "d[0]['ran'] == 1 and len(d[0]['failed']) == 1"
+expect_true test -s "$WORK/notified.json"
+HOSTCTL_NOW=2026-11-16T04:00:00Z hc queue run stats -o json
+expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
 mkdir -p "$dir/public"
+chown "$RIG_USER" "$dir/public"
+HOSTCTL_NOW=2026-11-16T05:00:00Z hc queue run cron -o json
+expect_rc 0
+expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
+expect_true test -s "$dir/public/cron.txt"
 
 TEST "each queue has its own lease: a busy queue is skipped, the others run"
 flock "$HOSTCTL_CATALOG.queue-cron.lock" sleep 3 &
@@ -123,6 +150,9 @@ expect_json "{q['queue']: q['skipped'] for q in d} == {'tasks': False, 'cron': T
 wait "$holder"
 
 TEST "nothing to do: silent for cron"
+# The cron skipped above while its lease was held is due, and runs first.
+HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run cron -o json
+expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
 HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run
 expect_rc 0
 expect_out_empty

@@ -1,7 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+
+#include "catalog/catalog.hpp"
 #include "core/error.hpp"
 #include "model/rules.hpp"
+#include "temp_dir.hpp"
 
 using namespace hostctl::model;
 
@@ -18,9 +23,35 @@ bool refused(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("rule 1: at most one active deployment per site") {
-  CHECK(at_most_one_active({{"a", "allocate", 5, true}, {"b", "lock", 5, false}}));
-  CHECK_FALSE(at_most_one_active({{"a", "allocate", 5, true}, {"b", "allocate", 5, true}}));
+TEST_CASE("rule 1: at most one active deployment per site, held by the catalog itself") {
+  TempDir dir;
+  hostctl::catalog::Catalog::init(dir.path / "c.db", {"tester", "[]"});
+  SQLite::Database db((dir.path / "c.db").string(), SQLite::OPEN_READWRITE);
+  db.exec("INSERT INTO host(id, name, transport, created_at) VALUES (1, 'h', 'local', 'x');"
+          "INSERT INTO service(id, name, version, yaml, source_path, created_at, updated_at) VALUES (1, 's', 1, '', '', 'x', 'x');"
+          "INSERT INTO site(id, name, service_id, created_at) VALUES (1, 'shop', 1, 'x');");
+  auto add = [&](const char* name, int active) {
+    db.exec(fmt::format("INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, directory, "
+                        "params, created_at) VALUES ('{}', 1, 1, 1, 'allocate', 5, {}, '/d', '{{}}', 'x')",
+                        name, active));
+  };
+  add("a", 1);
+  add("b", 0);
+  CHECK_THROWS_AS(add("c", 1), SQLite::Exception);
+  CHECK_THROWS_AS(db.exec("UPDATE deployment SET active = 1 WHERE name = 'b'"), SQLite::Exception);
+}
+
+TEST_CASE("an action that needs an active deployment, and removed is final: one wording each") {
+  RuleSite site{"shop", false, false};
+  CHECK(refused([&] { check_has_active(site, "", "back up"); }));
+  CHECK_NOTHROW(check_has_active(site, "shop-d1", "back up"));
+  try {
+    check_not_removed({"old", "removed", 8, false}, "be cloned");
+    FAIL("not refused");
+  } catch (const hostctl::Error& e) {
+    CHECK(std::string(e.what()) == "deployment 'old' is removed, which is final: it cannot be cloned");
+  }
+  CHECK_NOTHROW(check_not_removed({"live", "allocate", 5, true}, "be cloned"));
 }
 
 TEST_CASE("rule 2: a launched site's primary route cannot change") {
