@@ -1,4 +1,4 @@
-// deployservice; deployment list|show|lock|archive|delete|verify
+// deployservice; deployment list|show|lock|unlock|archive|delete|verify
 #include <fmt/format.h>
 
 #include "command.hpp"
@@ -56,6 +56,11 @@ Output lock(Context& ctx, const Args& a) {
   return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "lock"));
 }
 
+Output unlock(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "allocate"));
+}
+
 Output archive(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "archive"));
@@ -99,7 +104,10 @@ void add_deployment_commands(std::vector<Command>& t) {
                kCatalog,
                list});
   t.push_back({"deployment show", "show a deployment with its facts and packages", {dep}, {}, kCatalog, show});
-  t.push_back({"deployment lock", "keep a deployment read-only (stage lock)", {dep}, {}, kCatalog | kMutates, lock});
+  t.push_back({"deployment lock", "keep a deployment read-only (stage lock), the active one too", {dep}, {},
+               kCatalog | kMutates, lock});
+  t.push_back({"deployment unlock", "make a locked deployment writable again (stage allocate)", {dep}, {},
+               kCatalog | kMutates, unlock});
   t.push_back({"deployment archive", "keep a deployment, not served (stage archive)", {dep}, {}, kCatalog | kMutates,
                archive});
   t.push_back({"deployment delete", "remove a deployment from its host (kept as history, REMOVED)", {dep}, {},

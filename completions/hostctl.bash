@@ -5,7 +5,7 @@ _hostctl_children() {
     "backup") echo "delete list show verify" ;;
     "client") echo "add list remove show" ;;
     "config") echo "show" ;;
-    "deployment") echo "archive delete list lock show verify" ;;
+    "deployment") echo "archive delete list lock show unlock verify" ;;
     "host") echo "add edit exec import list remove show verify" ;;
     "package") echo "list" ;;
     "queue") echo "run" ;;
@@ -42,6 +42,7 @@ _hostctl_options() {
     "deployment list") echo " --site --service --host --stage --all" ;;
     "deployment show") echo "" ;;
     "deployment lock") echo "" ;;
+    "deployment unlock") echo "" ;;
     "deployment archive") echo "" ;;
     "deployment delete") echo "" ;;
     "deployment verify") echo "" ;;
@@ -103,6 +104,7 @@ _hostctl_positional() {
     "deployservice") echo "service" ;;
     "deployment show") echo "deployment" ;;
     "deployment lock") echo "deployment" ;;
+    "deployment unlock") echo "deployment" ;;
     "deployment archive") echo "deployment" ;;
     "deployment delete") echo "deployment" ;;
     "deployment verify") echo "deployment" ;;

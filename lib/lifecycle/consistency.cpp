@@ -15,8 +15,9 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
       {"rule 1: more than one active deployment",
        "SELECT s.name FROM site s JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
        "GROUP BY s.id HAVING count(*) > 1"},
-      {"its active deployment is not in stage allocate",
-       "SELECT s.name FROM site s JOIN deployment d ON d.site_id = s.id AND d.active = 1 WHERE d.stage != 'allocate'"},
+      {"its active deployment is not in stage allocate or lock",
+       "SELECT s.name FROM site s JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
+       "WHERE d.stage NOT IN ('allocate', 'lock')"},
       {"rule 6: launched without a primary route",
        "SELECT name FROM site s WHERE launched = 1 AND NOT EXISTS "
        "(SELECT 1 FROM route WHERE site_id = s.id AND is_primary = 1)"},

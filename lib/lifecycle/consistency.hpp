@@ -1,4 +1,4 @@
-// The SPEC §2 rules checked across the whole catalog at rest, for `doctor`:
+// The rules of docs/RULES.md checked across the whole catalog at rest, for `doctor`:
 // the commands refuse to break them, so a finding here means something outside
 // hostctl (or a bug) changed the catalog.
 #pragma once

@@ -90,6 +90,12 @@ mkdir -p "$HOSTCTL_ROOT"
 constexpr const char* kRemovedStep = "remove/directory";
 
 // The manifest lets `host import` rebuild catalog rows from the hosts.
+// A locked deployment's files are read-only; its directory itself stays
+// writable so its manifest can follow its stage. Unlocking gives the owner
+// its write bits back.
+constexpr const char* kReadOnly = R"sh(find "$HOSTCTL_ROOT" -mindepth 1 ! -name '.hostctl-manifest.json*' -exec chmod a-w {} +)sh";
+constexpr const char* kWritable = R"sh(if [ -e "$HOSTCTL_ROOT" ]; then chmod -R u+w "$HOSTCTL_ROOT"; fi)sh";
+
 constexpr const char* kManifest = R"sh(set -eu
 test -d "$HOSTCTL_ROOT" || exit 0
 printf '%s\n' "$HOSTCTL_MANIFEST" > "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp"
@@ -324,6 +330,9 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   static const std::set<std::string> writes = {"install", "clone", "backup", "restore"};
   if (std::any_of(request.actions.begin(), request.actions.end(), [](const auto& a) { return writes.count(a); }))
     tasks.push_back(task("preflight", kPreflight, 60));
+  bool removes = std::find(request.actions.begin(), request.actions.end(), "remove") != request.actions.end();
+  // A locked copy's files are read-only: whatever the plan's remove does, it may delete them.
+  if (removes) tasks.push_back(task("remove/writable", kWritable, 120));
   for (const auto& [name, script] : request.before) tasks.push_back(task(name, script, 120));
   for (const auto& action : request.actions) {
     auto it = plan.actions.find(action);
@@ -337,8 +346,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   }
   for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
   // Whatever the plan's remove action does, the directory goes: that is what removed means.
-  if (std::find(request.actions.begin(), request.actions.end(), "remove") != request.actions.end())
-    tasks.push_back(task(kRemovedStep, kRemoveDirectory, 300));
+  if (removes) tasks.push_back(task(kRemovedStep, kRemoveDirectory, 300));
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;
@@ -423,9 +431,23 @@ run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::s
     write.commit();
   }
   d.stage = stage;
-  ActionRequest request;
+  ActionRequest request = stage == "lock" ? lock_request() : stage == "allocate" ? unlock_request() : ActionRequest{};
   request.stage_after = stage;
-  return run_on_deployment(ops, d, stage, request);
+  return run_on_deployment(ops, d, stage == "allocate" ? "unlock" : stage, request);
+}
+
+ActionRequest lock_request() {
+  ActionRequest r;
+  r.stage_after = "lock";
+  r.after = {{"lock/read-only", kReadOnly}};
+  return r;
+}
+
+ActionRequest unlock_request() {
+  ActionRequest r;
+  r.stage_after = "allocate";
+  r.before = {{"unlock/writable", kWritable}};
+  return r;
 }
 
 run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active) {

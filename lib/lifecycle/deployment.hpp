@@ -97,7 +97,13 @@ run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std:
 // each deployment's status from its own tasks.
 void settle(catalog::Catalog& catalog, const run::CommandView& command);
 
-// deployment lock|archive: the stage in the catalog and in the host's manifest.
+// What locking and unlocking do on the host: the files become read-only (the
+// directory itself keeps its manifest writable), or writable again.
+ActionRequest lock_request();
+ActionRequest unlock_request();
+
+// deployment lock|unlock|archive: the stage in the catalog (unlock: back to
+// allocate) and in the host's manifest; lock makes the files read-only.
 run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::string& stage);
 // deployment delete: the remove action, then stage removed / status REMOVED (kept as history).
 run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active);

@@ -346,8 +346,10 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
   out.deployment = read_deployment(ops.catalog, id);
   ops.say(fmt::format("site '{}': cloning '{}' into '{}'", site.name, source.name, out.deployment.name));
   ActionRequest request;
-  // A clone is its source's copy: allocate is not run again on it.
+  // A clone is its source's copy: allocate is not run again on it. A locked
+  // source's read-only files become the owner's to write in the copy.
   request.actions = {"clone"};
+  request.after = {{"clone/writable", "chmod -R u+w \"$HOSTCTL_ROOT\""}};
   request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
   request.stage_after = "allocate";
   out.summary = run_on_deployment(ops, out.deployment, "clone", request);
@@ -399,6 +401,8 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     move_active(ops, site.id, from->id, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
   else
     move_active(ops, site.id, 0, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
+  // A copy frozen earlier (the one a rollback returns to) is writable again.
+  if (to.stage == "lock") run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
   // Second part: the routes, served from the new copy, must answer.
   if (auto error = resync_and_check(ops, site.id); !error.empty()) {
     ops.say("switching back: " + error);
@@ -409,11 +413,7 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     return out;
   }
   // The locked copy's manifest follows its new stage.
-  if (from) {
-    ActionRequest manifest;
-    manifest.stage_after = "lock";
-    run_on_deployment(ops, read_deployment(ops.catalog, from->id), "lock", manifest);
-  }
+  if (from) run_on_deployment(ops, read_deployment(ops.catalog, from->id), "lock", lock_request());
   out.site = get_site(ops.catalog, site.name);
   return out;
 }

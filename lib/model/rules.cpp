@@ -69,11 +69,13 @@ void check_unprotected(const RuleSite& site, const std::string& action) {
 }
 
 void check_stage_change(const RuleDeployment& d, const std::string& to_stage) {
-  check_not_removed(d, to_stage);
-  if (d.active && (to_stage == "lock" || to_stage == "archive"))
-    refuse(fmt::format("deployment '{}' is its site's active deployment and cannot be {}ed", d.name,
-                       to_stage == "lock" ? "lock" : "archiv"),
+  check_not_removed(d, to_stage == "allocate" ? "be unlocked" : "be " + to_stage + (to_stage == "lock" ? "ed" : "d"));
+  // The active copy may be frozen while it serves (Atlas's upgrade flow), never archived.
+  if (d.active && to_stage == "archive")
+    refuse(fmt::format("deployment '{}' is its site's active deployment and cannot be archived", d.name),
            "switch the site to another deployment first");
+  if (to_stage == "allocate" && d.stage != "lock")
+    refuse(fmt::format("deployment '{}' is not locked (stage {})", d.name, d.stage));
   if (d.stage == to_stage) refuse(fmt::format("deployment '{}' is already in stage {}", d.name, to_stage));
 }
 

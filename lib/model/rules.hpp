@@ -1,4 +1,4 @@
-// The site, deployment and route rules of SPEC §2, in one place. Each check
+// The site, deployment and route rules of docs/RULES.md, in one place. Each check
 // throws a Refused error (exit 4) naming the rule; callers check before they
 // change anything, so a refusal changes nothing.
 #pragma once
@@ -12,7 +12,7 @@ namespace hostctl::model {
 
 struct RuleSite {
   std::string name;
-  bool launched = false;  // "active" in SPEC §2: launched sites are served
+  bool launched = false;  // launched sites are served (rules 2, 3, 6)
   bool protected_ = false;
 };
 
@@ -41,9 +41,10 @@ void check_route_delete(const RuleSite& site, const RuleRoute& route);
 std::vector<std::string> check_launch(const RuleSite& site, const std::vector<RuleRoute>& routes);
 // Rule 8 and rule 1: switching to `to` (a ready deployment of the site).
 void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deployments, const std::string& to);
-// A protected site refuses delete and disable (SPEC §11).
+// A protected site refuses delete and disable (docs/RULES.md).
 void check_unprotected(const RuleSite& site, const std::string& action);
-// Stage moves: lock and archive of the active deployment are refused; removed is final.
+// Stage moves: lock (also of the active deployment), unlock (to allocate, from
+// lock only), archive (never the active deployment); removed is final.
 void check_stage_change(const RuleDeployment& deployment, const std::string& to_stage);
 // Rule 1 (at most one active deployment per site) is the catalog's own: a
 // unique index on deployment(site_id) WHERE active = 1 (schemas/002_sites.sql).

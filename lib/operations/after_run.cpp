@@ -39,6 +39,7 @@ const run::AfterRunTable& after_run_table() {
       {"disable", {nullptr, lifecycle::after_enable}},
       {"verify", {}},
       {"lock", {}},
+      {"unlock", {}},
       {"archive", {}},
       {"manifest", {}},
       {"queue cron", {}},

@@ -111,8 +111,12 @@ expect_rc 4
 hc site switch alpha --to "$second"
 expect_rc 4
 expect_err_has "already the active one"
-hc deployment lock "$second"
+hc deployment archive "$second"
 expect_rc 4
+expect_err_has "active deployment and cannot be archived"
+hc deployment unlock "$second"
+expect_rc 4
+expect_err_has "is not locked"
 hc deployment delete "$second" --yes
 expect_rc 4
 hc route add Bad_Domain --site alpha
@@ -154,6 +158,21 @@ hc route deactivate beta.test beta.test/docs
 expect_rc 0
 expect_http 404 beta.test
 expect_true test ! -e "$(router_file beta.test)"
+expect_http 200 alpha.test
+
+TEST "the active deployment can be locked while it serves (a content freeze), and unlocked"
+hc deployment lock "$second" -o json
+expect_rc 0
+expect_json "d['stage'] == 'lock' and d['active']"
+expect_http 200 alpha.test
+expect_true test -z "$(find "$second_dir/public" -perm /222)"
+expect_true grep -q '"stage":"lock"' "$second_dir/.hostctl-manifest.json"
+hc doctor
+expect_rc 0
+hc deployment unlock "$second" -o json
+expect_rc 0
+expect_json "d['stage'] == 'allocate' and d['active']"
+expect_true test -n "$(find "$second_dir/public/index.html" -perm -200)"
 expect_http 200 alpha.test
 
 TEST "nginx -t failure: the previous files are restored and the route stays inactive"

@@ -101,9 +101,14 @@ TEST_CASE("rule 8: switching needs a ready, inactive deployment of the site") {
     CHECK(refused([&] { check_switch(s, ds, bad); }));
 }
 
-TEST_CASE("stages: the active deployment is neither locked nor archived; removed is final") {
-  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "lock"); }));
+TEST_CASE("stages: the active deployment may be locked, never archived; only a locked one unlocks; removed is final") {
+  CHECK_NOTHROW(check_stage_change({"a", "allocate", 5, true}, "lock"));
   CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "archive"); }));
+  CHECK(refused([&] { check_stage_change({"a", "lock", 5, true}, "archive"); }));
+  CHECK_NOTHROW(check_stage_change({"a", "lock", 5, true}, "allocate"));
+  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "allocate"); }));
+  CHECK(refused([&] { check_stage_change({"a", "archive", 5, false}, "allocate"); }));
+  CHECK(refused([&] { check_stage_change({"a", "removed", 8, false}, "allocate"); }));
   CHECK(refused([&] { check_stage_change({"a", "removed", 8, false}, "lock"); }));
   CHECK(refused([&] { check_stage_change({"a", "lock", 5, false}, "lock"); }));
   CHECK_NOTHROW(check_stage_change({"a", "lock", 5, false}, "archive"));
