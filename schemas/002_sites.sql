@@ -28,7 +28,7 @@ CREATE TABLE deployment (
 );
 CREATE INDEX deployment_site ON deployment(site_id);
 CREATE INDEX deployment_service_stage ON deployment(service_id, stage);
--- Rule 1 of SPEC §2, also held by the database itself.
+-- Rule 1 of docs/RULES.md (at most one active deployment per site), held by the database itself.
 CREATE UNIQUE INDEX deployment_one_active ON deployment(site_id) WHERE active = 1;
 
 CREATE TABLE route (

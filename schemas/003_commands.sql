@@ -1,4 +1,4 @@
--- Commands, their tasks, and the full logs (SPEC §3, §5).
+-- Commands, their tasks, and the full logs (statuses: docs/RULES.md).
 CREATE TABLE command (
   id               INTEGER PRIMARY KEY,
   action           TEXT NOT NULL,               -- "host exec", "host verify", "install", ...

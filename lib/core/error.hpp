@@ -31,7 +31,7 @@ class Error : public std::runtime_error {
   std::string hint_;
 };
 
-// The one mapping from kinds to documented exit codes (SPEC §9).
+// The one mapping from kinds to documented exit codes (README.md, hostctl(1) EXIT STATUS).
 int exit_code(ErrorKind kind);
 // Stable name used in JSON error objects ("not_found", "refused", ...).
 std::string_view kind_name(ErrorKind kind);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Random sequences of site, route and deployment operations through the real
-# binary on the rig; after each one the invariants of SPEC §2 must hold, and
+# binary on the rig; after each one the invariants of docs/RULES.md must hold, and
 # a refused operation (exit 2, 3, 4) must leave the catalog unchanged.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
