@@ -236,7 +236,11 @@ int main(int argc, char** argv) {
     if (ctx.dry_run) ctx.info("dry run: nothing was changed");
     RenderOptions options{out.format.empty() ? ctx.output() : out.format, ctx.field,
                           ctx.stdout_tty ? terminal_width() : 0};
-    std::string text = render(out, options);
+    // Bare ids and fields are for chaining: a failed command prints none, so
+    // `x=$(hostctl ... -o id)` never captures the id of failed work. Reports
+    // (tables, JSON) still show what was done, beside the error.
+    bool bare = options.format == "id" || !options.field.empty();
+    std::string text = out.error && bare ? std::string() : render(out, options);
     std::fwrite(text.data(), 1, text.size(), stdout);
     int flushed = flush_stdout();
     if (out.error) return report(*out.error, json_errors);

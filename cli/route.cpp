@@ -31,7 +31,7 @@ Output change(Context& ctx, const Args& a, bool active) {
   auto result = routing::set_active(ops, ids, active);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& r : result.routes) rows.push_back(routing::to_json(r));
-  if (result.error.empty()) ctx.info(fmt::format("{} {} route(s)", active ? "activated" : "deactivated", ids.size()));
+  if (!result.error) ctx.info(fmt::format("{} {} route(s)", active ? "activated" : "deactivated", ids.size()));
   return {rows, {}, {}, remote_error(result.error)};
 }
 

@@ -35,13 +35,13 @@ std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary)
   // REMOVED: the command no longer applied and was not run (its reason was said).
   if (summary.status == run::kCompleted || summary.status == run::kRemoved) return summary.after_error;
   std::string report = run::failure_report(ctx.catalog(), summary.command_id, summary.failed_task);
-  std::string hint = fmt::format("'hostctl task log {0}' shows the whole log; 'hostctl task retry {0}' resumes "
-                                 "at the failed step",
-                                 summary.command_id);
+  // A retry helps only once what stopped it can change by itself (not a host key).
+  std::string hint = summary.retryable ? fmt::format("'hostctl task log {0}' shows the whole log; 'hostctl task "
+                                                     "retry {0}' resumes at the failed step",
+                                                     summary.command_id)
+                                       : fmt::format("'hostctl task log {}' shows the whole log", summary.command_id);
   if (!summary.hint.empty()) hint = summary.hint + "; " + hint;
-  if (summary.cancelled) return Error(ErrorKind::Interrupted, report, hint);
-  if (summary.failed > 0) return Error(ErrorKind::RemoteFailed, report, hint);
-  return Error(ErrorKind::Unreachable, report, hint);
+  return Error(run::failure_kind(summary), report, hint);
 }
 
 }  // namespace hostctl::cli
@@ -56,9 +56,9 @@ run::Ops make_ops(Context& ctx) {
   return ops;
 }
 
-std::optional<Error> remote_error(const std::string& error) {
-  if (error.empty()) return std::nullopt;
-  return Error(ErrorKind::RemoteFailed, error, "'hostctl task list' and 'hostctl task log ID' show what ran");
+std::optional<Error> remote_error(const Failure& error) {
+  if (!error || !error->hint().empty()) return error;
+  return Error(error->kind(), error->what(), "'hostctl task list' and 'hostctl task log ID' show what ran");
 }
 
 }  // namespace hostctl::cli

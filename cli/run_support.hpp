@@ -20,7 +20,8 @@ run::Ops make_ops(Context& ctx);
 
 // The error to report for a finished run, or nothing when it succeeded.
 std::optional<Error> outcome_error(Context& ctx, const run::RunSummary& summary);
-// A remote failure described in words (a switch or route change that was undone).
-std::optional<Error> remote_error(const std::string& error);
+// A remote failure of several steps (a switch or route change that was undone),
+// with a hint to the log when it has none of its own.
+std::optional<Error> remote_error(const Failure& error);
 
 }  // namespace hostctl::cli

@@ -55,7 +55,7 @@ Output clone(Context& ctx, const Args& a) {
 Output switch_to(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::switch_site(ops, a.get("SITE"), *a.opt("to"));
-  if (r.error.empty()) ctx.info(fmt::format("site '{}' now runs on '{}'", r.site.name, r.site.active_deployment));
+  if (!r.error) ctx.info(fmt::format("site '{}' now runs on '{}'", r.site.name, r.site.active_deployment));
   if (r.verify.status != run::kCompleted) return {site_json(ctx, r.site), {}, {}, outcome_error(ctx, r.verify)};
   return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
 }
@@ -63,7 +63,7 @@ Output switch_to(Context& ctx, const Args& a) {
 Output launch(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::launch_site(ops, a.get("SITE"));
-  if (r.error.empty()) ctx.info(fmt::format("site '{}' is launched", r.site.name));
+  if (!r.error) ctx.info(fmt::format("site '{}' is launched", r.site.name));
   return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
 }
 
@@ -90,7 +90,7 @@ Output unprotect(Context& ctx, const Args& a) {
 Output remove(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::delete_site(ops, a.get("SITE"));
-  if (r.error.empty()) ctx.info(fmt::format("deleted site '{}' ({} deployment(s) removed)", r.site.name, r.removed.size()));
+  if (!r.error) ctx.info(fmt::format("deleted site '{}' ({} deployment(s) removed)", r.site.name, r.removed.size()));
   auto j = lifecycle::to_json(r.site);
   j["removed_deployments"] = r.removed;
   return {j, {}, {}, remote_error(r.error)};
@@ -121,7 +121,7 @@ Output migrate(Context& ctx, const Args& a) {
   auto j = site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE")));
   j["migrated_from"] = r.from_host;
   j["migrated_to"] = r.to_host;
-  if (r.error.empty()) {
+  if (!r.error) {
     ctx.info(fmt::format("site '{}' moved from '{}' to '{}' (deployment '{}'); the old copy is locked on '{}'",
                          a.get("SITE"), r.from_host, r.to_host, r.deployment, r.from_host));
     return {j, {}};

@@ -1,6 +1,7 @@
 // Errors are values with a kind; the kind alone decides the exit code.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,16 +21,28 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, std::string message, std::string hint = {})
-      : std::runtime_error(std::move(message)), kind_(kind), hint_(std::move(hint)) {}
+  // `retryable`: whether the same work can succeed when run again as it is;
+  // false where the operator must change something first (a host key, keys).
+  Error(ErrorKind kind, std::string message, std::string hint = {}, bool retryable = true)
+      : std::runtime_error(std::move(message)), kind_(kind), hint_(std::move(hint)), retryable_(retryable) {}
 
   ErrorKind kind() const { return kind_; }
   const std::string& hint() const { return hint_; }
+  bool retryable() const { return retryable_; }
 
  private:
   ErrorKind kind_;
   std::string hint_;
+  bool retryable_;
 };
+
+// Failures of remote work, as values: nothing when it worked.
+using Failure = std::optional<Error>;
+
+// The same failure said with more context: its kind (and so its exit code) and hint stay.
+inline Error reworded(const Error& cause, std::string message) {
+  return Error(cause.kind(), std::move(message), cause.hint(), cause.retryable());
+}
 
 // The one mapping from kinds to documented exit codes (README.md, hostctl(1) EXIT STATUS).
 int exit_code(ErrorKind kind);

@@ -287,7 +287,8 @@ class SshSession : public Session {
                                 offered),
                     fmt::format("if the host was really reinstalled, remove its line from '{}' and run "
                                 "'hostctl host verify {} --accept-new-key'",
-                                options.known_hosts, endpoint_.name));
+                                options.known_hosts, endpoint_.name),
+                    false);
       }
       case SSH_KNOWN_HOSTS_NOT_FOUND:
       case SSH_KNOWN_HOSTS_UNKNOWN:
@@ -295,7 +296,8 @@ class SshSession : public Session {
           throw Error(ErrorKind::Unreachable,
                       fmt::format("the host key of {} is not known ({}); refusing to connect", where(), offered),
                       fmt::format("check the fingerprint, then run 'hostctl host verify {} --accept-new-key'",
-                                  endpoint_.name));
+                                  endpoint_.name),
+                      false);
         std::filesystem::create_directories(std::filesystem::path(options.known_hosts).parent_path());
         if (libssh().ssh_session_update_known_hosts(session_) != SSH_OK)
           throw Error(ErrorKind::Internal,
@@ -328,7 +330,7 @@ class SshSession : public Session {
       libssh().ssh_string_free_char(user);
       throw Error(ErrorKind::Unreachable,
                   fmt::format("{} refused public-key authentication for user '{}'", where(), who),
-                  "check --user and --identity, or the keys in ssh-agent");
+                  "check --user and --identity, or the keys in ssh-agent", false);
     }
   }
 

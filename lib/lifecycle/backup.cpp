@@ -364,7 +364,7 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   out.from_host = from.host;
   out.to_host = target.name;
   auto fail = [&](const std::string& what, const run::RunSummary& s) {
-    out.error = what;
+    out.error = Error(run::failure_kind(s), what);
     out.failed = s;
     return out;
   };

@@ -70,7 +70,7 @@ namespace hostctl::lifecycle {
 
 struct MigrateResult {
   std::string from_host, to_host, deployment;
-  std::string error;  // empty on success
+  Failure error;
   run::RunSummary failed;  // the run that failed, when one did
 };
 

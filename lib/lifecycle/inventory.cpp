@@ -200,8 +200,8 @@ std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   }
   // Repaired means served: the reload is waited for and every route checked over HTTP.
   for (const auto& host : routers)
-    if (auto error = routing::sync_and_check(ops, model::get_host(ops.catalog, host).id); !error.empty())
-      left.push_back({host, "router", host, error});
+    if (auto error = routing::sync_and_check(ops, model::get_host(ops.catalog, host).id))
+      left.push_back({host, "router", host, error->what()});
   for (const auto& name : manifests) {
     ActionRequest request;
     auto summary = run_on_deployment(ops, get_deployment(ops.catalog, name), "manifest", request);

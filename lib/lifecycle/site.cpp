@@ -79,14 +79,14 @@ void move_active(run::Ops& ops, int64_t site_id, int64_t from, const std::string
   write.commit();
 }
 
-std::string resync_and_check(run::Ops& ops, int64_t site_id) {
+Failure resync_and_check(run::Ops& ops, int64_t site_id) {
   std::set<int64_t> routers;
   auto routes = routing::routes_of_site(ops.catalog, site_id);
   for (const auto& r : routes)
     if (r.active && r.router_id) routers.insert(*r.router_id);
   for (int64_t router : routers)
-    if (auto error = routing::sync_and_check(ops, router, routes); !error.empty()) return error;
-  return {};
+    if (auto error = routing::sync_and_check(ops, router, routes)) return error;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -306,12 +306,12 @@ std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& comma
   };
   rename(final_name, fmt::format("finalize {}: {} -> {}", command.object_name, d.name, final_name));
   if (!d.site_id) return {};
-  if (auto error = resync_and_check(ops, *d.site_id); !error.empty()) {
+  if (auto error = resync_and_check(ops, *d.site_id)) {
     rename(d.name, "finalize undone");
     auto undo = resync_and_check(ops, *d.site_id);
-    return Error(ErrorKind::RemoteFailed,
-                 fmt::format("finalize of site '{}': {}; kept the name '{}'{}", command.object_name, error, d.name,
-                             undo.empty() ? "" : "; restoring it also failed: " + undo));
+    return reworded(*error, fmt::format("finalize of site '{}': {}; kept the name '{}'{}", command.object_name,
+                                        error->what(), d.name,
+                                        undo ? std::string("; restoring it also failed: ") + undo->what() : ""));
   }
   return {};
 }
@@ -391,7 +391,8 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
   verify.actions = {"verify"};
   out.verify = run_on_deployment(ops, to, "verify", verify);
   if (out.verify.status != run::kCompleted) {
-    out.error = fmt::format("deployment '{}' failed its verify action; the site was not switched", to.name);
+    out.error = Error(run::failure_kind(out.verify),
+                      fmt::format("deployment '{}' failed its verify action; the site was not switched", to.name));
     out.site = get_site(ops.catalog, site.name);
     return out;
   }
@@ -404,11 +405,12 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
   // A copy frozen earlier (the one a rollback returns to) is writable again.
   if (to.stage == "lock") run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
   // Second part: the routes, served from the new copy, must answer.
-  if (auto error = resync_and_check(ops, site.id); !error.empty()) {
-    ops.say("switching back: " + error);
+  if (auto error = resync_and_check(ops, site.id)) {
+    ops.say(std::string("switching back: ") + error->what());
     if (from) move_active(ops, site.id, to.id, to.stage, from->id, "site switch undone");
     auto undo = resync_and_check(ops, site.id);
-    out.error = error + (undo.empty() ? "; switched back" : "; switching back also failed: " + undo);
+    out.error = reworded(*error, std::string(error->what()) +
+                                     (undo ? std::string("; switching back also failed: ") + undo->what() : "; switched back"));
     out.site = get_site(ops.catalog, site.name);
     return out;
   }
@@ -430,7 +432,7 @@ LaunchResult launch_site(run::Ops& ops, const std::string& site_ref) {
     if (std::find(out.activated.begin(), out.activated.end(), r.source) != out.activated.end()) to_activate.push_back(r.id);
   if (!to_activate.empty()) {
     auto change = routing::set_active(ops, to_activate, true);
-    if (!change.error.empty()) {
+    if (change.error) {
       out.error = change.error;
       out.site = get_site(ops.catalog, site.name);
       return out;
@@ -464,7 +466,7 @@ DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {
     write.commit();
   }
   for (int64_t router : routers)
-    if (auto error = routing::sync_router(ops, router); !error.empty()) {
+    if (auto error = routing::sync_router(ops, router)) {
       out.error = error;
       return out;
     }
@@ -473,7 +475,7 @@ DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {
   for (const auto& d : list_deployments(ops.catalog, f)) {
     auto summary = remove_deployment(ops, d.name, true);
     if (summary.status != run::kCompleted) {
-      out.error = fmt::format("removing deployment '{}' failed: {}", d.name, summary.error);
+      out.error = Error(run::failure_kind(summary), fmt::format("removing deployment '{}' failed: {}", d.name, summary.error));
       return out;
     }
     out.removed.push_back(d.name);

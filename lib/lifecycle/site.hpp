@@ -47,7 +47,7 @@ SiteRun set_enabled(run::Ops& ops, const std::string& site, bool enabled);
 
 struct SwitchResult {
   Site site;
-  std::string error;  // empty on success; else why the switch was undone
+  Failure error;  // why the switch was undone
   run::RunSummary verify;
 };
 SwitchResult switch_site(run::Ops& ops, const std::string& site, const std::string& to);
@@ -55,7 +55,7 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site, const std::stri
 struct LaunchResult {
   Site site;
   std::vector<std::string> activated;
-  std::string error;
+  Failure error;
 };
 LaunchResult launch_site(run::Ops& ops, const std::string& site);
 
@@ -77,7 +77,7 @@ std::optional<Error> after_enable(run::Ops& ops, const run::CommandView& command
 struct DeleteResult {
   Site site;
   std::vector<std::string> removed;  // deployments
-  std::string error;
+  Failure error;
 };
 DeleteResult delete_site(run::Ops& ops, const std::string& site);
 

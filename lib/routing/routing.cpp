@@ -272,12 +272,12 @@ bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
   return !q.executeStep() || q.getColumn(0).getInt() == run::kCompleted;
 }
 
-std::string sync_router(run::Ops& ops, int64_t router_id) {
+Failure sync_router(run::Ops& ops, int64_t router_id) {
   bool confirmed = false;
   return sync_router(ops, router_id, false, confirmed);
 }
 
-std::string sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
+Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
   // The files are read inside the transaction that takes the router's sync slot:
   // a route flagged after that has its own sync after this one.
@@ -310,20 +310,21 @@ std::string sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reloa
   auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
   std::string detail;
   for (const auto& l : tail) detail += "\n  " + l;
-  return fmt::format("route sync on router '{}' failed (command {}): {}{}", router.name, id, summary.error, detail);
+  return Error(run::failure_kind(summary), fmt::format("route sync on router '{}' failed (command {}): {}{}", router.name, id, summary.error, detail),
+               summary.hint);
 }
 
-std::string sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes) {
+Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes) {
   bool confirmed = false;
-  if (auto error = sync_router(ops, router_id, true, confirmed); !error.empty()) return error;
+  if (auto error = sync_router(ops, router_id, true, confirmed)) return error;
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
   // Unconfirmed, the old configuration may still answer for a moment: ask for more in a row.
   for (const auto& r : routes.empty() ? list_routes(ops.catalog, std::nullopt) : routes) {
     if (!r.active || r.router_id != router_id) continue;
     if (auto error = http_check(router, r, confirmed ? 1 : 3); !error.empty())
-      return fmt::format("route '{}' fails its check: {}", r.source, error);
+      return Error(ErrorKind::RemoteFailed, fmt::format("route '{}' fails its check: {}", r.source, error));
   }
-  return {};
+  return std::nullopt;
 }
 
 namespace {
@@ -340,17 +341,17 @@ void write_flags(run::Ops& ops, const std::vector<Route>& routes, bool active, c
 }
 
 // Syncs the routers of `routes`; `confirmed` ends true when every reload was confirmed.
-std::string sync_all(run::Ops& ops, const std::vector<Route>& routes, bool wait, bool& confirmed) {
+Failure sync_all(run::Ops& ops, const std::vector<Route>& routes, bool wait, bool& confirmed) {
   std::set<int64_t> routers;
   for (const auto& r : routes)
     if (r.router_id) routers.insert(*r.router_id);
   confirmed = true;
   for (int64_t router : routers) {
     bool this_one = false;
-    if (auto error = sync_router(ops, router, wait, this_one); !error.empty()) return error;
+    if (auto error = sync_router(ops, router, wait, this_one)) return error;
     confirmed = confirmed && this_one;
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -382,23 +383,24 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
   // configuration: a script may run curl right after. So the sync waits until
   // nginx's old workers stop accepting (~110 ms measured after a reload).
   bool confirmed = false;
-  std::string error = sync_all(ops, routes, active, confirmed);
-  if (error.empty() && active) {
+  Failure error = sync_all(ops, routes, active, confirmed);
+  if (!error && active) {
     for (const auto& r : routes) {
       int stable = confirmed ? 1 : 3;
       auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, stable);
       if (!check.empty()) {
-        error = fmt::format("route '{}' does not answer after activation: {}", r.source, check);
+        error = Error(ErrorKind::RemoteFailed,
+                      fmt::format("route '{}' does not answer after activation: {}", r.source, check));
         break;
       }
     }
   }
-  if (!error.empty()) {
-    ops.say("undoing the route change: " + error);
+  if (error) {
+    ops.say(std::string("undoing the route change: ") + error->what());
     write_flags(ops, changed, !active, "route change undone");
-    if (auto undo = sync_all(ops, routes, false, confirmed); !undo.empty()) error += "; undoing it also failed: " + undo;
+    if (auto undo = sync_all(ops, routes, false, confirmed))
+      error = reworded(*error, std::string(error->what()) + "; undoing it also failed: " + undo->what());
     result.error = error;
-    result.remote_failed = true;
   }
   for (int64_t id : route_ids) result.routes.push_back(get_route(ops.catalog, std::to_string(id)));
   return result;
@@ -409,7 +411,7 @@ void delete_route(run::Ops& ops, const std::string& ref) {
   model::check_route_delete(site_rules(ops.catalog, r.site_id), rule_view(r));
   if (r.active) {
     auto change = set_active(ops, {r.id}, false);
-    if (!change.error.empty()) throw Error(ErrorKind::RemoteFailed, change.error);
+    if (change.error) throw *change.error;
   }
   catalog::Write write(ops.catalog, "route delete " + r.source);
   SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE id = ?");

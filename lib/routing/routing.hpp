@@ -42,8 +42,7 @@ model::RuleRoute rule_view(const Route& r);
 
 struct ChangeResult {
   std::vector<Route> routes;
-  std::string error;  // empty when everything worked; else what failed (the change was undone)
-  bool remote_failed = false;
+  Failure error;  // what failed (the change was undone); unreachable routers are exit 6
 };
 
 // Sets `active` on the named routes, syncs their routers and, when activating,
@@ -52,15 +51,15 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
 void delete_route(run::Ops& ops, const std::string& ref);
 
 // Writes the router's server blocks for its active routes and reloads nginx.
-// Returns the error ("" on success).
-std::string sync_router(run::Ops& ops, int64_t router_id);
+// A router that cannot be reached or trusted is an Unreachable failure.
+Failure sync_router(run::Ops& ops, int64_t router_id);
 // The same; with `wait`, it waits until the old nginx workers stop accepting
 // and `reload_confirmed` says whether that was seen.
-std::string sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
+Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed);
 // Syncs the router, waiting for nginx's old workers, then confirms each of
 // `routes` that it serves (all its active routes when `routes` is empty) over
 // HTTP: what a repair or a switch must see before it says done.
-std::string sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes = {});
+Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes = {});
 // Whether the router's last sync completed. One cut short (hostctl killed, the
 // connection lost) leaves its files and nginx unknown: activating a route that
 // is already active then syncs again instead of doing nothing.

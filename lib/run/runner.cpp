@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <condition_variable>
+#include <exception>
 #include <thread>
 
 #include "core/error.hpp"
@@ -99,13 +100,13 @@ class LaneRunner {
       : rec_(rec), options_(options), cancel_(cancel), summary_(summary), summary_mutex_(summary_mutex) {}
 
   void run(Lane& lane) {
-    if (lane.host_missing) return fail_lane(lane, "its host was removed from the catalog", "");
+    if (lane.host_missing) return fail_lane(lane, "its host was removed from the catalog", "", false);
     std::unique_ptr<exec::Session> session;
     try {
       session = options_.connector ? options_.connector(lane.endpoint, options_.connect)
                                    : exec::connect(lane.endpoint, options_.connect);
     } catch (const Error& e) {
-      return fail_lane(lane, e.what(), e.hint());
+      return fail_lane(lane, e.what(), e.hint(), e.retryable());
     }
     for (size_t i = 0; i < lane.steps.size(); ++i) {
       Step& step = lane.steps[i];
@@ -152,7 +153,7 @@ class LaneRunner {
   }
 
   // The lane's host could not be reached or trusted: none of its steps ran.
-  void fail_lane(Lane& lane, const std::string& why, const std::string& hint) {
+  void fail_lane(Lane& lane, const std::string& why, const std::string& hint, bool retryable) {
     for (Step& step : lane.steps) {
       if (step.status == kCompleted) continue;
       rec_.note(step.id, "hostctl: " + why);
@@ -160,6 +161,7 @@ class LaneRunner {
     }
     std::lock_guard lock(summary_mutex_);
     ++summary_.unreachable;
+    summary_.retryable = summary_.retryable && retryable;
     if (summary_.error.empty() && !lane.steps.empty()) {
       summary_.error = fmt::format("host '{}': {}", lane.endpoint.name, why);
       summary_.hint = hint;
@@ -199,6 +201,11 @@ class LaneRunner {
 
 }  // namespace
 
+ErrorKind failure_kind(const RunSummary& summary) {
+  if (summary.cancelled) return ErrorKind::Interrupted;
+  return summary.failed > 0 ? ErrorKind::RemoteFailed : ErrorKind::Unreachable;
+}
+
 RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunOptions& options) {
   RunSummary summary;
   summary.command_id = command_id;
@@ -215,19 +222,37 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
   std::mutex done_mutex;
   std::condition_variable done_cv;
   // Forwards an outside cancel (signal, 'task cancel') to the lanes; woken at once when the lanes end.
+  // An exception in a lane (the catalog busy past its limit, say) must not end
+  // the process with threads still running: the first is kept, every lane is
+  // stopped and joined, then it is thrown here.
+  std::exception_ptr thrown;
+  std::mutex thrown_mutex;
+  auto keep = [&](std::exception_ptr e) {
+    std::lock_guard lock(thrown_mutex);
+    if (!thrown) thrown = e;
+    cancel = true;
+  };
   std::thread watcher([&] {
     int ticks = 0;
     std::unique_lock lock(done_mutex);
     while (!done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) {
-      if ((options.cancel && options.cancel->load()) || (++ticks % 10 == 0 && rec.cancel_requested(command_id)))
-        cancel = true;
+      try {
+        if ((options.cancel && options.cancel->load()) || (++ticks % 10 == 0 && rec.cancel_requested(command_id)))
+          cancel = true;
+      } catch (...) {
+        // A busy catalog only delays noticing a 'task cancel'; a signal still gets through.
+      }
     }
   });
   std::atomic<size_t> finished{0};
   std::mutex progress_mutex;
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < queue.size();) {
-      runner.run(*queue[i]);
+      try {
+        runner.run(*queue[i]);
+      } catch (...) {
+        keep(std::current_exception());
+      }
       size_t n = ++finished;
       if (options.progress) {
         std::lock_guard lock(progress_mutex);
@@ -246,6 +271,7 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
   }
   done_cv.notify_all();
   watcher.join();
+  if (thrown) std::rethrow_exception(thrown);
 
   summary.cancelled = cancel.load();
   bool all_done = true;

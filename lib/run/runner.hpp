@@ -39,10 +39,15 @@ struct RunSummary {
   int unreachable = 0;   // lanes whose host could not be reached or trusted
   std::string error;     // the first failure, in words
   std::string hint;      // what to do about it, when known
+  bool retryable = true; // false when a host's key or credentials must be fixed first
   int64_t failed_task = 0;
   // The after-run step's own failure (run::execute), e.g. a rename undone.
   std::optional<Error> after_error;
 };
+
+// What kind of failure a failed run is: interrupted (cancelled), a task that
+// ran and failed, or a host that could not be reached or trusted.
+ErrorKind failure_kind(const RunSummary& summary);
 
 RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunOptions& options);
 

@@ -96,6 +96,7 @@ expect_rc 6
 expect_err_has "host key of host 'rig5'"
 expect_err_has "is not known (SHA256:"
 expect_err_has "--accept-new-key"
+printf '%s' "$ERR" | grep -q "task retry" && fail "a retry cannot help with an unknown host key, yet it is hinted"
 hc host verify rig5 --accept-new-key
 expect_rc 0
 expect_true grep -q "^\[${RIG_ADDR[5]}\]:${RIG_PORT[5]} " "$RIG_KNOWN_HOSTS"
@@ -112,6 +113,7 @@ expect_err_has "host key of host 'rig6'"
 expect_err_has "CHANGED"
 expect_err_has "known $old"
 expect_err_has "offered $new"
+printf '%s' "$ERR" | grep -q "task retry" && fail "a retry cannot help with a changed host key, yet it is hinted"
 hc host verify rig6 --accept-new-key
 expect_rc 6
 expect_true test ! -e "${RIG_BASE[6]}/should-not-exist"

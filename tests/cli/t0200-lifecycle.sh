@@ -207,7 +207,7 @@ ln -sf /etc/shadow "$(field deployment show "$bad" --field directory)/public/ind
 hc site switch alpha --to "$bad"
 expect_rc 5
 expect_err_has "fails its check"
-expect_err_has "switched back"
+expect_err_has "switching back"
 hc site show alpha --field active_deployment
 expect_out "$second"
 hc deployment list --site alpha -o json
@@ -257,6 +257,32 @@ expect_true test ! -e "$(router_file alpha.test)"
 expect_http 404 alpha.test
 hc route list --field source
 expect_out "$(printf 'beta.test\nbeta.test/docs')"
+hc doctor
+expect_rc 0
+
+TEST "a router that cannot be reached: route activate, launch, switch and delete exit 6, not 5"
+"$HOSTCTL_BIN" host edit rig2 --role db --role web -q >/dev/null
+"$HOSTCTL_BIN" site create far --service static-site --host rig2 -q >/dev/null
+"$HOSTCTL_BIN" route add far.test --site far --primary --active-on-launch -q >/dev/null
+"$HOSTCTL_BIN" route add www.far.test --site far -q >/dev/null
+"$HOSTCTL_BIN" route activate www.far.test -q >/dev/null
+clone=$("$HOSTCTL_BIN" site clone far -q -o id)
+kill "${RIG_PID[1]}"
+wait "${RIG_PID[1]}" 2>/dev/null
+hc route activate far.test
+expect_rc 6
+expect_err_has "rig1"
+hc site launch far
+expect_rc 6
+hc site switch far --to "$clone"
+expect_rc 6
+expect_err_has "switching back"
+hc site delete far --yes
+expect_rc 6
+rig_start_sshd 1
+hc site delete far --yes
+expect_rc 0
+"$HOSTCTL_BIN" host edit rig2 --role db -q >/dev/null
 hc doctor
 expect_rc 0
 

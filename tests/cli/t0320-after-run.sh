@@ -180,4 +180,13 @@ pclone=$(dir_of "$("$HOSTCTL_BIN" site clone page -q -o id)")
 expect_true cmp "$psrc/public/index.html" "$pclone/public/index.html"
 expect_true test "$(stat -c %a "$pclone/public")" = 755
 
+TEST "a failed command prints no id or field for a script to capture"
+HOSTCTL_MIN_FREE_KB=999999999999 hc deployservice static-site -o id
+expect_rc 5
+expect_out_empty
+HOSTCTL_MIN_FREE_KB=999999999999 hc deployservice static-site --field name
+expect_rc 5
+expect_out_empty
+expect_err_has "task retry"
+
 done_testing
