@@ -37,6 +37,11 @@ struct Pipe {
 
 class LocalSession : public Session {
  public:
+  std::unique_ptr<FileReader> open_file(const std::string& path) override { return open_local_file(path); }
+  int64_t write_file(const std::string& path, FileReader& from, const std::atomic<bool>& cancel) override {
+    return write_local_file(path, from, cancel);
+  }
+
   Outcome run(const Job& job, const LineSink& sink, const std::atomic<bool>& cancel) override {
     std::string payload = wrapper_payload(job);
     Pipe in, out, err;

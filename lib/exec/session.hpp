@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,11 +32,24 @@ struct Outcome {
 // Receives each output line (without its newline) as it arrives.
 using LineSink = std::function<void(Stream, std::string_view)>;
 
+// A file being read from a host, in chunks.
+class FileReader {
+ public:
+  virtual ~FileReader() = default;
+  // Up to `n` bytes into `buffer`; 0 at the end. Throws RemoteFailed on a read error.
+  virtual size_t read(char* buffer, size_t n) = 0;
+};
+
 class Session {
  public:
   virtual ~Session() = default;
   // Runs `job`; returns when it ended, timed out or `cancel` became true.
   virtual Outcome run(const Job& job, const LineSink& sink, const std::atomic<bool>& cancel) = 0;
+  // Files move through the session that is already open (SFTP over SSH), in
+  // chunks, so their size does not matter. Errors are RemoteFailed (or
+  // Interrupted when `cancel` became true); write_file returns the bytes written.
+  virtual std::unique_ptr<FileReader> open_file(const std::string& path);
+  virtual int64_t write_file(const std::string& path, FileReader& from, const std::atomic<bool>& cancel);
 };
 
 // Where and how to reach a host.

@@ -2,9 +2,11 @@
 #include "exec/ssh.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libssh/sftp.h>
 
 #include <chrono>
 #include <filesystem>
@@ -61,7 +63,15 @@ namespace {
   X(ssh_set_channel_callbacks) \
   X(ssh_string_free_char) \
   X(ssh_userauth_publickey) \
-  X(ssh_userauth_publickey_auto)
+  X(ssh_userauth_publickey_auto) \
+  X(sftp_close) \
+  X(sftp_free) \
+  X(sftp_get_error) \
+  X(sftp_init) \
+  X(sftp_new) \
+  X(sftp_open) \
+  X(sftp_read) \
+  X(sftp_write)
 
 constexpr const char* kLibSsh = "libssh.so.4";
 
@@ -153,6 +163,35 @@ void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const cha
   st->exit_status = 128 + 9;
 }
 
+// One file open over SFTP; closed with its object.
+class SftpFile : public FileReader {
+ public:
+  SftpFile(sftp_session sftp, const std::string& path, int flags, const std::string& where)
+      : path_(path), where_(where) {
+    file_ = libssh().sftp_open(sftp, path.c_str(), flags, 0600);
+    if (!file_)
+      throw Error(ErrorKind::RemoteFailed, fmt::format("cannot open '{}' on {} over SFTP (SFTP error {})", path, where,
+                                                       libssh().sftp_get_error(sftp)));
+  }
+  ~SftpFile() override { libssh().sftp_close(file_); }
+  size_t read(char* buffer, size_t n) override {
+    ssize_t got = libssh().sftp_read(file_, buffer, n);
+    if (got < 0) throw Error(ErrorKind::RemoteFailed, fmt::format("cannot read '{}' on {} over SFTP", path_, where_));
+    return static_cast<size_t>(got);
+  }
+  void write(const char* buffer, size_t n) {
+    for (size_t done = 0; done < n;) {
+      ssize_t put = libssh().sftp_write(file_, buffer + done, n - done);
+      if (put <= 0) throw Error(ErrorKind::RemoteFailed, fmt::format("cannot write '{}' on {} over SFTP", path_, where_));
+      done += static_cast<size_t>(put);
+    }
+  }
+
+ private:
+  sftp_file file_ = nullptr;
+  std::string path_, where_;
+};
+
 class SshSession : public Session {
  public:
   SshSession(const Endpoint& endpoint, const ConnectOptions& options) : endpoint_(endpoint) {
@@ -171,8 +210,26 @@ class SshSession : public Session {
   }
 
   ~SshSession() override {
+    if (sftp_) libssh().sftp_free(sftp_);
     libssh().ssh_disconnect(session_);
     libssh().ssh_free(session_);
+  }
+
+  std::unique_ptr<FileReader> open_file(const std::string& path) override {
+    auto file = std::make_unique<SftpFile>(sftp(), path, O_RDONLY, where());
+    return file;
+  }
+
+  int64_t write_file(const std::string& path, FileReader& from, const std::atomic<bool>& cancel) override {
+    SftpFile file(sftp(), path, O_WRONLY | O_CREAT | O_TRUNC, where());
+    int64_t total = 0;
+    std::vector<char> buffer(1 << 16);
+    for (size_t n; (n = from.read(buffer.data(), buffer.size())) > 0;) {
+      if (cancel) throw Error(ErrorKind::Interrupted, fmt::format("writing '{}' on {} was cancelled", path, where()));
+      file.write(buffer.data(), n);
+      total += static_cast<int64_t>(n);
+    }
+    return total;
   }
 
   Outcome run(const Job& job, const LineSink& sink, const std::atomic<bool>& cancel) override {
@@ -351,6 +408,18 @@ class SshSession : public Session {
 
   Endpoint endpoint_;
   ssh_session session_ = nullptr;
+  sftp_session sftp_ = nullptr;  // opened on the first file moved
+
+  sftp_session sftp() {
+    if (sftp_) return sftp_;
+    sftp_session s = libssh().sftp_new(session_);
+    if (!s || libssh().sftp_init(s) != SSH_OK) {
+      if (s) libssh().sftp_free(s);
+      throw Error(ErrorKind::RemoteFailed, fmt::format("cannot start SFTP on {}: {}", where(), libssh().ssh_get_error(session_)),
+                  "sshd there needs its sftp subsystem ('Subsystem sftp internal-sftp')");
+    }
+    return sftp_ = s;
+  }
 };
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "core/clock.hpp"
-#include "exec/session.hpp"
 #include "core/error.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
@@ -329,25 +328,6 @@ std::vector<Backup> prune_backups(run::Ops& ops, int64_t site_id) {
 }  // namespace hostctl::lifecycle
 
 namespace hostctl::lifecycle {
-namespace {
-
-// Reads a file from a host as base64 text (a read: not a recorded command).
-std::string fetch_base64(run::Ops& ops, const model::Host& host, const std::string& path) {
-  exec::Endpoint e{host.name, host.transport, host.address, host.port, host.user, host.identity_file};
-  auto session = exec::connect(e, ops.run.connect);
-  std::string data;
-  std::atomic<bool> never{false};
-  auto outcome = session->run({"base64 < \"$HOSTCTL_BACKUP_FILE\"", {{"HOSTCTL_BACKUP_FILE", path}}, 600},
-                              [&](exec::Stream s, std::string_view line) {
-                                if (s == exec::Stream::Out) data.append(line).append("\n");
-                              },
-                              never);
-  if (outcome.exit_code != 0 || !outcome.lost.empty())
-    throw Error(ErrorKind::RemoteFailed, fmt::format("cannot read backup '{}' on host '{}'", path, host.name));
-  return data;
-}
-
-}  // namespace
 
 MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
   auto site = get_site(ops.catalog, site_ref);
@@ -387,32 +367,29 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   auto installed = run_on_deployment(ops, to, "install", install);
   if (installed.status != run::kCompleted) return fail("the install on the target failed", installed);
 
-  // The archive passes through the control node; the catalog keeps only a note of it.
+  // The archive streams from the source's session to the target's (SFTP),
+  // checked by its sha256 before it takes its name; a retry copies again.
   std::string copy_path = fmt::format("{}/backups/{}", target.base_dir,
                                       backup.backup.path.substr(backup.backup.path.rfind('/') + 1));
-  std::string data = fetch_base64(ops, model::get_host(ops.catalog, std::to_string(from.host_id)), backup.backup.path);
-  run::TaskSpec copy;
-  copy.host_id = target.id;
-  copy.host_name = target.name;
-  copy.name = "copy";
-  copy.timeout = 600;
-  copy.env = {{"HOSTCTL_BACKUP_FILE", copy_path},
-              {"HOSTCTL_BACKUP_SHA256", backup.backup.sha256}};
-  copy.script = "set -eu\nmkdir -p \"$(dirname \"$HOSTCTL_BACKUP_FILE\")\"\n"
-                "base64 -d > \"$HOSTCTL_BACKUP_FILE.part\" <<'HOSTCTL_BASE64_END'\n" + data +
-                "HOSTCTL_BASE64_END\n"
-                "test \"$(sha256sum \"$HOSTCTL_BACKUP_FILE.part\" | cut -d' ' -f1)\" = \"$HOSTCTL_BACKUP_SHA256\"\n"
-                "mv \"$HOSTCTL_BACKUP_FILE.part\" \"$HOSTCTL_BACKUP_FILE\"\n";
-  int64_t copy_id = run::begin_command(ops.catalog, {"migrate copy", "site", site.name, {copy}});
+  auto task = [&](const std::string& name, const std::string& script) {
+    run::TaskSpec t;
+    t.host_id = target.id;
+    t.host_name = target.name;
+    t.name = name;
+    t.timeout = 600;
+    t.env = {{"HOSTCTL_BACKUP_FILE", copy_path}, {"HOSTCTL_BACKUP_SHA256", backup.backup.sha256}};
+    t.script = script;
+    return t;
+  };
+  run::TaskSpec copy = task("copy", "set -eu\n"
+                                    "test \"$(sha256sum \"$HOSTCTL_BACKUP_FILE.part\" | cut -d' ' -f1)\" = \"$HOSTCTL_BACKUP_SHA256\"\n"
+                                    "mv \"$HOSTCTL_BACKUP_FILE.part\" \"$HOSTCTL_BACKUP_FILE\"\n");
+  copy.copy_host_id = from.host_id;
+  copy.copy_from = backup.backup.path;
+  copy.copy_to = copy_path + ".part";
+  int64_t copy_id = run::begin_command(
+      ops.catalog, {"migrate copy", "site", site.name, {task("prepare", kPrepare), copy}});
   auto copied = run::execute(ops, copy_id);
-  {
-    catalog::Write write(ops.catalog, "");
-    SQLite::Statement st(ops.catalog.db(), "UPDATE task SET script = ? WHERE command_id = ?");
-    st.bind(1, fmt::format("# {} bytes of base64 backup data were written to $HOSTCTL_BACKUP_FILE; not kept", data.size()));
-    st.bind(2, copy_id);
-    st.exec();
-    write.commit();
-  }
   if (copied.status != run::kCompleted) return fail("copying the backup to the target failed", copied);
   int64_t copy_backup = 0;
   {

@@ -151,7 +151,8 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   for (const TaskSpec& t : spec.tasks) {
     SQLite::Statement task(db,
                            "INSERT INTO task(command_id, seq, lane, host_id, host_name, deployment_id, name, script, "
-                           "rollback, env, timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                           "rollback, env, timeout, copy_host_id, copy_from, copy_to) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     task.bind(1, id);
     task.bind(2, ++seq);
     task.bind(3, t.lane);
@@ -163,6 +164,15 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
     task.bind(9, t.rollback);
     task.bind(10, nlohmann::json(t.env).dump());
     task.bind(11, t.timeout);
+    if (t.copy_host_id) {
+      task.bind(12, *t.copy_host_id);
+      task.bind(13, t.copy_from);
+      task.bind(14, t.copy_to);
+    } else {
+      task.bind(12);
+      task.bind(13);
+      task.bind(14);
+    }
     task.exec();
   }
   return id;

@@ -33,6 +33,10 @@ struct TaskSpec {
   std::string rollback;
   int64_t timeout = 300;
   std::vector<std::pair<std::string, std::string>> env;
+  // Before its script, the task copies copy_from on host copy_host_id to
+  // copy_to on its own host, through the sessions hostctl holds (SFTP).
+  std::optional<int64_t> copy_host_id;
+  std::string copy_from, copy_to;
 };
 
 struct CommandSpec {

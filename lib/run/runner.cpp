@@ -24,6 +24,8 @@ struct Step {
   std::vector<std::string> secrets;  // values never written to a log or a terminal
   int status = 0;
   std::optional<int64_t> deployment_id;
+  std::optional<exec::Endpoint> copy_host;  // a file to copy here first (TaskSpec::copy_*)
+  std::string copy_from, copy_to;
 };
 
 // The values of the variables that kSecretsVariable names.
@@ -55,7 +57,9 @@ std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
   SQLite::Statement q(catalog.db(),
                       "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
                       "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.user, "
-                      "h.identity_file FROM task t LEFT JOIN host h ON h.id = t.host_id "
+                      "h.identity_file, c.name, c.transport, c.address, c.port, c.user, c.identity_file, "
+                      "coalesce(t.copy_from, ''), coalesce(t.copy_to, ''), t.copy_host_id IS NOT NULL "
+                      "FROM task t LEFT JOIN host h ON h.id = t.host_id LEFT JOIN host c ON c.id = t.copy_host_id "
                       "WHERE t.command_id = ? ORDER BY t.lane, t.seq");
   q.bind(1, command_id);
   std::map<int, Lane> lanes;
@@ -71,6 +75,14 @@ std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
     s.timeout = q.getColumn(6).getInt64();
     s.status = q.getColumn(7).getInt();
     if (!q.getColumn(8).isNull()) s.deployment_id = q.getColumn(8).getInt64();
+    if (q.getColumn(24).getInt() != 0) {
+      // A copy whose source host was removed keeps an empty endpoint: it fails, naming that.
+      s.copy_host = exec::Endpoint{q.getColumn(16).getString(), q.getColumn(17).getString(),
+                                   q.getColumn(18).getString(), q.getColumn(19).getInt(),
+                                   q.getColumn(20).getString(), q.getColumn(21).getString()};
+      s.copy_from = q.getColumn(22).getString();
+      s.copy_to = q.getColumn(23).getString();
+    }
     lane.endpoint.name = q.getColumn(9).getString();
     lane.host_missing = q.getColumn(10).isNull();
     if (!lane.host_missing) {
@@ -121,6 +133,13 @@ class LaneRunner {
         rec_.line(step.id, step.deployment_id, s, text);
         if (options_.echo) options_.echo(lane.endpoint.name, step.name, s, text);
       };
+      if (step.copy_host) {
+        if (auto failed = copy_in(*session, lane, step)) {
+          rec_.task_finished(step.id, kFailed, std::nullopt, failed->what());
+          record_failure(lane, step, failed->what(), failed->kind() == ErrorKind::Unreachable);
+          return;
+        }
+      }
       exec::Outcome o = session->run({step.script, step.env, step.timeout}, sink, cancel_);
       bool ok = o.exit_code == 0 && o.lost.empty() && !o.cancelled && !o.timed_out;
       std::string error = ok ? "" : describe(o, step.timeout);
@@ -138,6 +157,25 @@ class LaneRunner {
   }
 
  private:
+  // Streams the step's file from its source host into this lane's host, chunk
+  // by chunk through both open sessions; nothing passes through the catalog.
+  Failure copy_in(exec::Session& session, const Lane& lane, const Step& step) {
+    try {
+      if (step.copy_host->name.empty())
+        return Error(ErrorKind::Unreachable, "the host to copy from was removed from the catalog");
+      auto source = options_.connector ? options_.connector(*step.copy_host, options_.connect)
+                                       : exec::connect(*step.copy_host, options_.connect);
+      auto reader = source->open_file(step.copy_from);
+      int64_t bytes = session.write_file(step.copy_to, *reader, cancel_);
+      rec_.note(step.id, fmt::format("hostctl: copied {} bytes from {}:{} to {}:{}", bytes, step.copy_host->name,
+                                     step.copy_from, lane.endpoint.name, step.copy_to));
+      return std::nullopt;
+    } catch (const Error& e) {
+      rec_.note(step.id, std::string("hostctl: copy failed: ") + e.what());
+      return e;
+    }
+  }
+
   void count(int RunSummary::*field) {
     std::lock_guard lock(summary_mutex_);
     ++(summary_.*field);

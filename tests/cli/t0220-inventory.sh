@@ -135,9 +135,23 @@ codes=$(for i in 1 2 3 4 5 6; do
   curl -s -o /dev/null -w '%{http_code} ' -H "Host: notes.test" "http://127.0.0.1:$RIG_NGINX_PORT/"; done)
 expect_true test "$codes" = "200 200 200 200 200 200 "
 
-TEST "site migrate moves a site to another host with its data, still served"
+TEST "task retry of a failed migrate copy really copies, host to host over SFTP"
 "$HOSTCTL_BIN" host add rig2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" \
   --identity "$RIG_KEY" --base-dir "${RIG_BASE[2]}" -q >/dev/null
+touch "${RIG_BASE[2]}/backups"   # a file where the backups directory goes: the copy fails
+hc site migrate notes --to-host rig2
+expect_rc 5
+expect_err_has "(migrate copy notes) failed"
+cid=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'migrate copy'")
+rm -f "${RIG_BASE[2]}/backups"
+hc task retry "$cid"
+expect_rc 0
+src=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT path FROM backup WHERE host_id = (SELECT id FROM host WHERE name = 'rig1') ORDER BY id DESC LIMIT 1")
+expect_true cmp "$src" "${RIG_BASE[2]}/backups/$(basename "$src")"
+hc task log "$cid"
+expect_out_has "hostctl: copied $(stat -c %s "$src") bytes from rig1:$src to rig2:"
+
+TEST "site migrate moves a site to another host with its data, still served"
 old=$("$HOSTCTL_BIN" site show notes --field active_deployment)
 old_dir=$("$HOSTCTL_BIN" deployment show "$old" --field directory)
 sqlite3 "$old_dir/data/notes.db" "INSERT INTO note(body) VALUES ('moves with the site')"

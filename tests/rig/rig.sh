@@ -62,6 +62,7 @@ StrictModes no
 PidFile $dir/sshd.pid
 MaxStartups 100:30:200
 MaxSessions 64
+Subsystem sftp internal-sftp
 AllowUsers $RIG_USER
 LogLevel VERBOSE
 CFG
