@@ -9,7 +9,7 @@
 #include "model/host.hpp"
 #include "run/command.hpp"
 #include "run/operation.hpp"
-#include "temp_dir.hpp"
+#include "catalog_fixture.hpp"
 
 using namespace hostctl;
 
@@ -35,22 +35,13 @@ class RecordingSession : public exec::Session {
   Recording& r_;
 };
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<catalog::Catalog> catalog;
-  model::Host host;
+struct Fixture : CatalogWithHost {
   Recording recording;
   std::vector<std::pair<std::string, int>> after_calls;  // action, command status seen
   run::AfterRunTable table;
   std::string stale_reason;
 
-  Fixture() {
-    auto path = dir.path / "catalog.db";
-    catalog::Catalog::init(path, {"tester", "[]"});
-    catalog = catalog::Catalog::open(path, {"tester", "[]"});
-    model::HostInput in;
-    in.transport = "local";
-    host = model::add_host(*catalog, "web1", in);
+  Fixture() : CatalogWithHost("web1") {
     auto record = [this](run::Ops&, const run::CommandView& c) -> std::optional<Error> {
       after_calls.emplace_back(c.action, c.status);
       return std::nullopt;

@@ -8,24 +8,14 @@
 #include "model/host.hpp"
 #include "run/command.hpp"
 #include "run/runner.hpp"
-#include "temp_dir.hpp"
+#include "catalog_fixture.hpp"
 
 using namespace hostctl;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<catalog::Catalog> catalog;
-  model::Host host;
-  Fixture() {
-    auto path = dir.path / "catalog.db";
-    catalog::Catalog::init(path, {"tester", "[]"});
-    catalog = catalog::Catalog::open(path, {"tester", "[]"});
-    model::HostInput in;
-    in.transport = "local";
-    host = model::add_host(*catalog, "me", in);
-  }
+struct Fixture : CatalogWithHost {
+  Fixture() : CatalogWithHost("me") {}
   run::TaskSpec task(const std::string& name, const std::string& script, int lane = 0) {
     run::TaskSpec t;
     t.lane = lane;
