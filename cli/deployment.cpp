@@ -53,17 +53,17 @@ Output finish(Context& ctx, const std::string& ref, const run::RunSummary& summa
 
 Output lock(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
-  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "lock"));
+  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), model::Stage::Lock));
 }
 
 Output unlock(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
-  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "allocate"));
+  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), model::Stage::Allocate));
 }
 
 Output archive(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
-  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), "archive"));
+  return finish(ctx, a.get("DEPLOYMENT"), lifecycle::change_stage(ops, a.get("DEPLOYMENT"), model::Stage::Archive));
 }
 
 Output remove(Context& ctx, const Args& a) {

@@ -261,7 +261,7 @@ BackupCheck verify_backup(run::Ops& ops, const std::string& backup_ref) {
     // Stage archive: a scratch copy is never served nor taken from the reserve.
     catalog::Write write(ops.catalog, fmt::format("backup verify {}", out.backup.id));
     id = insert_deployment(ops.catalog, service, host, resolve_params(service.plan, {}), std::nullopt, std::nullopt,
-                           "archive", fmt::format("scratch: verify backup {}", out.backup.id));
+                           model::Stage::Archive, fmt::format("scratch: verify backup {}", out.backup.id));
     write.commit();
   }
   auto scratch = read_deployment(ops.catalog, id);
@@ -355,7 +355,7 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   int64_t id = 0;
   {
     catalog::Write write(ops.catalog, fmt::format("site migrate {} --to-host {}", site.name, target.name));
-    id = insert_deployment(ops.catalog, service, target, from.params, site.id, site.client_id, "allocate",
+    id = insert_deployment(ops.catalog, service, target, from.params, site.id, site.client_id, model::Stage::Allocate,
                            fmt::format("migrated from {}", from.host));
     write.commit();
   }
@@ -363,7 +363,7 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   out.deployment = to.name;
   ActionRequest install;
   install.actions = {"install"};
-  install.stage_after = "allocate";
+  install.stage_after = model::Stage::Allocate;
   auto installed = run_on_deployment(ops, to, "install", install);
   if (installed.status != run::kCompleted) return fail("the install on the target failed", installed);
 

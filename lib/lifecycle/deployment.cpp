@@ -50,7 +50,7 @@ Deployment read_row(SQLite::Statement& q) {
   if (!q.getColumn(6).isNull()) d.site_id = q.getColumn(6).getInt64();
   d.site = q.getColumn(7).getString();
   if (!q.getColumn(8).isNull()) d.client_id = q.getColumn(8).getInt64();
-  d.stage = q.getColumn(9).getString();
+  d.stage = model::stored_stage(q.getColumn(9).getString());
   d.status = q.getColumn(10).getInt();
   d.active = q.getColumn(11).getInt() != 0;
   d.label = q.getColumn(12).getString();
@@ -161,7 +161,7 @@ nlohmann::ordered_json to_json(const Deployment& d) {
   j["service"] = d.service;
   j["host"] = d.host;
   j["site"] = d.site_id ? nlohmann::ordered_json(d.site) : nullptr;
-  j["stage"] = d.stage;
+  j["stage"] = model::stage_name(d.stage);
   j["status"] = d.status;
   j["status_name"] = run::status_name(d.status);
   j["active"] = d.active;
@@ -273,7 +273,7 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
 
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
-                          std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
+                          std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
                           std::optional<int64_t> cloned_from, bool reserve) {
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
   SQLite::Statement st(catalog.db(),
@@ -284,7 +284,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   st.bind(3, host.id);
   if (site_id) st.bind(4, *site_id); else st.bind(4);
   if (client_id) st.bind(5, *client_id); else st.bind(5);
-  st.bind(6, stage);
+  st.bind(6, std::string(model::stage_name(stage)));
   st.bind(7, label);
   st.bind(8, host.base_dir + "/" + name);
   st.bind(9, params.dump());
@@ -353,7 +353,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
     manifest["deployment"] = request.name_after.value_or(d.name);
     manifest["service"] = plan.name;
     manifest["service_version"] = plan.version;
-    manifest["stage"] = request.stage_after.empty() ? d.stage : request.stage_after;
+    manifest["stage"] = model::stage_name(request.stage_after.value_or(d.stage));
     std::string site = request.site_after.value_or(d.site);
     manifest["site"] = site.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(site);
     manifest["label"] = d.label;
@@ -419,33 +419,38 @@ void settle(catalog::Catalog& catalog, const run::CommandView& command) {
   write.commit();
 }
 
-run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::string& stage) {
+run::RunSummary change_stage(run::Ops& ops, const std::string& ref, model::Stage stage) {
   auto d = get_deployment(ops.catalog, ref);
   model::check_stage_change(rule_view(d), stage);
   {
-    catalog::Write write(ops.catalog, fmt::format("deployment {} {}", stage, d.name));
+    // The action as the operator said it: lock, unlock or archive.
+    std::string_view action = stage == model::Stage::Allocate ? "unlock" : model::stage_name(stage);
+    catalog::Write write(ops.catalog, fmt::format("deployment {} {}", action, d.name));
     SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET stage = ? WHERE id = ?");
-    st.bind(1, stage);
+    st.bind(1, std::string(model::stage_name(stage)));
     st.bind(2, d.id);
     st.exec();
     write.commit();
   }
   d.stage = stage;
-  ActionRequest request = stage == "lock" ? lock_request() : stage == "allocate" ? unlock_request() : ActionRequest{};
+  ActionRequest request = stage == model::Stage::Lock       ? lock_request()
+                          : stage == model::Stage::Allocate ? unlock_request()
+                                                            : ActionRequest{};
   request.stage_after = stage;
-  return run_on_deployment(ops, d, stage == "allocate" ? "unlock" : stage, request);
+  return run_on_deployment(ops, d, stage == model::Stage::Allocate ? "unlock" : std::string(model::stage_name(stage)),
+                           request);
 }
 
 ActionRequest lock_request() {
   ActionRequest r;
-  r.stage_after = "lock";
+  r.stage_after = model::Stage::Lock;
   r.after = {{"lock/read-only", kReadOnly}};
   return r;
 }
 
 ActionRequest unlock_request() {
   ActionRequest r;
-  r.stage_after = "allocate";
+  r.stage_after = model::Stage::Allocate;
   r.before = {{"unlock/writable", kWritable}};
   return r;
 }
@@ -489,7 +494,7 @@ DeployResult deploy_service(run::Ops& ops, const std::string& service_ref, const
   int64_t id = 0;
   {
     catalog::Write write(ops.catalog, fmt::format("deployservice {} on {}", service.plan.name, host.name));
-    id = insert_deployment(ops.catalog, service, host, values, std::nullopt, client_id, "provision", label,
+    id = insert_deployment(ops.catalog, service, host, values, std::nullopt, client_id, model::Stage::Provision, label,
                            std::nullopt, reserve);
     write.commit();
   }
@@ -497,7 +502,7 @@ DeployResult deploy_service(run::Ops& ops, const std::string& service_ref, const
   out.deployment = read_deployment(ops.catalog, id);
   ActionRequest request;
   request.actions = {"install", "verify"};
-  request.stage_after = "provision";
+  request.stage_after = model::Stage::Provision;
   if (async) {
     out.summary.command_id = run::queue_command(
         ops.catalog, {"install", "deployment", out.deployment.name,

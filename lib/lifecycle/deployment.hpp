@@ -28,7 +28,7 @@ struct Deployment {
   std::optional<int64_t> site_id;
   std::string site;
   std::optional<int64_t> client_id;
-  std::string stage;
+  model::Stage stage = model::Stage::Provision;
   int status = 0;
   bool active = false;
   std::string label;
@@ -64,7 +64,7 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
 // Inserts a deployment row (status PENDING) inside an open write transaction.
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
-                          std::optional<int64_t> client_id, const std::string& stage, const std::string& label,
+                          std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
                           std::optional<int64_t> cloned_from = std::nullopt, bool reserve = false);
 
 // The tasks that carry out `actions` on a deployment, in order: a pre-flight
@@ -72,7 +72,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
 struct ActionRequest {
   std::vector<std::string> actions;
   std::vector<std::pair<std::string, std::string>> extra_env;  // HOSTCTL_SOURCE_ROOT, HOSTCTL_BACKUP_FILE, ...
-  std::string stage_after;                                     // for the manifest
+  std::optional<model::Stage> stage_after;                     // for the manifest; default: as it is
   std::optional<std::string> site_after;
   std::optional<std::string> name_after;  // finalize: the permanent name
   bool write_manifest = true;
@@ -104,7 +104,7 @@ ActionRequest unlock_request();
 
 // deployment lock|unlock|archive: the stage in the catalog (unlock: back to
 // allocate) and in the host's manifest; lock makes the files read-only.
-run::RunSummary change_stage(run::Ops& ops, const std::string& ref, const std::string& stage);
+run::RunSummary change_stage(run::Ops& ops, const std::string& ref, model::Stage stage);
 // deployment delete: the remove action, then stage removed / status REMOVED (kept as history).
 run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active);
 // deployment verify: the verify action; its facts and packages are recorded.

@@ -95,7 +95,8 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     svc.bind(1, service_name);
     if (!svc.executeStep()) { skip(fmt::format("service '{}' is not registered (createservice it first)", service_name)); continue; }
     int64_t service_id = svc.getColumn(0).getInt64();
-    if (stage != "provision" && stage != "allocate" && stage != "lock" && stage != "archive") { skip("unknown stage"); continue; }
+    auto parsed = model::parse_stage(stage);
+    if (!parsed || *parsed == model::Stage::Removed) { skip("unknown stage"); continue; }
     if (model::check_abs_path(dir) != "") { skip("unusable directory"); continue; }
     std::optional<int64_t> site_id;
     bool active = false;
@@ -116,7 +117,7 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
       }
       SQLite::Statement has_active(db, "SELECT 1 FROM deployment WHERE site_id = ? AND active = 1");
       has_active.bind(1, *site_id);
-      active = stage == "allocate" && !has_active.executeStep();
+      active = *parsed == model::Stage::Allocate && !has_active.executeStep();
     }
     nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
     SQLite::Statement ins(db,
@@ -161,8 +162,9 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
         continue;
       }
       const auto& m = it->second.second;
-      if (str(m, "stage") != d.stage)
-        out.push_back({host.name, "stage", d.name, fmt::format("host says {}, catalog says {}", str(m, "stage"), d.stage)});
+      if (str(m, "stage") != model::stage_name(d.stage))
+        out.push_back({host.name, "stage", d.name,
+                       fmt::format("host says {}, catalog says {}", str(m, "stage"), model::stage_name(d.stage))});
       if (str(m, "site") != d.site)
         out.push_back({host.name, "site", d.name, fmt::format("host says '{}', catalog says '{}'", str(m, "site"), d.site)});
     }

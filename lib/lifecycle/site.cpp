@@ -63,11 +63,11 @@ std::vector<model::RuleDeployment> rule_deployments(catalog::Catalog& catalog, c
 }
 
 // Makes `to` the site's active deployment and locks `from` (or undoes that).
-void move_active(run::Ops& ops, int64_t site_id, int64_t from, const std::string& from_stage, int64_t to,
+void move_active(run::Ops& ops, int64_t site_id, int64_t from, model::Stage from_stage, int64_t to,
                  const std::string& action) {
   catalog::Write write(ops.catalog, action);
   SQLite::Statement off(ops.catalog.db(), "UPDATE deployment SET active = 0, stage = ? WHERE id = ? AND site_id = ?");
-  off.bind(1, from_stage);
+  off.bind(1, std::string(model::stage_name(from_stage)));
   off.bind(2, from);
   off.bind(3, site_id);
   off.exec();
@@ -157,7 +157,7 @@ Handout take_or_install(catalog::Catalog& catalog, const service::Registered& se
                         const std::optional<model::Host>& host) {
   if (auto claimed = claim_ready_copy(catalog, site_id, client_id, values, service.id, host)) return {*claimed, true};
   model::Host target = host ? *host : choose_host(catalog, service.plan, std::nullopt);
-  int64_t id = insert_deployment(catalog, service, target, values, site_id, client_id, "allocate", "");
+  int64_t id = insert_deployment(catalog, service, target, values, site_id, client_id, model::Stage::Allocate, "");
   SQLite::Statement activate(catalog.db(), "UPDATE deployment SET active = 1 WHERE id = ?");
   activate.bind(1, id);
   activate.exec();
@@ -234,7 +234,7 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
   // A fresh copy is verified like a reserve copy was, so its packages are known.
   request.actions = out.from_reserve ? std::vector<std::string>{"allocate"}
                                      : std::vector<std::string>{"install", "allocate", "verify"};
-  request.stage_after = "allocate";
+  request.stage_after = model::Stage::Allocate;
   request.site_after = name;
   out.summary = run_on_deployment(ops, d, out.from_reserve ? "allocate" : "install", request);
   out.deployment = read_deployment(ops.catalog, handout.deployment_id);
@@ -259,7 +259,7 @@ std::optional<Error> after_allocate(run::Ops& ops, const run::CommandView& comma
   ActionRequest finalize;
   finalize.actions = {"finalize"};
   finalize.site_after = d.site;
-  finalize.stage_after = "allocate";
+  finalize.stage_after = model::Stage::Allocate;
   finalize.name_after = final_name;
   finalize.extra_env = {{"HOSTCTL_NEW_ROOT", host.base_dir + "/" + final_name}, {"HOSTCTL_NEW_NAME", final_name}};
   finalize.after = {{"finalize/link",
@@ -338,7 +338,8 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
   int64_t id = 0;
   {
     catalog::Write write(ops.catalog, fmt::format("site clone {} from {}", site.name, source.name));
-    id = insert_deployment(ops.catalog, service, host, source.params, site.id, site.client_id, "allocate", label,
+    id = insert_deployment(ops.catalog, service, host, source.params, site.id, site.client_id, model::Stage::Allocate,
+                           label,
                            source.id);
     write.commit();
   }
@@ -351,7 +352,7 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
   request.actions = {"clone"};
   request.after = {{"clone/writable", "chmod -R u+w \"$HOSTCTL_ROOT\""}};
   request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
-  request.stage_after = "allocate";
+  request.stage_after = model::Stage::Allocate;
   out.summary = run_on_deployment(ops, out.deployment, "clone", request);
   out.deployment = read_deployment(ops.catalog, id);
   out.site = get_site(ops.catalog, site.name);
@@ -399,11 +400,11 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
   std::optional<Deployment> from;
   if (!site.active_deployment.empty()) from = get_deployment(ops.catalog, site.active_deployment);
   if (from)
-    move_active(ops, site.id, from->id, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
+    move_active(ops, site.id, from->id, model::Stage::Lock, to.id, fmt::format("site switch {} --to {}", site.name, to.name));
   else
-    move_active(ops, site.id, 0, "lock", to.id, fmt::format("site switch {} --to {}", site.name, to.name));
+    move_active(ops, site.id, 0, model::Stage::Lock, to.id, fmt::format("site switch {} --to {}", site.name, to.name));
   // A copy frozen earlier (the one a rollback returns to) is writable again.
-  if (to.stage == "lock") run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
+  if (to.stage == model::Stage::Lock) run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
   // Second part: the routes, served from the new copy, must answer.
   if (auto error = resync_and_check(ops, site.id)) {
     ops.say(std::string("switching back: ") + error->what());

@@ -57,7 +57,7 @@ void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deplo
     refuse(fmt::format("deployment '{}' does not belong to site '{}'", to, site.name));
   if (target->active) refuse(fmt::format("deployment '{}' is already the active one of site '{}'", to, site.name));
   check_not_removed(*target, "be switched to");
-  if (target->stage == "archive") refuse(fmt::format("deployment '{}' is archived and cannot be switched to", to));
+  if (target->stage == Stage::Archive) refuse(fmt::format("deployment '{}' is archived and cannot be switched to", to));
   if (target->status != 5)
     refuse(fmt::format("deployment '{}' is not ready (its last action did not complete)", to));
 }
@@ -68,15 +68,15 @@ void check_unprotected(const RuleSite& site, const std::string& action) {
            fmt::format("'hostctl site unprotect {}' first", site.name));
 }
 
-void check_stage_change(const RuleDeployment& d, const std::string& to_stage) {
-  check_not_removed(d, to_stage == "allocate" ? "be unlocked" : "be " + to_stage + (to_stage == "lock" ? "ed" : "d"));
+void check_stage_change(const RuleDeployment& d, Stage to_stage) {
+  check_not_removed(d, to_stage == Stage::Allocate ? "be unlocked" : to_stage == Stage::Lock ? "be locked" : "be archived");
   // The active copy may be frozen while it serves (Atlas's upgrade flow), never archived.
-  if (d.active && to_stage == "archive")
+  if (d.active && to_stage == Stage::Archive)
     refuse(fmt::format("deployment '{}' is its site's active deployment and cannot be archived", d.name),
            "switch the site to another deployment first");
-  if (to_stage == "allocate" && d.stage != "lock")
-    refuse(fmt::format("deployment '{}' is not locked (stage {})", d.name, d.stage));
-  if (d.stage == to_stage) refuse(fmt::format("deployment '{}' is already in stage {}", d.name, to_stage));
+  if (to_stage == Stage::Allocate && d.stage != Stage::Lock)
+    refuse(fmt::format("deployment '{}' is not locked (stage {})", d.name, stage_name(d.stage)));
+  if (d.stage == to_stage) refuse(fmt::format("deployment '{}' is already in stage {}", d.name, stage_name(to_stage)));
 }
 
 void check_has_active(const RuleSite& site, const std::string& active_deployment, const std::string& action) {
@@ -86,7 +86,7 @@ void check_has_active(const RuleSite& site, const std::string& active_deployment
 }
 
 void check_not_removed(const RuleDeployment& d, const std::string& action) {
-  if (d.stage == "removed") refuse(fmt::format("deployment '{}' is removed, which is final: it cannot {}", d.name, action));
+  if (d.stage == Stage::Removed) refuse(fmt::format("deployment '{}' is removed, which is final: it cannot {}", d.name, action));
 }
 
 }  // namespace hostctl::model

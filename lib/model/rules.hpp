@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "model/stage.hpp"
+
 namespace hostctl::model {
 
 struct RuleSite {
@@ -25,7 +27,7 @@ struct RuleRoute {
 
 struct RuleDeployment {
   std::string name;
-  std::string stage;  // provision, allocate, lock, archive, removed
+  Stage stage = Stage::Provision;
   int status = 0;
   bool active = false;
 };
@@ -45,7 +47,7 @@ void check_switch(const RuleSite& site, const std::vector<RuleDeployment>& deplo
 void check_unprotected(const RuleSite& site, const std::string& action);
 // Stage moves: lock (also of the active deployment), unlock (to allocate, from
 // lock only), archive (never the active deployment); removed is final.
-void check_stage_change(const RuleDeployment& deployment, const std::string& to_stage);
+void check_stage_change(const RuleDeployment& deployment, Stage to_stage);
 // Rule 1 (at most one active deployment per site) is the catalog's own: a
 // unique index on deployment(site_id) WHERE active = 1 (schemas/002_sites.sql).
 

@@ -168,13 +168,14 @@ Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
         for (const auto& host : hosts)
           ids.push_back(lifecycle::insert_deployment(ops.catalog, service, host,
                                                      lifecycle::resolve_params(service.plan, {}), std::nullopt,
-                                                     std::nullopt, "provision", "reserve", std::nullopt, true));
+                                                     std::nullopt, model::Stage::Provision, "reserve", std::nullopt,
+                                                     true));
         write.commit();
       }
       run::CommandSpec spec{"reserve refill", "service", service.plan.name, {}};
       lifecycle::ActionRequest request;
       request.actions = {"install", "verify"};
-      request.stage_after = "provision";
+      request.stage_after = model::Stage::Provision;
       for (size_t i = 0; i < ids.size(); ++i)
         add_lane(spec, lifecycle::action_tasks(ops.catalog, lifecycle::read_deployment(ops.catalog, ids[i]), request,
                                                ops.min_free_kb),

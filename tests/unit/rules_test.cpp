@@ -46,12 +46,12 @@ TEST_CASE("an action that needs an active deployment, and removed is final: one 
   CHECK(refused([&] { check_has_active(site, "", "back up"); }));
   CHECK_NOTHROW(check_has_active(site, "shop-d1", "back up"));
   try {
-    check_not_removed({"old", "removed", 8, false}, "be cloned");
+    check_not_removed({"old", Stage::Removed, 8, false}, "be cloned");
     FAIL("not refused");
   } catch (const hostctl::Error& e) {
     CHECK(std::string(e.what()) == "deployment 'old' is removed, which is final: it cannot be cloned");
   }
-  CHECK_NOTHROW(check_not_removed({"live", "allocate", 5, true}, "be cloned"));
+  CHECK_NOTHROW(check_not_removed({"live", Stage::Allocate, 5, true}, "be cloned"));
 }
 
 TEST_CASE("rule 2: a launched site's primary route cannot change") {
@@ -91,27 +91,27 @@ TEST_CASE("rule 6: launch needs a primary route and activates the active-on-laun
 
 TEST_CASE("rule 8: switching needs a ready, inactive deployment of the site") {
   RuleSite s{"s", true, false};
-  std::vector<RuleDeployment> ds = {{"old", "allocate", 5, true},
-                                    {"new", "allocate", 5, false},
-                                    {"failed", "allocate", 9, false},
-                                    {"gone", "removed", 8, false},
-                                    {"kept", "archive", 5, false}};
+  std::vector<RuleDeployment> ds = {{"old", Stage::Allocate, 5, true},
+                                    {"new", Stage::Allocate, 5, false},
+                                    {"failed", Stage::Allocate, 9, false},
+                                    {"gone", Stage::Removed, 8, false},
+                                    {"kept", Stage::Archive, 5, false}};
   CHECK_NOTHROW(check_switch(s, ds, "new"));
   for (const char* bad : {"old", "failed", "gone", "kept", "elsewhere"})
     CHECK(refused([&] { check_switch(s, ds, bad); }));
 }
 
 TEST_CASE("stages: the active deployment may be locked, never archived; only a locked one unlocks; removed is final") {
-  CHECK_NOTHROW(check_stage_change({"a", "allocate", 5, true}, "lock"));
-  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "archive"); }));
-  CHECK(refused([&] { check_stage_change({"a", "lock", 5, true}, "archive"); }));
-  CHECK_NOTHROW(check_stage_change({"a", "lock", 5, true}, "allocate"));
-  CHECK(refused([&] { check_stage_change({"a", "allocate", 5, true}, "allocate"); }));
-  CHECK(refused([&] { check_stage_change({"a", "archive", 5, false}, "allocate"); }));
-  CHECK(refused([&] { check_stage_change({"a", "removed", 8, false}, "allocate"); }));
-  CHECK(refused([&] { check_stage_change({"a", "removed", 8, false}, "lock"); }));
-  CHECK(refused([&] { check_stage_change({"a", "lock", 5, false}, "lock"); }));
-  CHECK_NOTHROW(check_stage_change({"a", "lock", 5, false}, "archive"));
+  CHECK_NOTHROW(check_stage_change({"a", Stage::Allocate, 5, true}, Stage::Lock));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Allocate, 5, true}, Stage::Archive); }));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Lock, 5, true}, Stage::Archive); }));
+  CHECK_NOTHROW(check_stage_change({"a", Stage::Lock, 5, true}, Stage::Allocate));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Allocate, 5, true}, Stage::Allocate); }));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Archive, 5, false}, Stage::Allocate); }));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Removed, 8, false}, Stage::Allocate); }));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Removed, 8, false}, Stage::Lock); }));
+  CHECK(refused([&] { check_stage_change({"a", Stage::Lock, 5, false}, Stage::Lock); }));
+  CHECK_NOTHROW(check_stage_change({"a", Stage::Lock, 5, false}, Stage::Archive));
 }
 
 TEST_CASE("protected sites refuse delete and disable") {
