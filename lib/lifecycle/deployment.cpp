@@ -357,6 +357,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
     std::string site = request.site_after.value_or(d.site);
     manifest["site"] = site.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(site);
     manifest["label"] = d.label;
+    manifest["reserve"] = d.reserve;
     nlohmann::ordered_json params = nlohmann::ordered_json::object();
     for (const auto& p : plan.params)
       if (!p.secret) params[p.name] = d.params.value(p.name, p.default_value);

@@ -122,7 +122,7 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
     SQLite::Statement ins(db,
                           "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
-                          "directory, params, created_at, ready_at) VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?)");
+                          "directory, params, created_at, ready_at, reserve) VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, name);
     ins.bind(2, service_id);
     ins.bind(3, host.id);
@@ -135,6 +135,9 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     std::string created = str(m, "created_at");
     ins.bind(10, created.empty() ? now_utc() : created);
     ins.bind(11, now_utc());
+    // A reserve copy stays one; a deployment given to a site never is.
+    bool reserve = m.contains("reserve") && m["reserve"].is_boolean() && m["reserve"].get<bool>();
+    ins.bind(12, !site_id && reserve ? 1 : 0);
     ins.exec();
     out.registered.push_back(name);
   }

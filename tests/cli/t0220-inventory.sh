@@ -89,8 +89,10 @@ done
 hc backup delete 999 --yes
 expect_rc 3
 
-TEST "a lost catalog is rebuilt from the hosts' manifests"
-want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "") for d in json.load(sys.stdin)))')
+TEST "a lost catalog is rebuilt from the hosts' manifests, reserve copies still reserve copies"
+"$HOSTCTL_BIN" deployservice static-site --reserve -q >/dev/null
+"$HOSTCTL_BIN" deployservice static-site --label kept -q >/dev/null
+want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 rm -f "$HOSTCTL_CATALOG"*
 "$HOSTCTL_BIN" init -q >/dev/null
 "$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
@@ -99,12 +101,12 @@ setup_catalog
 hc host import rig1 -o json
 expect_rc 0
 expect_json "sorted(d['sites']) == ['notes', 'web']"
-got=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "") for d in json.load(sys.stdin)))')
+got=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 expect_true test "$got" = "$want"
 hc site show notes -o json
 expect_json "d['active_deployment'] is not None"
 hc host import rig1 -o json
-expect_json "d['registered'] == [] and len(d['skipped']) == 2"
+expect_json "d['registered'] == [] and len(d['skipped']) == 4"
 
 TEST "host verify reports drift and --repair puts the router back"
 "$HOSTCTL_BIN" route add notes.test --site notes -q >/dev/null
