@@ -3,6 +3,7 @@
 
 #include "command.hpp"
 #include "lifecycle/backup.hpp"
+#include "lifecycle/migrate.hpp"
 #include "lifecycle/site.hpp"
 #include "routing/routing.hpp"
 #include "run_support.hpp"

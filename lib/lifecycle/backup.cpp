@@ -211,11 +211,35 @@ run::RunSummary restore_site(run::Ops& ops, const std::string& site_ref, const s
   auto d = get_deployment(ops.catalog, site.active_deployment);
   if (b.host_id != d.host_id)
     throw Error(ErrorKind::Refused, fmt::format("backup {} is on host '{}', the site runs on '{}'", b.id, b.host, d.host));
+  return restore_from(ops, d, b);
+}
+
+run::RunSummary restore_from(run::Ops& ops, const Deployment& d, const Backup& b) {
   ActionRequest request;
   request.actions = {"restore"};
   request.extra_env = backup_env(b);
   request.before = {{"checksum", kCheck}};
   return run_on_deployment(ops, d, "restore", request);
+}
+
+const char* backup_dir_script() { return kPrepare; }
+
+std::optional<Error> after_migrate_copy(run::Ops& ops, const run::CommandView& command) {
+  if (command.status != run::kCompleted || command.tasks.empty() || !command.tasks.back().deployment_id) return {};
+  auto to = read_deployment(ops.catalog, *command.tasks.back().deployment_id);
+  if (!to.site_id) return {};
+  std::string path = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_FILE");
+  std::string size = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_SIZE");
+  catalog::Write write(ops.catalog, "");
+  SQLite::Statement known(ops.catalog.db(), "SELECT 1 FROM backup WHERE path = ? AND host_id = ? AND status = 5");
+  known.bind(1, path);
+  known.bind(2, to.host_id);
+  if (known.executeStep()) return {};  // a retry of a copy already recorded
+  insert_backup(ops.catalog, *to.site_id, to.site, to.id, to.host_id, path, run::kCompleted,
+                model::is_all_digits(size) && !size.empty() ? std::optional<int64_t>(std::stoll(size)) : std::nullopt,
+                run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_SHA256"));
+  write.commit();
+  return {};
 }
 
 run::RunSummary delete_backup(run::Ops& ops, const std::string& backup_ref) {
@@ -323,92 +347,6 @@ std::vector<Backup> prune_backups(run::Ops& ops, int64_t site_id) {
     if (summary.status == run::kCompleted) pruned.push_back(read_backup(ops.catalog, id));
   }
   return pruned;
-}
-
-}  // namespace hostctl::lifecycle
-
-namespace hostctl::lifecycle {
-
-MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
-  auto site = get_site(ops.catalog, site_ref);
-  model::check_has_active(rule_view(site), site.active_deployment, "migrate");
-  auto from = get_deployment(ops.catalog, site.active_deployment);
-  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
-  auto target = choose_host(ops.catalog, service.plan, to_host_ref);
-  if (target.id == from.host_id)
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' already runs on host '{}'", site.name, target.name));
-  for (const char* action : {"backup", "restore", "install"})
-    if (!service.plan.actions.count(action))
-      throw Error(ErrorKind::Refused, fmt::format("service '{}' has no {} action to migrate with", service.plan.name, action));
-  MigrateResult out;
-  out.from_host = from.host;
-  out.to_host = target.name;
-  auto fail = [&](const std::string& what, const run::RunSummary& s) {
-    out.error = Error(run::failure_kind(s), what);
-    out.failed = s;
-    return out;
-  };
-
-  auto backup = backup_site(ops, site.name);
-  if (backup.summary.status != run::kCompleted) return fail("the backup failed", backup.summary);
-
-  int64_t id = 0;
-  {
-    catalog::Write write(ops.catalog, fmt::format("site migrate {} --to-host {}", site.name, target.name));
-    id = insert_deployment(ops.catalog, service, target, from.params, site.id, site.client_id, model::Stage::Allocate,
-                           fmt::format("migrated from {}", from.host));
-    write.commit();
-  }
-  auto to = read_deployment(ops.catalog, id);
-  out.deployment = to.name;
-  ActionRequest install;
-  install.actions = {"install"};
-  install.stage_after = model::Stage::Allocate;
-  auto installed = run_on_deployment(ops, to, "install", install);
-  if (installed.status != run::kCompleted) return fail("the install on the target failed", installed);
-
-  // The archive streams from the source's session to the target's (SFTP),
-  // checked by its sha256 before it takes its name; a retry copies again.
-  std::string copy_path = fmt::format("{}/backups/{}", target.base_dir,
-                                      backup.backup.path.substr(backup.backup.path.rfind('/') + 1));
-  auto task = [&](const std::string& name, const std::string& script) {
-    run::TaskSpec t;
-    t.host_id = target.id;
-    t.host_name = target.name;
-    t.name = name;
-    t.timeout = 600;
-    t.env = {{"HOSTCTL_BACKUP_FILE", copy_path}, {"HOSTCTL_BACKUP_SHA256", backup.backup.sha256}};
-    t.script = script;
-    return t;
-  };
-  run::TaskSpec copy = task("copy", "set -eu\n"
-                                    "test \"$(sha256sum \"$HOSTCTL_BACKUP_FILE.part\" | cut -d' ' -f1)\" = \"$HOSTCTL_BACKUP_SHA256\"\n"
-                                    "mv \"$HOSTCTL_BACKUP_FILE.part\" \"$HOSTCTL_BACKUP_FILE\"\n");
-  copy.copy_host_id = from.host_id;
-  copy.copy_from = backup.backup.path;
-  copy.copy_to = copy_path + ".part";
-  int64_t copy_id = run::begin_command(
-      ops.catalog, {"migrate copy", "site", site.name, {task("prepare", kPrepare), copy}});
-  auto copied = run::execute(ops, copy_id);
-  if (copied.status != run::kCompleted) return fail("copying the backup to the target failed", copied);
-  int64_t copy_backup = 0;
-  {
-    catalog::Write write(ops.catalog, "");
-    copy_backup = insert_backup(ops.catalog, site.id, site.name, to.id, target.id, copy_path, run::kCompleted,
-                                backup.backup.size, backup.backup.sha256);
-    write.commit();
-  }
-  ActionRequest restore;
-  restore.actions = {"restore"};
-  restore.extra_env = backup_env(read_backup(ops.catalog, copy_backup));
-  restore.before = {{"checksum", kCheck}};
-  auto restored = run_on_deployment(ops, read_deployment(ops.catalog, id), "restore", restore);
-  if (restored.status != run::kCompleted) return fail("the restore on the target failed", restored);
-
-  auto switched = switch_site(ops, site.name, to.name);
-  if (switched.verify.status != run::kCompleted) return fail("the migrated copy failed its verify action", switched.verify);
-  out.error = switched.error;
-  return out;
 }
 
 }  // namespace hostctl::lifecycle

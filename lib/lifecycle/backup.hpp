@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lifecycle/deployment.hpp"
 #include "run/operation.hpp"
 #include "run/runner.hpp"
 
@@ -63,21 +64,12 @@ std::vector<Backup> prune_backups(run::Ops& ops, int64_t site_id);
 std::optional<Error> after_backup(run::Ops& ops, const run::CommandView& command);
 std::optional<Error> after_backup_verify(run::Ops& ops, const run::CommandView& command);
 std::optional<Error> after_backup_delete(run::Ops& ops, const run::CommandView& command);
+// A migrate copy that completed (first run or retry) is a backup of the new deployment on its host.
+std::optional<Error> after_migrate_copy(run::Ops& ops, const run::CommandView& command);
 
-}  // namespace hostctl::lifecycle
-
-namespace hostctl::lifecycle {
-
-struct MigrateResult {
-  std::string from_host, to_host, deployment;
-  Failure error;
-  run::RunSummary failed;  // the run that failed, when one did
-};
-
-// Aegir's migrate: back up the active deployment, install a fresh copy on the
-// target host, copy the backup there through the control node (checksum
-// checked), restore it, then switch the site to it (health-gated). The old
-// copy is locked on its host, not removed.
-MigrateResult migrate_site(run::Ops& ops, const std::string& site, const std::string& to_host);
+// Restores `b` into `d` (its checksum checked first): restore and migrate.
+run::RunSummary restore_from(run::Ops& ops, const Deployment& d, const Backup& b);
+// The shell that makes $HOSTCTL_BACKUP_FILE's directory.
+const char* backup_dir_script();
 
 }  // namespace hostctl::lifecycle

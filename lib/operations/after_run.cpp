@@ -44,7 +44,7 @@ const run::AfterRunTable& after_run_table() {
       {"manifest", {}},
       {"queue cron", {}},
       {"queue stats", {}},
-      {"migrate copy", {}},
+      {"migrate copy", {nullptr, lifecycle::after_migrate_copy}},
       {"route sync", {}},  // routing::router_synced() reads the command's own status
       {"host verify", {nullptr, record_verify}},
       {"host exec", {}},

@@ -152,6 +152,8 @@ src=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT path FROM backup WHERE host_id = (SELEC
 expect_true cmp "$src" "${RIG_BASE[2]}/backups/$(basename "$src")"
 hc task log "$cid"
 expect_out_has "hostctl: copied $(stat -c %s "$src") bytes from rig1:$src to rig2:"
+hc backup list --site notes -o json
+expect_json "[b['status'] for b in d if b['host'] == 'rig2' and b['path'].endswith('$(basename "$src")')] == [5]"
 
 TEST "site migrate moves a site to another host with its data, still served"
 old=$("$HOSTCTL_BIN" site show notes --field active_deployment)
