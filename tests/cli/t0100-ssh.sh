@@ -200,10 +200,16 @@ expect_rc 0
 expect_json "max(int(r['stdout'][0]) for r in d[1:]) < int(d[0]['stdout'][0])"
 
 TEST "task log --follow streams until the command ends"
+last=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT coalesce(max(id), 0) FROM command")
 "$HOSTCTL_BIN" host exec rig5 -- 'for i in 1 2 3; do echo tick$i; sleep 0.3; done' >/dev/null 2>&1 &
 follow_pid=$!
-sleep 0.3
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+# Follow the exec's own command, once it is recorded (a slow start under ASan took over 0.3 s).
+id=$last
+for _ in $(seq 1 100); do
+  id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT coalesce(max(id), 0) FROM command")
+  [ "$id" -gt "$last" ] && break
+  sleep 0.05
+done
 hc task log "$id" --follow
 expect_rc 0
 expect_out_has "tick3"
