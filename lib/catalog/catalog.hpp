@@ -5,12 +5,14 @@
 #include <SQLiteCpp/Database.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
-#include <string>
 
 namespace hostctl::catalog {
 
@@ -47,6 +49,13 @@ struct InitReport {
   std::string backup_path;  // empty unless an existing catalog was upgraded
 };
 
+// What the busy handler of one connection remembers while it waits.
+struct BusyWait {
+  std::string wal_path;
+  std::chrono::steady_clock::time_point started, progress;
+  std::pair<int64_t, int64_t> wal{};  // size and mtime (ns) of the WAL file when last seen changing
+};
+
 class Catalog {
  public:
   // Opens an existing catalog at the current schema version.
@@ -69,13 +78,15 @@ class Catalog {
  private:
   std::filesystem::path path_;
   SQLite::Database db_;
-  std::chrono::steady_clock::time_point busy_since_;  // for the busy handler
+  BusyWait busy_;
   Actor actor_;
   bool dry_run_ = false;
 };
 
-// How long a command waits for another process's write transaction to end.
+// A command waits for other processes' write transactions as long as one of
+// them commits every kBusyTimeoutSeconds, up to kBusyLimitSeconds in all.
 inline constexpr int kBusyTimeoutSeconds = 30;
+inline constexpr int kBusyLimitSeconds = 300;
 
 // A SQLite failure as a typed error (busy -> Busy, not a database -> Usage, the rest Internal).
 Error sqlite_error(const std::exception& e, const std::filesystem::path& path);

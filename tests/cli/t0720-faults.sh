@@ -3,7 +3,7 @@
 # hostctl killed with SIGKILL during an install, a clone and a route activation;
 # sshd's connection killed during a task; nginx -t failing; a host whose base
 # directory is full (a small tmpfs, or a read-only directory where mounting is
-# not allowed); a host whose key changed. After each: doctor finds the catalog
+# not allowed); a host whose key changed; a catalog whose writer is stuck. After each: doctor finds the catalog
 # consistent, `task retry` or a re-run finishes the work, and the site that was
 # being served is still served.
 . "$(dirname "$0")/lib.sh"
@@ -234,5 +234,25 @@ expect_rc 0
 expect_json "d['status_name'] == 'COMPLETED' and d['ready_at']"
 still_served
 expect_consistent
+
+TEST "a catalog whose writer is stuck: exit 7 after 30 s without a commit, naming the wait, nothing changed"
+python3 - "$HOSTCTL_CATALOG" "$WORK/stuck" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(40)
+PY
+holder=$!
+while [ ! -e "$WORK/stuck" ]; do sleep 0.05; done
+started=$(date +%s)
+hc client add stuck-client
+expect_rc 7
+expect_err_has "no write committed for 30 s"
+waited=$(( $(date +%s) - started ))
+expect_true test "$waited" -ge 30 -a "$waited" -lt 40
+kill "$holder"; wait "$holder" 2>/dev/null
+hc client show stuck-client
+expect_rc 3
 
 done_testing
