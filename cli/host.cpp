@@ -30,6 +30,9 @@ model::HostInput host_input(const Args& a) {
   in.nginx_conf = a.opt("nginx-conf");
   in.router_dir = a.opt("router-dir");
   in.http_listen = a.opt("http-listen");
+  in.web_listen = a.opt("web-listen");
+  in.web_dir = a.opt("web-dir");
+  in.web_conf = a.opt("web-conf");
   return in;
 }
 
@@ -178,6 +181,14 @@ std::vector<Opt> host_options() {
        "PATH"},
       {"http-listen", "", "router: nginx listen value for sites, PORT or ADDRESS:PORT (default 80)", Opt::Value,
        "LISTEN"},
+      {"web-listen", "",
+       "web: ADDRESS:PORT of the host's own nginx, where routers proxy to its deployments' backend server blocks "
+       "(\"\" for none: sites are served from the router's disk)",
+       Opt::Value, "ADDRESS:PORT"},
+      {"web-dir", "", "web: directory included by that nginx where hostctl writes backend blocks "
+                      "(default /etc/nginx/hostctl-web.d)", Opt::Value, "PATH"},
+      {"web-conf", "", "web: that nginx's main configuration file, when not the default", Opt::Value, "PATH",
+       Complete::File},
   };
 }
 

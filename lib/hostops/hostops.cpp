@@ -28,8 +28,8 @@ case ",$HOSTCTL_ROLES," in
     echo "@hostctl set nginx=$("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///')"
     ;;
 esac
-# What is on the host, for the drift report: deployment manifests and router
-# files. A link is a deployment's permanent name, not a deployment of its own.
+# What is on the host, for the drift report: deployment manifests, router
+# files and backend blocks. A link is a deployment's permanent name, not a deployment of its own.
 for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
   [ -L "$(dirname "$f")" ] && continue
   [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
@@ -38,16 +38,17 @@ for d in "$HOSTCTL_BASE_DIR"/*/; do
   [ -L "${d%/}" ] && continue
   [ -d "$d" ] && printf '@hostctl-dir %s\n' "${d%/}"
 done
-case ",$HOSTCTL_ROLES," in
-  *,router,*)
-    for f in "$HOSTCTL_ROUTER_DIR"/hostctl-*.conf; do
-      [ -f "$f" ] || continue
-      name=$(basename "$f")
-      printf '@hostctl-router-file %s\n' "$name"
-      sed "s|^|@hostctl-router-line $name |" "$f"
-    done
-    ;;
-esac
+# kind DIR: the hostctl-*.conf files of DIR as @hostctl-KIND-file / -line lines.
+list_files() {
+  for f in "$2"/hostctl-*.conf; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f")
+    printf '@hostctl-%s-file %s\n' "$1" "$name"
+    sed "s|^|@hostctl-$1-line $name |" "$f"
+  done
+}
+case ",$HOSTCTL_ROLES," in *,router,*) list_files router "$HOSTCTL_ROUTER_DIR" ;; esac
+[ -z "$HOSTCTL_WEB_DIR" ] || list_files web "$HOSTCTL_WEB_DIR"
 echo "verified: $(hostname) as $(id -un), base $HOSTCTL_BASE_DIR"
 )sh";
 
@@ -70,7 +71,8 @@ run::TaskSpec task_for(const model::Host& h, int lane, const std::string& name, 
   t.env = {{"HOSTCTL_HOST", h.name},
            {"HOSTCTL_BASE_DIR", h.base_dir},
            {"HOSTCTL_ROLES", fmt::format("{}", fmt::join(h.roles, ","))},
-           {"HOSTCTL_ROUTER_DIR", h.router_dir}};
+           {"HOSTCTL_ROUTER_DIR", h.router_dir},
+           {"HOSTCTL_WEB_DIR", h.web_listen.empty() ? "" : h.web_dir}};
   return t;
 }
 

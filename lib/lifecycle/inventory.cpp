@@ -28,7 +28,7 @@ exit 0
 struct Found {
   std::map<std::string, std::pair<std::string, nlohmann::json>> manifests;  // deployment -> (dir, manifest)
   std::set<std::string> dirs;
-  std::map<std::string, std::string> router_files;  // name -> content
+  std::map<std::string, std::string> router_files, web_files;  // name -> content
 };
 
 // Parses the @hostctl-manifest / -dir / -router-* lines of one task's log.
@@ -47,13 +47,17 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
       f.manifests[manifest["deployment"].get<std::string>()] = {text.substr(0, space), manifest};
     } else if (line.rfind("@hostctl-dir ", 0) == 0) {
       f.dirs.insert(rest("@hostctl-dir "));
-    } else if (line.rfind("@hostctl-router-file ", 0) == 0) {
-      f.router_files[rest("@hostctl-router-file ")];
-    } else if (line.rfind("@hostctl-router-line ", 0) == 0) {
-      std::string text = rest("@hostctl-router-line ");
-      auto space = text.find(' ');
-      std::string name = text.substr(0, space);
-      f.router_files[name] += (space == std::string::npos ? "" : text.substr(space + 1)) + "\n";
+    } else {
+      for (auto [kind, files] : {std::pair{"router", &f.router_files}, std::pair{"web", &f.web_files}}) {
+        std::string file = fmt::format("@hostctl-{}-file ", kind), text = fmt::format("@hostctl-{}-line ", kind);
+        if (line.rfind(file, 0) == 0) {
+          (*files)[line.substr(file.size())];
+        } else if (line.rfind(text, 0) == 0) {
+          std::string rest_of = line.substr(text.size());
+          auto space = rest_of.find(' ');
+          (*files)[rest_of.substr(0, space)] += (space == std::string::npos ? "" : rest_of.substr(space + 1)) + "\n";
+        }
+      }
     }
   }
   return f;
@@ -145,6 +149,25 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
   return out;
 }
 
+// Drift between the files hostctl would write to a directory it owns and those there.
+void compare_files(std::vector<Drift>& out, const std::string& host, const std::string& kind,
+                   const std::map<std::string, std::string>& expected, const std::map<std::string, std::string>& found) {
+  bool router = kind == "router";
+  for (const auto& [name, body] : expected) {
+    auto it = found.find(name);
+    if (it == found.end())
+      out.push_back({host, kind + "-file-missing", name,
+                     router ? "an active route's server block is not on the router"
+                            : "a ready deployment's backend block is not on the web host"});
+    else if (it->second != body)
+      out.push_back({host, kind + "-file-differs", name, "the file was changed on the host"});
+  }
+  for (const auto& [name, _] : found)
+    if (!expected.count(name))
+      out.push_back({host, kind + "-file-extra", name,
+                     router ? "no active route needs this file" : "no ready deployment needs this file"});
+}
+
 std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
   std::vector<Drift> out;
   auto command = run::get_command(catalog, command_id);
@@ -179,30 +202,27 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
                        removed.executeStep() ? "removed in the catalog but still on the host"
                                              : "not in the catalog; 'hostctl host import' registers it"});
       }
-    if (std::find(host.roles.begin(), host.roles.end(), "router") == host.roles.end()) continue;
-    auto expected = routing::router_files(catalog, host.id);
-    for (const auto& [name, body] : expected) {
-      auto it = found.router_files.find(name);
-      if (it == found.router_files.end())
-        out.push_back({host.name, "router-file-missing", name, "an active route's server block is not on the router"});
-      else if (it->second != body)
-        out.push_back({host.name, "router-file-differs", name, "the file was changed on the router"});
-    }
-    for (const auto& [name, _] : found.router_files)
-      if (!expected.count(name))
-        out.push_back({host.name, "router-file-extra", name, "no active route needs this file"});
+    if (std::find(host.roles.begin(), host.roles.end(), "router") != host.roles.end())
+      compare_files(out, host.name, "router", routing::router_files(catalog, host.id), found.router_files);
+    if (!host.web_listen.empty())
+      compare_files(out, host.name, "web", routing::web_files(catalog, host.id), found.web_files);
   }
   return out;
 }
 
 std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   std::vector<Drift> left;
-  std::set<std::string> routers, manifests;
+  std::set<std::string> routers, web_hosts, manifests;
   for (const auto& d : drift) {
     if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
+    else if (d.kind.rfind("web-file", 0) == 0) web_hosts.insert(d.host);
     else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing") manifests.insert(d.object);
     else left.push_back(d);
   }
+  // Backends first: a router repaired next proxies to them.
+  for (const auto& host : web_hosts)
+    if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id))
+      left.push_back({host, "web", host, error->what()});
   // Repaired means served: the reload is waited for and every route checked over HTTP.
   for (const auto& host : routers)
     if (auto error = routing::sync_and_check(ops, model::get_host(ops.catalog, host).id))

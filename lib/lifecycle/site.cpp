@@ -397,6 +397,16 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     out.site = get_site(ops.catalog, site.name);
     return out;
   }
+  // Second part, before any router is touched: the copy answers through its
+  // own backend block on its web host.
+  if (auto error = routing::backend_check(ops.catalog, to.id); !error.empty()) {
+    out.error = Error(ErrorKind::RemoteFailed,
+                      fmt::format("deployment '{}' does not answer through its backend block: {}; the site was not "
+                                  "switched", to.name, error),
+                      "'hostctl host verify --repair' rewrites a web host's backend blocks");
+    out.site = get_site(ops.catalog, site.name);
+    return out;
+  }
   std::optional<Deployment> from;
   if (!site.active_deployment.empty()) from = get_deployment(ops.catalog, site.active_deployment);
   if (from)
@@ -405,7 +415,7 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     move_active(ops, site.id, 0, model::Stage::Lock, to.id, fmt::format("site switch {} --to {}", site.name, to.name));
   // A copy frozen earlier (the one a rollback returns to) is writable again.
   if (to.stage == model::Stage::Lock) run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
-  // Second part: the routes, served from the new copy, must answer.
+  // Third part: the routes, served from the new copy, must answer.
   if (auto error = resync_and_check(ops, site.id)) {
     ops.say(std::string("switching back: ") + error->what());
     if (from) move_active(ops, site.id, to.id, to.stage, from->id, "site switch undone");

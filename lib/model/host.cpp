@@ -61,6 +61,24 @@ void apply(Host& host, const HostInput& input) {
       require("must be PORT or IPv4-ADDRESS:PORT", "http listen", *input.http_listen);
     host.http_listen = *input.http_listen;
   }
+  if (input.web_listen) {
+    // An address of its own: a router on another machine connects to it.
+    static const std::regex web_re("^[0-9]{1,3}(\\.[0-9]{1,3}){3}:[0-9]{1,5}$");
+    if (!input.web_listen->empty() && !std::regex_match(*input.web_listen, web_re))
+      require("must be IPv4-ADDRESS:PORT (or empty for none)", "web listen", *input.web_listen);
+    host.web_listen = *input.web_listen;
+  }
+  if (input.web_dir) {
+    require(check_abs_path(*input.web_dir), "web directory", *input.web_dir);
+    host.web_dir = *input.web_dir;
+  }
+  if (input.web_conf) {
+    if (!input.web_conf->empty()) require(check_abs_path(*input.web_conf), "web nginx configuration", *input.web_conf);
+    host.web_conf = *input.web_conf;
+  }
+  // Each sync owns every hostctl-*.conf of its directory.
+  if (!host.web_listen.empty() && host.web_dir == host.router_dir)
+    require("must differ from the router directory", "web directory", host.web_dir);
   if (input.roles) {
     std::vector<std::string> roles;
     for (const auto& role : *input.roles) {
@@ -89,8 +107,8 @@ void save_roles(SQLite::Database& db, const Host& host) {
 Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
                       "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
-                      "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen "
-                      "FROM host WHERE id = ?");
+                      "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
+                      "web_listen, web_dir, web_conf FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -110,6 +128,9 @@ Host read_host(SQLite::Database& db, int64_t id) {
   h.nginx_conf = q.getColumn(13).getString();
   h.router_dir = q.getColumn(14).getString();
   h.http_listen = q.getColumn(15).getString();
+  h.web_listen = q.getColumn(16).getString();
+  h.web_dir = q.getColumn(17).getString();
+  h.web_conf = q.getColumn(18).getString();
   SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
@@ -128,6 +149,9 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":nginx_conf", h.nginx_conf);
   st.bind(":router_dir", h.router_dir);
   st.bind(":http_listen", h.http_listen);
+  st.bind(":web_listen", h.web_listen);
+  st.bind(":web_dir", h.web_dir);
+  st.bind(":web_conf", h.web_conf);
 }
 
 }  // namespace
@@ -147,9 +171,10 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
                 "use 'hostctl host edit' to change it");
   SQLite::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
-                           "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, created_at) VALUES (:name, "
-                           ":transport, :address, :port, :user, :identity_file, :capacity, :base_dir, :nginx_bin, "
-                           ":nginx_conf, :router_dir, :http_listen, :created_at)");
+                           "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
+                           "created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
+                           ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
+                           ":web_dir, :web_conf, :created_at)");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
@@ -170,7 +195,8 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
                            "UPDATE host SET transport = :transport, address = :address, port = :port, "
                            "user = :user, identity_file = :identity_file, capacity = :capacity, "
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
-                           "router_dir = :router_dir, http_listen = :http_listen WHERE id = :id");
+                           "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
+                           "web_dir = :web_dir, web_conf = :web_conf WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
@@ -231,6 +257,9 @@ nlohmann::ordered_json to_json(const Host& h) {
   j["nginx_conf"] = h.nginx_conf;
   j["router_dir"] = h.router_dir;
   j["http_listen"] = h.http_listen;
+  j["web_listen"] = h.web_listen;
+  j["web_dir"] = h.web_dir;
+  j["web_conf"] = h.web_conf;
   j["verified_at"] = h.verified_at ? nlohmann::ordered_json(*h.verified_at) : nullptr;
   j["verify_result"] = h.verify_result ? nlohmann::ordered_json(*h.verify_result) : nullptr;
   j["created_at"] = h.created_at;
@@ -246,6 +275,11 @@ std::pair<std::string, int> http_endpoint(const Host& router) {
   if (colon == std::string::npos)
     return {router.transport == "local" ? "127.0.0.1" : router.address, std::stoi(router.http_listen)};
   return {router.http_listen.substr(0, colon), std::stoi(router.http_listen.substr(colon + 1))};
+}
+
+std::pair<std::string, int> web_endpoint(const Host& web) {
+  auto colon = web.web_listen.rfind(':');
+  return {web.web_listen.substr(0, colon), std::stoi(web.web_listen.substr(colon + 1))};
 }
 
 }  // namespace hostctl::model

@@ -28,6 +28,11 @@ struct Host {
   std::string nginx_conf;  // empty: nginx's compiled-in configuration
   std::string router_dir = "/etc/nginx/hostctl.d";
   std::string http_listen = "80";  // nginx "listen" value: PORT or ADDRESS:PORT
+  // For web hosts with a managed nginx (web_listen set): where hostctl writes
+  // each deployment's backend server block, and that nginx's configuration.
+  std::string web_listen;  // ADDRESS:PORT the routers proxy to; "" : none
+  std::string web_dir = "/etc/nginx/hostctl-web.d";
+  std::string web_conf;  // empty: nginx's compiled-in configuration
   std::optional<std::string> verified_at;
   std::optional<std::string> verify_result;
   std::string created_at;
@@ -36,7 +41,7 @@ struct Host {
 // What an operator typed for `host add` / `host edit`: unset fields are left as they are.
 struct HostInput {
   std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
-  std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen;
+  std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf;
   std::optional<std::vector<std::string>> roles;
 };
 
@@ -51,5 +56,7 @@ nlohmann::ordered_json to_json(const Host& host);
 // Where an HTTP check of this router connects: ADDRESS:PORT from http_listen,
 // or the host's address with that port.
 std::pair<std::string, int> http_endpoint(const Host& router);
+// Where a router proxies to this web host's backends (web_listen).
+std::pair<std::string, int> web_endpoint(const Host& web);
 
 }  // namespace hostctl::model

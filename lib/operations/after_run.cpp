@@ -1,15 +1,25 @@
 #include "operations/after_run.hpp"
 
+#include <set>
+
 #include "hostops/hostops.hpp"
 #include "lifecycle/backup.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
+#include "model/host.hpp"
+#include "routing/routing.hpp"
 
 namespace hostctl::operations {
 namespace {
 
-std::optional<Error> settle(run::Ops& ops, const run::CommandView& command) {
+// A building action settles its deployments, then the web hosts it ran on
+// serve what is now ready and stop serving what was removed.
+std::optional<Error> settle_and_serve(run::Ops& ops, const run::CommandView& command) {
   lifecycle::settle(ops.catalog, command);
+  std::set<std::string> hosts;
+  for (const auto& task : command.tasks) hosts.insert(task.host_name);
+  for (const auto& host : hosts)
+    if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id)) return error;
   return std::nullopt;
 }
 
@@ -24,14 +34,14 @@ const run::AfterRunTable& after_run_table() {
   // Building actions settle their deployments' status; actions that only use
   // a deployment (verify, cron, stats, lock's manifest, ...) leave it alone.
   static const run::AfterRunTable table = {
-      {"install", {nullptr, settle}},
+      {"install", {nullptr, settle_and_serve}},
       {"allocate", {nullptr, lifecycle::after_allocate}},
       {"finalize", {lifecycle::finalize_stale, lifecycle::after_finalize}},
-      {"clone", {nullptr, settle}},
-      {"restore", {nullptr, settle}},
-      {"remove", {nullptr, settle}},
-      {"reserve refill", {nullptr, settle}},
-      {"reserve prune", {nullptr, settle}},
+      {"clone", {nullptr, settle_and_serve}},
+      {"restore", {nullptr, settle_and_serve}},
+      {"remove", {nullptr, settle_and_serve}},
+      {"reserve refill", {nullptr, settle_and_serve}},
+      {"reserve prune", {nullptr, settle_and_serve}},
       {"backup", {nullptr, lifecycle::after_backup}},
       {"backup verify", {nullptr, lifecycle::after_backup_verify}},
       {"backup delete", {nullptr, lifecycle::after_backup_delete}},
@@ -46,6 +56,7 @@ const run::AfterRunTable& after_run_table() {
       {"queue stats", {}},
       {"migrate copy", {nullptr, lifecycle::after_migrate_copy}},
       {"route sync", {}},  // routing::router_synced() reads the command's own status
+      {"web sync", {}},
       {"host verify", {nullptr, record_verify}},
       {"host exec", {}},
       {"host import", {}},

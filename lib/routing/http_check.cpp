@@ -57,6 +57,11 @@ int get_status(const std::string& address, int port, const std::string& host, co
 
 std::string http_check(const model::Host& router, const Route& route, int stable) {
   auto [address, port] = model::http_endpoint(router);
+  return http_get_check(address, port, route.domain, route.path, stable);
+}
+
+std::string http_get_check(const std::string& address, int port, const std::string& domain, const std::string& path,
+                           int stable) {
   std::string error;
   // Poll briskly for the first good answer; further ones (when the reload was
   // not confirmed) are spaced 100 ms apart, since an old worker was measured
@@ -64,7 +69,7 @@ std::string http_check(const model::Host& router, const Route& route, int stable
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int good = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = get_status(address, port, route.domain, route.path, error);
+    int status = get_status(address, port, domain, path, error);
     if (status >= 200 && status < 400) {
       if (++good >= stable) return {};
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -72,7 +77,7 @@ std::string http_check(const model::Host& router, const Route& route, int stable
     }
     good = 0;
     if (status > 0)
-      error = fmt::format("HTTP {} for http://{}{}/ from {}:{}", status, route.domain, route.path, address, port);
+      error = fmt::format("HTTP {} for http://{}{}/ from {}:{}", status, domain, path, address, port);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return error;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <functional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -59,12 +60,36 @@ model::RuleSite site_rules(catalog::Catalog& catalog, int64_t site_id) {
   return {q.getColumn(0).getString(), q.getColumn(1).getInt() != 0, q.getColumn(2).getInt() != 0};
 }
 
-std::optional<std::string> active_directory(catalog::Catalog& catalog, int64_t site_id, std::string& deployment) {
-  SQLite::Statement q(catalog.db(), "SELECT directory, name FROM deployment WHERE site_id = ? AND active = 1");
+// The deployment a site serves, and the host that holds it.
+struct ActiveCopy {
+  int64_t id = 0, host_id = 0;
+  std::string name, directory;
+};
+
+std::optional<ActiveCopy> active_copy(catalog::Catalog& catalog, int64_t site_id) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT id, host_id, name, directory FROM deployment WHERE site_id = ? AND active = 1");
   q.bind(1, site_id);
   if (!q.executeStep()) return std::nullopt;
-  deployment = q.getColumn(1).getString();
-  return q.getColumn(0).getString();
+  return ActiveCopy{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                    q.getColumn(3).getString()};
+}
+
+// Where a router sends a location: to the deployment's backend block on its
+// web host (so the router needs none of its files), or, for a host without a
+// managed web server, to the directory on the router's own disk.
+std::string location_body(catalog::Catalog& catalog, const ActiveCopy& copy, bool prefix) {
+  auto host = model::get_host(catalog, std::to_string(copy.host_id));
+  if (host.web_listen.empty())
+    return prefix ? fmt::format("        alias {}/public/;\n        index index.html;\n", copy.directory)
+                  : fmt::format("        root {}/public;\n        index index.html;\n", copy.directory);
+  return fmt::format(
+      "        proxy_pass http://{}{};\n"
+      "        proxy_set_header Host {};\n"
+      "        proxy_set_header X-Forwarded-Host $host;\n"
+      "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+      "        proxy_set_header X-Forwarded-Proto $scheme;\n",
+      host.web_listen, prefix ? "/" : "", backend_name(copy.id));
 }
 
 // Writes the files, keeps the old ones, checks with nginx -t, restores on failure, reloads.
@@ -221,20 +246,14 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
         router.name, router.http_listen, domain);
     bool has_root = false;
     for (const auto& r : routes) {
-      std::string deployment;
-      auto dir = active_directory(catalog, r.site_id, deployment);
-      if (!dir) {
+      auto copy = active_copy(catalog, r.site_id);
+      if (!copy) {
         body += fmt::format("    # route {}: site '{}' has no active deployment\n", r.source, r.site);
         continue;
       }
-      body += fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, deployment);
-      if (r.path.empty()) {
-        has_root = true;
-        body += fmt::format("    location / {{\n        root {}/public;\n        index index.html;\n    }}\n", *dir);
-      } else {
-        body += fmt::format("    location {}/ {{\n        alias {}/public/;\n        index index.html;\n    }}\n",
-                            r.path, *dir);
-      }
+      body += fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, copy->name);
+      has_root = has_root || r.path.empty();
+      body += fmt::format("    location {}/ {{\n{}    }}\n", r.path, location_body(catalog, *copy, !r.path.empty()));
     }
     if (!has_root) body += "    location / {\n        return 404;\n    }\n";
     body += "}\n";
@@ -277,29 +296,37 @@ Failure sync_router(run::Ops& ops, int64_t router_id) {
   return sync_router(ops, router_id, false, confirmed);
 }
 
-Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
-  auto router = model::get_host(ops.catalog, std::to_string(router_id));
-  // The files are read inside the transaction that takes the router's sync slot:
-  // a route flagged after that has its own sync after this one.
+namespace {
+
+// Where one sync writes: a router's server blocks or a web host's backend blocks.
+struct SyncTarget {
+  std::string action, object_type;  // the recorded command: "route sync" of a router, "web sync" of a host
+  std::string dir, conf;
+  std::function<std::map<std::string, std::string>()> files;
+};
+
+Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& target, bool wait,
+                   bool& reload_confirmed) {
+  // The files are read inside the transaction that takes the host's sync slot:
+  // a change made after that has its own sync after this one.
   auto make_spec = [&] {
     std::string bundle;
-    for (const auto& [name, body] : router_files(ops.catalog, router_id))
-      bundle += "### hostctl-file: " + name + "\n" + body;
+    for (const auto& [name, body] : target.files()) bundle += "### hostctl-file: " + name + "\n" + body;
     run::TaskSpec task;
-    task.host_id = router.id;
-    task.host_name = router.name;
+    task.host_id = host.id;
+    task.host_name = host.name;
     task.name = "sync";
     task.script = kSyncScript;
     task.timeout = 60;
-    task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir},
-                {"HOSTCTL_NGINX_BIN", router.nginx_bin},
-                {"HOSTCTL_NGINX_CONF", router.nginx_conf},
+    task.env = {{"HOSTCTL_ROUTER_DIR", target.dir},
+                {"HOSTCTL_NGINX_BIN", host.nginx_bin},
+                {"HOSTCTL_NGINX_CONF", target.conf},
                 {"HOSTCTL_ROUTER_FILES", bundle},
                 {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
-    return run::CommandSpec{"route sync", "router", router.name, {task}};
+    return run::CommandSpec{target.action, target.object_type, host.name, {task}};
   };
-  int64_t id = begin_sync(ops, router.name, make_spec);
-  ops.say(fmt::format("route sync on router '{}': command {}", router.name, id));
+  int64_t id = begin_sync(ops, host.name, make_spec);
+  ops.say(fmt::format("{} on {} '{}': command {}", target.action, target.object_type, host.name, id));
   auto summary = run::execute(ops, id);
   SQLite::Statement confirmed(ops.catalog.db(),
                               "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
@@ -310,8 +337,62 @@ Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_co
   auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
   std::string detail;
   for (const auto& l : tail) detail += "\n  " + l;
-  return Error(run::failure_kind(summary), fmt::format("route sync on router '{}' failed (command {}): {}{}", router.name, id, summary.error, detail),
+  return Error(run::failure_kind(summary),
+               fmt::format("{} on {} '{}' failed (command {}): {}{}", target.action, target.object_type, host.name, id,
+                           summary.error, detail),
                summary.hint);
+}
+
+}  // namespace
+
+Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
+  auto router = model::get_host(ops.catalog, std::to_string(router_id));
+  SyncTarget target{"route sync", "router", router.router_dir, router.nginx_conf,
+                    [&] { return router_files(ops.catalog, router_id); }};
+  return sync_files(ops, router, target, wait, reload_confirmed);
+}
+
+std::string backend_name(int64_t deployment_id) { return fmt::format("d{}.backend.hostctl", deployment_id); }
+
+std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id) {
+  auto host = model::get_host(catalog, std::to_string(host_id));
+  std::map<std::string, std::string> files;
+  SQLite::Statement q(catalog.db(),
+                      "SELECT d.id, d.name, d.directory, coalesce(s.name, '') FROM deployment d "
+                      "LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND d.status = ? AND "
+                      "d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
+  q.bind(1, host_id);
+  q.bind(2, run::kCompleted);
+  while (q.executeStep()) {
+    int64_t id = q.getColumn(0).getInt64();
+    files[fmt::format("hostctl-backend-{}.conf", id)] = fmt::format(
+        "# Managed by hostctl for web host '{}'; changes here are overwritten.\n"
+        "# deployment '{}'{}\n"
+        "server {{\n    listen {};\n    server_name {};\n    root {}/public;\n    index index.html;\n}}\n",
+        host.name, q.getColumn(1).getString(),
+        q.getColumn(3).getString().empty() ? "" : fmt::format(" (site '{}')", q.getColumn(3).getString()),
+        host.web_listen, backend_name(id), q.getColumn(2).getString());
+  }
+  return files;
+}
+
+Failure sync_web(run::Ops& ops, int64_t host_id) {
+  auto host = model::get_host(ops.catalog, std::to_string(host_id));
+  if (host.web_listen.empty()) return std::nullopt;
+  SyncTarget target{"web sync", "host", host.web_dir, host.web_conf, [&] { return web_files(ops.catalog, host_id); }};
+  // Waits for the old workers, so a router or check that follows meets the new blocks.
+  bool confirmed = false;
+  return sync_files(ops, host, target, true, confirmed);
+}
+
+std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
+  SQLite::Statement q(catalog.db(), "SELECT host_id FROM deployment WHERE id = ?");
+  q.bind(1, deployment_id);
+  if (!q.executeStep()) return fmt::format("deployment {} not found", deployment_id);
+  auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
+  if (host.web_listen.empty()) return {};
+  auto [address, port] = model::web_endpoint(host);
+  return http_get_check(address, port, backend_name(deployment_id), "", 1);
 }
 
 Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes) {
@@ -362,8 +443,7 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
   for (int64_t id : route_ids) {
     Route r = get_route(ops.catalog, std::to_string(id));
     if (!active) model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
-    std::string deployment;
-    if (active && !active_directory(ops.catalog, r.site_id, deployment))
+    if (active && !active_copy(ops.catalog, r.site_id))
       model::check_has_active(site_rules(ops.catalog, r.site_id), "", "serve");
     if (!r.router_id) throw Error(ErrorKind::Refused, fmt::format("route '{}' has no router", r.source));
     if (r.active != active)

@@ -67,6 +67,21 @@ bool router_synced(catalog::Catalog& catalog, int64_t router_id);
 // The files sync_router writes for a router: name -> content.
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id);
 
+// Web hosts with a managed nginx (web_listen set) serve each of their ready
+// deployments from a backend server block named backend_name(id); routers
+// proxy to it. sync_web writes the host's blocks (nothing for a host without
+// web_listen) with the same nginx -t / restore discipline as a router sync.
+std::string backend_name(int64_t deployment_id);
+std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id);
+Failure sync_web(run::Ops& ops, int64_t host_id);
+// "" when the deployment answers 2xx/3xx through its backend block (or its
+// host has none), else what went wrong: the check before a router points at it.
+std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id);
+
+// GET http://ADDRESS:PORT/path with Host: domain; "" once `stable` answers in a
+// row are 2xx or 3xx, else the last error (after 5 s).
+std::string http_get_check(const std::string& address, int port, const std::string& domain, const std::string& path,
+                           int stable);
 // GET http://ENDPOINT/path with Host: domain; "" once `stable` answers in a
 // row, 100 ms apart, are 2xx or 3xx. After an unconfirmed reload an old worker
 // may still answer for ~100 ms, hence the default of 3.

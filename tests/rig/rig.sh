@@ -2,17 +2,23 @@
 # one temporary directory, nothing under /etc changed (as root, one system user
 # `hostctl-rig` with /bin/sh as its shell is created once, so no bashrc runs).
 # Source it, then: rig_start N; rig_register; ...; rig_stop (also on EXIT).
+# With RIG_PER_USER=1 (root only), host i logs in as its own user
+# `hostctl-rig<i>` and its base directory is 0700: hosts share no files, as
+# separate machines would; the router's nginx runs as host 1's user.
 #
 # After rig_start: RIG_DIR, RIG_USER, RIG_KEY (client private key),
 # RIG_KNOWN_HOSTS, RIG_SSH_CONFIG, RIG_ADDR[i], RIG_PORT[i], RIG_PID[i],
-# RIG_BASE[i] (the host's base directory) for i in 1..N.
+# RIG_BASE[i] (the host's base directory), RIG_HOST_USER[i] for i in 1..N.
 # After rig_nginx_start: RIG_NGINX_PORT, RIG_NGINX_DIR (sites in $RIG_NGINX_DIR/sites).
+# After rig_web_start I: RIG_WEB_PORT[I], RIG_WEB_DIR[I] (host I's own nginx on
+# its own address, run as its user; backend blocks in $RIG_WEB_DIR[I]/sites).
 
 RIG_SSHD=${RIG_SSHD:-/usr/sbin/sshd}
 RIG_NGINX=${RIG_NGINX:-/usr/sbin/nginx}
-declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE
+declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE RIG_HOST_USER RIG_WEB_PORT RIG_WEB_DIR RIG_WEB_PID
 RIG_COUNT=0
 RIG_NGINX_PID=""
+RIG_PER_USER=${RIG_PER_USER:-0}
 
 rig_skip_unless_ready() {
   if [ ! -x "$RIG_SSHD" ] || ! command -v ssh-keygen >/dev/null; then
@@ -21,17 +27,23 @@ rig_skip_unless_ready() {
   fi
 }
 
+rig_make_user() {
+  if ! id "$1" >/dev/null 2>&1; then
+    useradd --system --shell /bin/sh --home-dir "/var/lib/$1" --create-home "$1" 2>/dev/null ||
+      id "$1" >/dev/null 2>&1 || return 1  # another test may have made it meanwhile
+  fi
+  # '*' rather than '!': sshd without PAM treats '!' as a locked account.
+  usermod -p '*' "$1" 2>/dev/null || true
+}
+
 rig_user_setup() {
   if [ "$(id -u)" != 0 ]; then
+    [ "$RIG_PER_USER" = 1 ] && { echo "skip: a rig with one user per host needs root"; exit 77; }
     RIG_USER=$(id -un)
     return
   fi
   RIG_USER=hostctl-rig
-  if ! id "$RIG_USER" >/dev/null 2>&1; then
-    useradd --system --shell /bin/sh --home-dir /var/lib/hostctl-rig --create-home "$RIG_USER"
-  fi
-  # '*' rather than '!': sshd without PAM treats '!' as a locked account.
-  usermod -p '*' "$RIG_USER"
+  rig_make_user "$RIG_USER"
   mkdir -p /run/sshd
 }
 
@@ -63,7 +75,7 @@ PidFile $dir/sshd.pid
 MaxStartups 100:30:200
 MaxSessions 64
 Subsystem sftp internal-sftp
-AllowUsers $RIG_USER
+AllowUsers ${RIG_HOST_USER[$i]}
 LogLevel VERBOSE
 CFG
 }
@@ -98,7 +110,13 @@ rig_start() {
     RIG_ADDR[$i]="127.0.0.$((10 + i))"
     RIG_PORT[$i]=$(rig_free_port "${RIG_ADDR[$i]}")
     RIG_BASE[$i]="$RIG_DIR/host$i/srv"
-    chown "$RIG_USER" "$RIG_DIR/host$i/srv"
+    RIG_HOST_USER[$i]=$RIG_USER
+    if [ "$RIG_PER_USER" = 1 ]; then
+      RIG_HOST_USER[$i]="hostctl-rig$i"
+      rig_make_user "${RIG_HOST_USER[$i]}" || return 1
+      chmod 700 "$RIG_DIR/host$i/srv"
+    fi
+    chown "${RIG_HOST_USER[$i]}" "$RIG_DIR/host$i/srv"
     ssh-keygen -q -t ed25519 -N '' -f "$RIG_DIR/host$i/ssh_host_ed25519_key"
     rig_host_config "$i"
     rig_start_sshd "$i" || return 1
@@ -113,7 +131,7 @@ rig_start() {
 rig_register() {
   local i
   for i in $(seq 1 "$RIG_COUNT"); do
-    "$HOSTCTL_BIN" host add "rig$i" --address "${RIG_ADDR[$i]}" --port "${RIG_PORT[$i]}" --user "$RIG_USER" \
+    "$HOSTCTL_BIN" host add "rig$i" --address "${RIG_ADDR[$i]}" --port "${RIG_PORT[$i]}" --user "${RIG_HOST_USER[$i]}" \
       --identity "$RIG_KEY" --base-dir "${RIG_BASE[$i]}" "$@" -q >/dev/null || return 1
   done
 }
@@ -160,37 +178,66 @@ rig_new_host_key() {
   rig_restart_host "$i"
 }
 
-# nginx on 127.0.0.1, run as the rig user so hosts can rewrite and reload it.
+# rig_run_nginx USER DIR LISTEN: an nginx with its files in DIR (server blocks
+# in DIR/sites), run as USER so that host can rewrite and reload it; its pid in RIG_LAST_PID.
+rig_run_nginx() {
+  local user=$1 dir=$2 listen=$3
+  mkdir -p "$dir/sites" "$dir/tmp" "$dir/logs"
+  cat > "$dir/nginx.conf" <<CFG
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
+events { worker_connections 256; }
+http {
+  access_log $dir/logs/access.log;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server_names_hash_max_size 8192;
+  server_names_hash_bucket_size 128;
+  server { listen $listen default_server; return 404; }
+  include $dir/sites/*.conf;
+}
+CFG
+  chown -R "$user" "$dir"
+  local as_user=()
+  [ "$(id -u)" = 0 ] && [ "$user" != root ] && as_user=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
+  ( exec "${as_user[@]}" "$RIG_NGINX" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/logs/error.log" \
+      -g 'daemon off;' </dev/null >/dev/null 2>&1 ) &
+  RIG_LAST_PID=$!
+}
+
+# The router's nginx on 127.0.0.1, run as host 1's user.
 rig_nginx_start() {
   [ -x "$RIG_NGINX" ] || { echo "skip: nginx is not installed"; exit 77; }
   RIG_NGINX_DIR="$RIG_DIR/nginx"
-  mkdir -p "$RIG_NGINX_DIR/sites" "$RIG_NGINX_DIR/tmp" "$RIG_NGINX_DIR/logs"
   RIG_NGINX_PORT=$(rig_free_port 127.0.0.1)
-  cat > "$RIG_NGINX_DIR/nginx.conf" <<CFG
-worker_processes 1;
-pid $RIG_NGINX_DIR/nginx.pid;
-error_log $RIG_NGINX_DIR/logs/error.log;
-events { worker_connections 256; }
-http {
-  access_log $RIG_NGINX_DIR/logs/access.log;
-  client_body_temp_path $RIG_NGINX_DIR/tmp/body;
-  proxy_temp_path $RIG_NGINX_DIR/tmp/proxy;
-  fastcgi_temp_path $RIG_NGINX_DIR/tmp/fastcgi;
-  uwsgi_temp_path $RIG_NGINX_DIR/tmp/uwsgi;
-  scgi_temp_path $RIG_NGINX_DIR/tmp/scgi;
-  server_names_hash_max_size 8192;
-  server_names_hash_bucket_size 128;
-  server { listen 127.0.0.1:$RIG_NGINX_PORT default_server; return 404; }
-  include $RIG_NGINX_DIR/sites/*.conf;
-}
-CFG
-  chown -R "$RIG_USER" "$RIG_NGINX_DIR"
-  local as_user=()
-  [ "$(id -u)" = 0 ] && [ "$RIG_USER" != root ] && as_user=(setpriv --reuid="$RIG_USER" --regid="$(id -g "$RIG_USER")" --init-groups)
-  ( exec "${as_user[@]}" "$RIG_NGINX" -p "$RIG_NGINX_DIR/" -c "$RIG_NGINX_DIR/nginx.conf" -e "$RIG_NGINX_DIR/logs/error.log" \
-      -g 'daemon off;' </dev/null >/dev/null 2>&1 ) &
-  RIG_NGINX_PID=$!
+  rig_run_nginx "${RIG_HOST_USER[1]:-$RIG_USER}" "$RIG_NGINX_DIR" "127.0.0.1:$RIG_NGINX_PORT"
+  RIG_NGINX_PID=$RIG_LAST_PID
   rig_wait_port 127.0.0.1 "$RIG_NGINX_PORT" || { echo "rig: nginx did not start" >&2; cat "$RIG_NGINX_DIR/logs/error.log" >&2; return 1; }
+}
+
+# Host i's own nginx for its deployments' backend blocks, on its own address,
+# as its user, with its files in a directory only that user can read.
+rig_web_start() {
+  local i=$1
+  [ -x "$RIG_NGINX" ] || { echo "skip: nginx is not installed"; exit 77; }
+  RIG_WEB_DIR[$i]="$RIG_DIR/host$i/web"
+  mkdir -p "${RIG_WEB_DIR[$i]}"
+  chmod 700 "${RIG_WEB_DIR[$i]}"
+  RIG_WEB_PORT[$i]=$(rig_free_port "${RIG_ADDR[$i]}")
+  rig_run_nginx "${RIG_HOST_USER[$i]}" "${RIG_WEB_DIR[$i]}" "${RIG_ADDR[$i]}:${RIG_WEB_PORT[$i]}"
+  RIG_WEB_PID[$i]=$RIG_LAST_PID
+  rig_wait_port "${RIG_ADDR[$i]}" "${RIG_WEB_PORT[$i]}" || { echo "rig: web nginx $i did not start" >&2; cat "${RIG_WEB_DIR[$i]}/logs/error.log" >&2; return 1; }
+}
+
+# Makes registered host rigI a web host whose deployments its own nginx serves.
+rig_make_web() {
+  local i=$1
+  "$HOSTCTL_BIN" host edit "rig$i" --web-listen "${RIG_ADDR[$i]}:${RIG_WEB_PORT[$i]}" --web-dir "${RIG_WEB_DIR[$i]}/sites" \
+    --web-conf "${RIG_WEB_DIR[$i]}/nginx.conf" -q >/dev/null
 }
 
 # For tests (uses lib.sh's fail): waits up to 3 s, for nginx's reload, until
@@ -208,12 +255,17 @@ expect_http() {
 rig_stop() {
   local i
   set +e  # best effort: a caller under set -e (the demo) must still clean everything up
-  for i in $(seq 1 "$RIG_COUNT"); do rig_kill_host "$i"; done
+  for i in $(seq 1 "$RIG_COUNT"); do
+    rig_kill_host "$i"
+    [ -n "${RIG_WEB_PID[$i]:-}" ] && kill -TERM "${RIG_WEB_PID[$i]}" 2>/dev/null && { wait "${RIG_WEB_PID[$i]}" 2>/dev/null || true; }
+  done
   [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && { wait "$RIG_NGINX_PID" 2>/dev/null || true; }
   RIG_COUNT=0
   RIG_NGINX_PID=""
   # Tasks the tests left behind on this rig's hosts (other rigs may run at the same time).
-  [ -n "${RIG_DIR:-}" ] && pkill -KILL -u "$RIG_USER" -f "$RIG_DIR" 2>/dev/null
+  if [ -n "${RIG_DIR:-}" ]; then
+    for i in $(printf '%s\n' "$RIG_USER" "${RIG_HOST_USER[@]}" | sort -u); do pkill -KILL -u "$i" -f "$RIG_DIR" 2>/dev/null; done
+  fi
   [ -n "${RIG_DIR:-}" ] && rm -rf "$RIG_DIR"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   return 0
