@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main job end to end: it starts
-# sandbox hosts (real sshd on 127.0.0.x and a real nginx router, all in a
-# temporary directory), registers a service, keeps a ready copy in the reserve,
-# creates a site from it, activates its route and fetches the page, printing
-# each hostctl command it runs. Everything is removed at the end.
+# sandbox hosts (real sshd on 127.0.0.x, a real nginx router and the web
+# host's own nginx, all in a temporary directory; as root each host is its own
+# Unix user, so they share no files), registers a service, keeps a ready copy
+# in the reserve on the web host, creates a site from it, activates its route
+# and fetches the page through the router, printing each hostctl command it
+# runs. Everything is removed at the end.
 # With HOSTCTL_BIN set (tests/cli/t0610-demo.sh), that binary is used as it is.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,15 +22,18 @@ step() {
   "$HOSTCTL_BIN" "$@"
 }
 
-echo "demo: starting two sandbox hosts (sshd) and an nginx router on loopback" >&2
+echo "demo: starting two sandbox hosts (sshd), an nginx router and the web host's nginx on loopback" >&2
+[ "$(id -u)" = 0 ] && RIG_PER_USER=1
 rig_start 2 >/dev/null
 rig_nginx_start
+rig_web_start 2
 step init
-step host add web1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" --identity "$RIG_KEY" \
-  --base-dir "${RIG_BASE[1]}" --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
+step host add edge --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "${RIG_HOST_USER[1]}" --identity "$RIG_KEY" \
+  --base-dir "${RIG_BASE[1]}" --role router --router-dir "$RIG_NGINX_DIR/sites" \
   --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q
-step host add web2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" --identity "$RIG_KEY" \
-  --base-dir "${RIG_BASE[2]}" --role db -q
+step host add web1 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "${RIG_HOST_USER[2]}" --identity "$RIG_KEY" \
+  --base-dir "${RIG_BASE[2]}" --role web --web-listen "${RIG_ADDR[2]}:${RIG_WEB_PORT[2]}" \
+  --web-dir "${RIG_WEB_DIR[2]}/sites" --web-conf "${RIG_WEB_DIR[2]}/nginx.conf" -q
 step host verify
 step client add acme --email ops@acme.test --max-sites 10 -q
 step createservice "$ROOT/schemas/examples/static-site/service.yaml" -q

@@ -12,12 +12,14 @@
 namespace hostctl::operations {
 namespace {
 
-// A building action settles its deployments, then the web hosts it ran on
-// serve what is now ready and stop serving what was removed.
+// A building action settles its deployments, then the web hosts where it did
+// something serve what is now ready and stop serving what was removed (a host
+// where nothing completed has nothing new to serve).
 std::optional<Error> settle_and_serve(run::Ops& ops, const run::CommandView& command) {
   lifecycle::settle(ops.catalog, command);
   std::set<std::string> hosts;
-  for (const auto& task : command.tasks) hosts.insert(task.host_name);
+  for (const auto& task : command.tasks)
+    if (task.status == run::kCompleted) hosts.insert(task.host_name);
   for (const auto& host : hosts)
     if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id)) return error;
   return std::nullopt;

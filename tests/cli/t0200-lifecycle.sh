@@ -5,6 +5,7 @@
 # restore when nginx -t fails.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
+RIG_PER_USER=1  # one Unix user per host: no two hosts share files
 rig_skip_unless_ready
 "$HOSTCTL_BIN" init -q >/dev/null
 rig_start 2 || exit 1
@@ -49,7 +50,7 @@ TEST "Atlas flow 4: launch makes the route active; the site is served"
 hc site launch alpha -o json
 expect_rc 0
 expect_json "d['launched'] and d['routes'][0]['active']"
-expect_true grep -q "root $first_dir/public;" "$(router_file alpha.test)"
+expect_served_from alpha.test "$first_dir"
 expect_http 200 alpha.test
 expect_true grep -q "deployment: $first" "$WORK/page"
 
@@ -73,7 +74,7 @@ expect_json "d['active_deployment'] == '$second'"
 hc deployment list --site alpha -o json
 expect_json "{x['name']: (x['stage'], x['active']) for x in d} == {'$first': ('lock', False), '$second': ('allocate', True)}"
 second_dir=$(field deployment show "$second" --field directory)
-expect_true grep -q "root $second_dir/public;" "$(router_file alpha.test)"
+expect_served_from alpha.test "$second_dir"
 expect_http 200 alpha.test
 expect_true grep -q "deployment: $second" "$WORK/page"
 expect_true grep -q '"stage":"lock"' "$first_dir/.hostctl-manifest.json"
@@ -199,20 +200,22 @@ hc site show alpha --field active_deployment
 expect_out "$second"
 expect_http 200 alpha.test
 
-TEST "health-gated switch: routes that fail their HTTP check switch back"
+TEST "health-gated switch: a copy its web host cannot serve is refused before any router is touched"
 hc site clone alpha --label unreadable -q -o json
 bad=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 # Passes verify (the file has a size) but nginx cannot read it: 403.
 ln -sf /etc/shadow "$(field deployment show "$bad" --field directory)/public/index.html"
+syncs=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync'")
 hc site switch alpha --to "$bad"
 expect_rc 5
-expect_err_has "fails its check"
-expect_err_has "switching back"
+expect_err_has "does not answer through its backend block: HTTP 403"
+expect_err_has "the site was not switched"
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync'")" = "$syncs"
 hc site show alpha --field active_deployment
 expect_out "$second"
 hc deployment list --site alpha -o json
 expect_json "[x['stage'] for x in d if x['name'] == '$second'] == ['allocate'] and [x['active'] for x in d if x['name'] == '$bad'] == [False]"
-expect_true grep -q "root $second_dir/public;" "$(router_file alpha.test)"
+expect_served_from alpha.test "$second_dir"
 expect_http 200 alpha.test
 
 TEST "disable and enable run the service's actions; routes stay"

@@ -5,6 +5,7 @@
 # reserve of 20: 20 distinct copies, 30 fresh installs, no copy given twice.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
+RIG_PER_USER=1  # one Unix user per host: no two hosts share files
 rig_skip_unless_ready
 export TZ=UTC
 "$HOSTCTL_BIN" init -q >/dev/null
@@ -86,7 +87,7 @@ sqlite3 "$HOSTCTL_CATALOG" "UPDATE deployment SET ready_at = '2020-01-01T00:00:0
 "$HOSTCTL_BIN" reserve prune slow-site -q >/dev/null
 "$HOSTCTL_BIN" reserve refill slow-site -q >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do pgrep -u "$RIG_USER" -f "sleep 2" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 50); do pgrep -f "sleep 2" >/dev/null && break; sleep 0.1; done
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 start=$(date +%s)

@@ -6,6 +6,7 @@
 # broken, and every activated route is served.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
+RIG_PER_USER=1  # one Unix user per host: no two hosts share files
 rig_skip_unless_ready
 H=$HOSTCTL_BIN
 $H init -q >/dev/null

@@ -8,6 +8,7 @@
 # being served is still served.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
+RIG_PER_USER=1  # one Unix user per host: no two hosts share files
 rig_skip_unless_ready
 "$HOSTCTL_BIN" init -q >/dev/null
 rig_start 2 || exit 1
@@ -67,7 +68,7 @@ kill_when_held() {
   wait "$pid" 2>/dev/null
   rm -f "$(base "$i")/hold"
 }
-last_command() { sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command"; }
+last_command() { sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action != 'web sync'"; }
 # Retries command ID and expects it COMPLETED.
 expect_retry_completes() {
   hc task retry "$1" -o json
@@ -176,7 +177,7 @@ still_served
 # The base directory of rig2 fills up: a 16 MiB tmpfs when this runs as root
 # and may mount, else a directory the host's user cannot write.
 full_disk=""
-if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16m,mode=0755,uid="$(id -u "$RIG_USER")" hostctl-test "$(base 2)" 2>/dev/null; then
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16m,mode=0755,uid="$(id -u "${RIG_HOST_USER[2]}")" hostctl-test "$(base 2)" 2>/dev/null; then
   full_disk=tmpfs
   trap 'umount "$(base 2)" 2>/dev/null; rig_stop' EXIT
   dd if=/dev/zero of="$(base 2)/filler" bs=1M count=15 status=none 2>/dev/null

@@ -127,13 +127,30 @@ rig_start() {
   trap rig_stop EXIT
 }
 
-# Registers every rig host with hostctl as rig1..rigN (extra args go to host add).
+# Registers every rig host with hostctl as rig1..rigN (extra args go to host
+# add). With RIG_PER_USER=1 each also runs its own nginx for its deployments'
+# backend blocks (rig_web_start), which the router proxies to.
 rig_register() {
   local i
   for i in $(seq 1 "$RIG_COUNT"); do
     "$HOSTCTL_BIN" host add "rig$i" --address "${RIG_ADDR[$i]}" --port "${RIG_PORT[$i]}" --user "${RIG_HOST_USER[$i]}" \
       --identity "$RIG_KEY" --base-dir "${RIG_BASE[$i]}" "$@" -q >/dev/null || return 1
+    if [ "$RIG_PER_USER" = 1 ]; then
+      rig_web_start "$i" && rig_make_web "$i" || return 1
+    fi
   done
+}
+
+# For tests (uses lib.sh's fail): the router's block for DOMAIN sends it to the
+# deployment whose directory is DIR: a proxy to its backend block, whose root is
+# DIR/public, or (a host without its own nginx) a root on the router's disk.
+expect_served_from() {
+  local domain=$1 dir=$2 conf="$RIG_NGINX_DIR/sites/hostctl-$1.conf" id host
+  grep -q "root $dir/public;" "$conf" && return 0
+  id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE directory = '$dir'")
+  host=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT h.web_dir FROM host h JOIN deployment d ON d.host_id = h.id WHERE d.id = '$id'")
+  grep -q "proxy_set_header Host d$id.backend.hostctl;" "$conf" && grep -q "root $dir/public;" "$host/hostctl-backend-$id.conf" ||
+    fail "the router does not send $domain to $dir"
 }
 
 # Every process below PID (the post-auth sshd of a connection is a grandchild).
