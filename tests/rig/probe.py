@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""An HTTP probe for zero-downtime tests: GET http://ADDRESS:PORT/ with the
+given Host header about RATE times a second until STOP_FILE exists (or LIMIT
+seconds pass), and count every answer that is not a 200 whose body contains
+EXPECT (an error, a timeout, another site's page). Prints
+"sent N failed M" and then up to 5 failures, one per line."""
+import http.client
+import os
+import sys
+import time
+
+address, port, host, expect, stop_file = sys.argv[1:6]
+rate = float(sys.argv[6]) if len(sys.argv) > 6 else 50.0
+limit = float(sys.argv[7]) if len(sys.argv) > 7 else 300.0
+
+sent = failed = 0
+failures = []
+start = time.monotonic()
+while not os.path.exists(stop_file) and time.monotonic() - start < limit:
+    began = time.monotonic()
+    sent += 1
+    problem = None
+    try:
+        conn = http.client.HTTPConnection(address, int(port), timeout=2)
+        conn.request("GET", "/", headers={"Host": host, "Connection": "close"})
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        conn.close()
+        if response.status != 200:
+            problem = f"HTTP {response.status}"
+        elif expect not in body:
+            problem = "another page: " + body[:80].replace("\n", " ")
+    except Exception as e:  # a refused or reset connection, a timeout
+        problem = f"{type(e).__name__}: {e}"
+    if problem:
+        failed += 1
+        if len(failures) < 5:
+            failures.append(f"{time.monotonic() - start:.2f}s {problem}")
+    time.sleep(max(0.0, 1.0 / rate - (time.monotonic() - began)))
+print(f"sent {sent} failed {failed}")
+for f in failures:
+    print(f)
