@@ -11,7 +11,7 @@ namespace {
 Output add(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = routing::add_route(ops, a.get("SOURCE"), *a.opt("site"), a.opt("router"), a.flag("primary"),
-                              a.flag("active-on-launch"));
+                              a.flag("active-on-launch"), a.flag("redirect"));
   ctx.info(fmt::format("added route '{}' for site '{}' on router '{}'", r.source, r.site, r.router));
   return {routing::to_json(r), {}};
 }
@@ -57,7 +57,8 @@ void add_route_commands(std::vector<Command>& t) {
                {{"site", "", "the site it serves", Opt::Value, "SITE", Complete::Site, true},
                 {"router", "", "the router host (default: the only one)", Opt::Value, "HOST", Complete::Host},
                 {"primary", "", "the site's primary route", Opt::Flag},
-                {"active-on-launch", "", "activate it when the site is launched", Opt::Flag}},
+                {"active-on-launch", "", "activate it when the site is launched", Opt::Flag},
+                {"redirect", "", "answer 301 to the site's primary route, keeping the path", Opt::Flag}},
                kCatalog | kMutates | kDryRun,
                add});
   t.push_back({"route list", "list routes", {}, {{"site", "", "only this site's", Opt::Value, "SITE", Complete::Site}},

@@ -60,7 +60,7 @@ _hostctl_options() {
     "site restore") echo " --backup" ;;
     "site migrate") echo " --to-host" ;;
     "site delete") echo "" ;;
-    "route add") echo " --site --router --primary --active-on-launch --dry-run" ;;
+    "route add") echo " --site --router --primary --active-on-launch --redirect --dry-run" ;;
     "route list") echo " --site" ;;
     "route show") echo "" ;;
     "route activate") echo "" ;;

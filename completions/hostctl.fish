@@ -169,6 +169,7 @@ complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subco
 complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from add' -l router -r -d 'the router host (default: the only one)'
 complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from add' -l primary -d 'the site's primary route'
 complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from add' -l active-on-launch -d 'activate it when the site is launched'
+complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from add' -l redirect -d 'answer 301 to the site's primary route, keeping the path'
 complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from add' -l dry-run -d 'change nothing'
 complete -c hostctl -n '__fish_seen_subcommand_from route; and not __fish_seen_subcommand_from activate add deactivate delete list show' -a list -d 'list routes'
 complete -c hostctl -n '__fish_seen_subcommand_from route; and __fish_seen_subcommand_from list' -l site -r -d 'only this site's'

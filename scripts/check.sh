@@ -26,7 +26,7 @@ fi
 if [ "$mode" != --quick ]; then
   echo "check: the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
   BUILD_DIR="$ROOT/build-asan" BUILD_TYPE=Debug \
-    CMAKE_EXTRA="-DHOSTCTL_LINK_LIBSSH=ON -DCMAKE_CXX_FLAGS=-fsanitize=address,undefined\ -fno-omit-frame-pointer\ -fno-sanitize-recover=undefined" \
+    CMAKE_EXTRA="-DHOSTCTL_LINK_AT_BUILD=ON -DCMAKE_CXX_FLAGS=-fsanitize=address,undefined\ -fno-omit-frame-pointer\ -fno-sanitize-recover=undefined" \
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CTEST_EXTRA="-E @clock" suite
 fi
 if [ "$mode" = all ]; then

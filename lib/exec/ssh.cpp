@@ -1,7 +1,6 @@
 // The SSH transport on libssh: one session per host, one channel per task.
 #include "exec/ssh.hpp"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <libssh/callbacks.h>
@@ -17,6 +16,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/library.hpp"
 #include "exec/lines.hpp"
 #include "exec/wrapper.hpp"
 
@@ -25,7 +25,7 @@ namespace {
 
 // libssh brings libcrypto and Kerberos with it: ~2.7 ms of dynamic loading on
 // every start, measured, while most commands never open a connection. So it is
-// loaded on first use, and these are the functions hostctl calls.
+// loaded on first use (core/library), and these are the functions hostctl calls.
 #define HOSTCTL_LIBSSH_FUNCTIONS(X) \
   X(ssh_channel_close) \
   X(ssh_channel_free) \
@@ -83,14 +83,10 @@ struct LibSsh {
 
 const LibSsh& libssh() {
   static const LibSsh api = [] {
-    void* handle = ::dlopen(kLibSsh, RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-      throw Error(ErrorKind::Internal, fmt::format("cannot load {}: {}", kLibSsh, ::dlerror()),
-                  "install Debian's libssh-4 package");
+    void* handle = load_library(kLibSsh, "libssh-4");
     LibSsh loaded;
-#define HOSTCTL_RESOLVE(name)                                                                     \
-  if (!(loaded.name = reinterpret_cast<decltype(&::name)>(::dlsym(handle, #name))))                \
-    throw Error(ErrorKind::Internal, fmt::format("{} has no function {}", kLibSsh, #name));
+#define HOSTCTL_RESOLVE(name) \
+  loaded.name = reinterpret_cast<decltype(&::name)>(library_symbol(handle, kLibSsh, #name));
     HOSTCTL_LIBSSH_FUNCTIONS(HOSTCTL_RESOLVE)
 #undef HOSTCTL_RESOLVE
     return loaded;

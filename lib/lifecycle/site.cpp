@@ -206,13 +206,16 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
     write.commit();
   }
-  // Health check at handout: a ready copy may have broken since it was made.
+  // Health check at handout: a ready copy may have broken since it was made
+  // (its verify action, then its plan's check through its backend block).
   while (handout.from_reserve) {
     auto copy = read_deployment(ops.catalog, handout.deployment_id);
     ActionRequest check;
     check.actions = {"verify"};
     check.write_manifest = false;
-    if (run_on_deployment(ops, copy, "verify", check).status == run::kCompleted) break;
+    if (run_on_deployment(ops, copy, "verify", check).status == run::kCompleted &&
+        routing::backend_check(ops.catalog, copy.id).empty())
+      break;
     catalog::Write write(ops.catalog, fmt::format("site create {}: ready copy {} failed its check", name, copy.name));
     SQLite::Statement release(ops.catalog.db(),
                               "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "
@@ -379,7 +382,8 @@ std::optional<Error> after_enable(run::Ops& ops, const run::CommandView& command
   if (!d.site_id) return {};
   set_site_flag(ops, read_site(ops.catalog, *d.site_id), "enabled", command.action == "enable",
                 fmt::format("site {} {}", command.action, d.site));
-  return {};
+  // The routers serve the site again, or its "disabled" page (503), and are checked for it.
+  return resync_and_check(ops, *d.site_id);
 }
 
 SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::string& to_ref) {

@@ -18,11 +18,21 @@ namespace {
 void check_primary_change(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route,
                           bool make_primary) {
   bool has_primary = std::any_of(routes.begin(), routes.end(), [](const RuleRoute& r) { return r.primary; });
+  if (make_primary && route.redirect)
+    refuse(fmt::format("route '{}' redirects to the site's primary route and cannot be primary itself", route.source));
   if (site.launched && make_primary && !route.primary)
     refuse(fmt::format("site '{}' is launched: its primary route cannot change", site.name));
   if (make_primary && has_primary && !route.primary)
     refuse(fmt::format("site '{}' already has a primary route", site.name),
            "a site has one primary route; delete the other first (before launch)");
+}
+
+void check_redirect_target(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route) {
+  if (!route.redirect) return;
+  if (std::none_of(routes.begin(), routes.end(), [](const RuleRoute& r) { return r.primary; }))
+    refuse(fmt::format("route '{}' redirects to the primary route of site '{}', which has none", route.source,
+                       site.name),
+           "add one with 'hostctl route add DOMAIN --site SITE --primary'");
 }
 
 void check_route_deactivate(const RuleSite& site, const RuleRoute& route) {

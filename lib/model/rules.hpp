@@ -23,6 +23,7 @@ struct RuleRoute {
   bool active = false;
   bool primary = false;
   bool active_on_launch = false;
+  bool redirect = false;
 };
 
 struct RuleDeployment {
@@ -32,9 +33,11 @@ struct RuleDeployment {
   bool active = false;
 };
 
-// Rule 2: a launched site's primary route cannot change.
+// Rule 2: a launched site's primary route cannot change; a redirect route is never primary.
 void check_primary_change(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route,
                           bool make_primary);
+// A redirect route is served only while its site has a primary route to send to.
+void check_redirect_target(const RuleSite& site, const std::vector<RuleRoute>& routes, const RuleRoute& route);
 // Rule 3: the primary route of a launched site cannot be deactivated (nor deleted).
 void check_route_deactivate(const RuleSite& site, const RuleRoute& route);
 // Rules 3 and 6: the primary route of a launched site cannot be deleted, active or not.

@@ -1,66 +1,95 @@
-// A minimal HTTP/1.0 GET over a socket, enough to confirm a route is served.
-#include <arpa/inet.h>
-#include <fcntl.h>
+// HTTP checks on libcurl (loaded on first use, like libssh): a GET sent to a
+// given address whatever the name resolves to, with a connect timeout.
+#include <curl/curl.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
+#include "core/library.hpp"
 #include "routing/routing.hpp"
 
 namespace hostctl::routing {
 namespace {
 
-// Status code of GET, or -1 with `error` set.
-int get_status(const std::string& address, int port, const std::string& host, const std::string& path,
-               std::string& error) {
-  addrinfo hints{}, *res = nullptr;
-  hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res) {
-    error = fmt::format("cannot resolve '{}'", address);
-    return -1;
-  }
-  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int rc = fd < 0 ? -1 : ::connect(fd, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  if (rc != 0) {
-    error = fmt::format("cannot connect to {}:{}: {}", address, port, strerror(errno));
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string request = fmt::format("GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: hostctl\r\nConnection: close\r\n\r\n",
-                                    path.empty() ? "/" : path + "/", host);
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  char buf[256];
-  ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
-  ::close(fd);
-  if (n <= 12) {
-    error = fmt::format("no HTTP answer from {}:{}", address, port);
-    return -1;
-  }
-  buf[n] = 0;
-  int status = 0;
-  if (std::sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1) {
-    error = "not an HTTP answer";
-    return -1;
-  }
-  return status;
+#define HOSTCTL_LIBCURL_FUNCTIONS(X) \
+  X(curl_easy_cleanup)               \
+  X(curl_easy_getinfo)               \
+  X(curl_easy_init)                  \
+  X(curl_easy_perform)               \
+  X(curl_easy_setopt)                \
+  X(curl_easy_strerror)              \
+  X(curl_global_init)                \
+  X(curl_slist_append)               \
+  X(curl_slist_free_all)
+
+constexpr const char* kLibCurl = "libcurl.so.4";
+
+struct LibCurl {
+#define HOSTCTL_DECLARE(name) decltype(&::name) name = nullptr;
+  HOSTCTL_LIBCURL_FUNCTIONS(HOSTCTL_DECLARE)
+#undef HOSTCTL_DECLARE
+};
+
+const LibCurl& libcurl() {
+  static const LibCurl api = [] {
+    void* handle = load_library(kLibCurl, "libcurl4");
+    LibCurl loaded;
+#define HOSTCTL_RESOLVE(name) \
+  loaded.name = reinterpret_cast<decltype(&::name)>(library_symbol(handle, kLibCurl, #name));
+    HOSTCTL_LIBCURL_FUNCTIONS(HOSTCTL_RESOLVE)
+#undef HOSTCTL_RESOLVE
+    loaded.curl_global_init(CURL_GLOBAL_DEFAULT);
+    return loaded;
+  }();
+  return api;
+}
+
+constexpr size_t kMaxBody = 1 << 20;
+
+size_t keep_body(char* data, size_t size, size_t count, void* out) {
+  auto* body = static_cast<std::string*>(out);
+  size_t n = size * count;
+  body->append(data, std::min(n, kMaxBody - std::min(kMaxBody, body->size())));
+  return n;
 }
 
 }  // namespace
 
-std::string http_check(const model::Host& router, const Route& route, int stable) {
-  auto [address, port] = model::http_endpoint(router);
-  return http_get_check(address, port, route.domain, route.path, stable);
+HttpAnswer http_get(const std::string& address, int port, const std::string& host, const std::string& path) {
+  const LibCurl& c = libcurl();
+  HttpAnswer answer;
+  CURL* curl = c.curl_easy_init();
+  if (!curl) {
+    answer.error = "cannot start an HTTP request";
+    return answer;
+  }
+  std::string url = fmt::format("http://{}:{}{}", host, port, path.empty() ? "/" : path);
+  // The request goes to ADDRESS, with HOST in the Host header.
+  curl_slist* resolve = c.curl_slist_append(nullptr, fmt::format("{}:{}:{}", host, port, address).c_str());
+  c.curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  c.curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+  c.curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  c.curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+  c.curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  c.curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  c.curl_easy_setopt(curl, CURLOPT_USERAGENT, "hostctl");
+  c.curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
+  c.curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
+  CURLcode rc = c.curl_easy_perform(curl);
+  if (rc == CURLE_OK) {
+    long status = 0;
+    c.curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    answer.status = static_cast<int>(status);
+  } else {
+    answer.error = fmt::format("{} from {}:{}", c.curl_easy_strerror(rc), address, port);
+  }
+  c.curl_easy_cleanup(curl);
+  c.curl_slist_free_all(resolve);
+  return answer;
 }
 
-std::string http_get_check(const std::string& address, int port, const std::string& domain, const std::string& path,
+std::string http_get_check(const std::string& address, int port, const std::string& domain, const HttpCheck& check,
                            int stable) {
   std::string error;
   // Poll briskly for the first good answer; further ones (when the reload was
@@ -69,18 +98,33 @@ std::string http_get_check(const std::string& address, int port, const std::stri
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int good = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = get_status(address, port, domain, path, error);
-    if (status >= 200 && status < 400) {
+    HttpAnswer answer = http_get(address, port, domain, check.path);
+    bool status_ok = check.expect ? answer.status == check.expect : answer.status >= 200 && answer.status < 400;
+    if (status_ok && answer.body.find(check.contains) != std::string::npos) {
       if (++good >= stable) return {};
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     good = 0;
-    if (status > 0)
-      error = fmt::format("HTTP {} for http://{}{}/ from {}:{}", status, domain, path, address, port);
+    if (answer.status < 0)
+      error = answer.error;
+    else if (!status_ok)
+      error = fmt::format("HTTP {} for http://{}{} from {}:{}{}", answer.status, domain, check.path, address, port,
+                          check.expect ? fmt::format(" (expected {})", check.expect) : "");
+    else
+      error = fmt::format("the page at http://{}{} from {}:{} lacks '{}'", domain, check.path, address, port,
+                          check.contains);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return error;
+}
+
+std::string http_check(const model::Host& router, const Route& route, int stable) {
+  auto [address, port] = model::http_endpoint(router);
+  HttpCheck check;
+  check.path = route.path + "/";
+  if (!route.site_enabled) check.expect = 503;
+  return http_get_check(address, port, route.domain, check, stable);
 }
 
 }  // namespace hostctl::routing

@@ -14,13 +14,14 @@
 #include "model/validate.hpp"
 #include "run/command.hpp"
 #include "run/operation.hpp"
+#include "service/store.hpp"
 
 namespace hostctl::routing {
 namespace {
 
 constexpr const char* kSelect =
     "SELECT r.id, r.source, r.site_id, s.name, r.router_id, coalesce(h.name, ''), r.active, r.is_primary, "
-    "r.active_on_launch, r.created_at FROM route r JOIN site s ON s.id = r.site_id "
+    "r.active_on_launch, r.created_at, r.redirect, s.enabled FROM route r JOIN site s ON s.id = r.site_id "
     "LEFT JOIN host h ON h.id = r.router_id ";
 
 void split(Route& r) {
@@ -41,6 +42,8 @@ Route read_row(SQLite::Statement& q) {
   r.primary = q.getColumn(7).getInt() != 0;
   r.active_on_launch = q.getColumn(8).getInt() != 0;
   r.created_at = q.getColumn(9).getString();
+  r.redirect = q.getColumn(10).getInt() != 0;
+  r.site_enabled = q.getColumn(11).getInt() != 0;
   split(r);
   return r;
 }
@@ -172,7 +175,7 @@ std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id) {
   return query(catalog, "WHERE r.site_id = ?1", site_id);
 }
 
-model::RuleRoute rule_view(const Route& r) { return {r.source, r.active, r.primary, r.active_on_launch}; }
+model::RuleRoute rule_view(const Route& r) { return {r.source, r.active, r.primary, r.active_on_launch, r.redirect}; }
 
 nlohmann::ordered_json to_json(const Route& r) {
   nlohmann::ordered_json j;
@@ -183,12 +186,13 @@ nlohmann::ordered_json to_json(const Route& r) {
   j["active"] = r.active;
   j["primary"] = r.primary;
   j["active_on_launch"] = r.active_on_launch;
+  j["redirect"] = r.redirect;
   j["created_at"] = r.created_at;
   return j;
 }
 
 Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
-                const std::optional<std::string>& router, bool primary, bool active_on_launch) {
+                const std::optional<std::string>& router, bool primary, bool active_on_launch, bool redirect) {
   model::require(check_source(source), "route source", source);
   auto& db = ops.catalog.db();
   int64_t site_id = model::find_id(db, "site", "site", site);
@@ -215,23 +219,54 @@ Route add_route(run::Ops& ops, const std::string& source, const std::string& sit
                 fmt::format("route '{}' already exists (site '{}')", source, exists.getColumn(0).getString()));
   Route candidate;
   candidate.source = source;
+  candidate.redirect = redirect;
   std::vector<model::RuleRoute> current;
   for (const auto& r : routes_of_site(ops.catalog, site_id)) current.push_back(rule_view(r));
   model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), primary);
   SQLite::Statement insert(db,
-                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?)");
+                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
+                           "redirect) VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, source);
   insert.bind(2, site_id);
   insert.bind(3, router_id);
   insert.bind(4, primary ? 1 : 0);
   insert.bind(5, active_on_launch ? 1 : 0);
   insert.bind(6, now_utc());
+  insert.bind(7, redirect ? 1 : 0);
   insert.exec();
   Route added = get_route(ops.catalog, source);
   write.commit();
   return added;
 }
+
+namespace {
+
+// The router's location block for one active route: a disabled site's page
+// (503), a redirect to the site's primary route (301, keeping the path), or
+// the site's active deployment.
+std::string route_location(catalog::Catalog& catalog, const Route& r) {
+  std::string open = fmt::format("    location {}/ {{\n", r.path), close = "    }\n";
+  if (!r.site_enabled)
+    return fmt::format("    # route {} -> site '{}', disabled\n", r.source, r.site) + open +
+           "        default_type text/html;\n"
+           "        return 503 \"<!doctype html><title>Site disabled</title><h1>This site is disabled</h1>\\n\";\n" +
+           close;
+  if (r.redirect) {
+    SQLite::Statement q(catalog.db(), "SELECT source FROM route WHERE site_id = ? AND is_primary = 1");
+    q.bind(1, r.site_id);
+    if (!q.executeStep())
+      return fmt::format("    # route {}: site '{}' has no primary route to redirect to\n", r.source, r.site);
+    std::string target = q.getColumn(0).getString();
+    return fmt::format("    # route {} -> redirect to {}\n", r.source, target) + open +
+           fmt::format("        rewrite ^{}/(.*)$ $scheme://{}/$1 permanent;\n", r.path, target) + close;
+  }
+  auto copy = active_copy(catalog, r.site_id);
+  if (!copy) return fmt::format("    # route {}: site '{}' has no active deployment\n", r.source, r.site);
+  return fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, copy->name) + open +
+         location_body(catalog, *copy, !r.path.empty()) + close;
+}
+
+}  // namespace
 
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id) {
   auto router = model::get_host(catalog, std::to_string(router_id));
@@ -246,14 +281,9 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
         router.name, router.http_listen, domain);
     bool has_root = false;
     for (const auto& r : routes) {
-      auto copy = active_copy(catalog, r.site_id);
-      if (!copy) {
-        body += fmt::format("    # route {}: site '{}' has no active deployment\n", r.source, r.site);
-        continue;
-      }
-      body += fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, copy->name);
-      has_root = has_root || r.path.empty();
-      body += fmt::format("    location {}/ {{\n{}    }}\n", r.path, location_body(catalog, *copy, !r.path.empty()));
+      std::string block = route_location(catalog, r);
+      has_root = has_root || (r.path.empty() && block.find("    location ") != std::string::npos);
+      body += block;
     }
     if (!has_root) body += "    location / {\n        return 404;\n    }\n";
     body += "}\n";
@@ -354,24 +384,51 @@ Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_co
 
 std::string backend_name(int64_t deployment_id) { return fmt::format("d{}.backend.hostctl", deployment_id); }
 
+namespace {
+
+// The backend block of one deployment, as its plan's `serve:` says.
+std::string backend_block(const model::Host& host, int64_t id, const std::string& directory,
+                          const service::Serve& serve) {
+  std::string head = fmt::format("server {{\n    listen {};\n    server_name {};\n", host.web_listen, backend_name(id));
+  if (serve.kind == service::ServeKind::Static)
+    return head + fmt::format("    root {}/{};\n    index index.html;\n}}\n", directory, serve.root);
+  // The application sees the public name the router was asked for.
+  return head + fmt::format(
+                    "    set $public_host $http_x_forwarded_host;\n"
+                    "    if ($public_host = \"\") {{\n        set $public_host $host;\n    }}\n"
+                    "    location / {{\n"
+                    "        proxy_pass http://unix:{}/{}:;\n"
+                    "        proxy_set_header Host $public_host;\n"
+                    "        proxy_set_header X-Forwarded-Host $public_host;\n"
+                    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                    "        proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n"
+                    "    }}\n}}\n",
+                    directory, serve.socket);
+}
+
+}  // namespace
+
+// Every deployment that has once been ready keeps its block until it is
+// removed: one being rebuilt (an allocate, a restore) or one that failed later
+// may be the one a site serves, and a sync run meanwhile must not drop it.
 std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id) {
   auto host = model::get_host(catalog, std::to_string(host_id));
   std::map<std::string, std::string> files;
+  std::map<int64_t, service::Serve> serve_of;  // by service id
   SQLite::Statement q(catalog.db(),
-                      "SELECT d.id, d.name, d.directory, coalesce(s.name, '') FROM deployment d "
-                      "LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND d.status = ? AND "
+                      "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id FROM deployment d "
+                      "LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND d.ready_at IS NOT NULL AND "
                       "d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
   q.bind(1, host_id);
-  q.bind(2, run::kCompleted);
   while (q.executeStep()) {
-    int64_t id = q.getColumn(0).getInt64();
-    files[fmt::format("hostctl-backend-{}.conf", id)] = fmt::format(
-        "# Managed by hostctl for web host '{}'; changes here are overwritten.\n"
-        "# deployment '{}'{}\n"
-        "server {{\n    listen {};\n    server_name {};\n    root {}/public;\n    index index.html;\n}}\n",
-        host.name, q.getColumn(1).getString(),
-        q.getColumn(3).getString().empty() ? "" : fmt::format(" (site '{}')", q.getColumn(3).getString()),
-        host.web_listen, backend_name(id), q.getColumn(2).getString());
+    int64_t id = q.getColumn(0).getInt64(), service_id = q.getColumn(4).getInt64();
+    if (!serve_of.count(service_id))
+      serve_of[service_id] = service::get_service(catalog, std::to_string(service_id)).plan.serve;
+    std::string site = q.getColumn(3).getString();
+    files[fmt::format("hostctl-backend-{}.conf", id)] =
+        fmt::format("# Managed by hostctl for web host '{}'; changes here are overwritten.\n# deployment '{}'{}\n",
+                    host.name, q.getColumn(1).getString(), site.empty() ? "" : fmt::format(" (site '{}')", site)) +
+        backend_block(host, id, q.getColumn(2).getString(), serve_of[service_id]);
   }
   return files;
 }
@@ -386,13 +443,15 @@ Failure sync_web(run::Ops& ops, int64_t host_id) {
 }
 
 std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
-  SQLite::Statement q(catalog.db(), "SELECT host_id FROM deployment WHERE id = ?");
+  SQLite::Statement q(catalog.db(), "SELECT host_id, service_id FROM deployment WHERE id = ?");
   q.bind(1, deployment_id);
   if (!q.executeStep()) return fmt::format("deployment {} not found", deployment_id);
   auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
   if (host.web_listen.empty()) return {};
+  const auto plan = service::get_service(catalog, std::to_string(q.getColumn(1).getInt64())).plan;
   auto [address, port] = model::web_endpoint(host);
-  return http_get_check(address, port, backend_name(deployment_id), "", 1);
+  return http_get_check(address, port, backend_name(deployment_id),
+                        HttpCheck{plan.check.path, static_cast<int>(plan.check.expect), plan.check.contains}, 1);
 }
 
 Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route>& routes) {
@@ -443,8 +502,13 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
   for (int64_t id : route_ids) {
     Route r = get_route(ops.catalog, std::to_string(id));
     if (!active) model::check_route_deactivate(site_rules(ops.catalog, r.site_id), rule_view(r));
-    if (active && !active_copy(ops.catalog, r.site_id))
+    if (active && r.redirect) {
+      std::vector<model::RuleRoute> siblings;
+      for (const auto& other : routes_of_site(ops.catalog, r.site_id)) siblings.push_back(rule_view(other));
+      model::check_redirect_target(site_rules(ops.catalog, r.site_id), siblings, rule_view(r));
+    } else if (active && !active_copy(ops.catalog, r.site_id)) {
       model::check_has_active(site_rules(ops.catalog, r.site_id), "", "serve");
+    }
     if (!r.router_id) throw Error(ErrorKind::Refused, fmt::format("route '{}' has no router", r.source));
     if (r.active != active)
       changed.push_back(r);

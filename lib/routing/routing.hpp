@@ -27,13 +27,15 @@ struct Route {
   std::optional<int64_t> router_id;
   std::string router;
   bool active = false, primary = false, active_on_launch = false;
+  bool redirect = false;      // answers 301 to the site's primary route
+  bool site_enabled = true;   // a disabled site's routes answer 503
   std::string created_at;
 };
 
 std::string check_source(const std::string& source);  // "" when acceptable
 
 Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
-                const std::optional<std::string>& router, bool primary, bool active_on_launch);
+                const std::optional<std::string>& router, bool primary, bool active_on_launch, bool redirect);
 Route get_route(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site);
 std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id);
@@ -67,24 +69,40 @@ bool router_synced(catalog::Catalog& catalog, int64_t router_id);
 // The files sync_router writes for a router: name -> content.
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id);
 
-// Web hosts with a managed nginx (web_listen set) serve each of their ready
-// deployments from a backend server block named backend_name(id); routers
+// Web hosts with a managed nginx (web_listen set) serve each of their
+// deployments that has been ready (until it is removed) from a backend server block named backend_name(id); routers
 // proxy to it. sync_web writes the host's blocks (nothing for a host without
 // web_listen) with the same nginx -t / restore discipline as a router sync.
 std::string backend_name(int64_t deployment_id);
 std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id);
 Failure sync_web(run::Ops& ops, int64_t host_id);
-// "" when the deployment answers 2xx/3xx through its backend block (or its
-// host has none), else what went wrong: the check before a router points at it.
+// "" when the deployment passes its plan's `check:` through its backend block
+// (or its host has none), else what went wrong: the check before a router
+// points at it, and before a ready copy is handed to a site.
 std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id);
 
-// GET http://ADDRESS:PORT/path with Host: domain; "" once `stable` answers in a
-// row are 2xx or 3xx, else the last error (after 5 s).
-std::string http_get_check(const std::string& address, int port, const std::string& domain, const std::string& path,
+struct HttpAnswer {
+  int status = -1;    // -1: no answer, see error
+  std::string body;   // its first MiB
+  std::string error;
+};
+// GET http://HOST:PORT/path sent to ADDRESS (whatever HOST resolves to), with
+// a 2 s connect timeout and 5 s in all.
+HttpAnswer http_get(const std::string& address, int port, const std::string& host, const std::string& path);
+
+// What a check asks of a page: the status (0: any 2xx or 3xx) and a text in it.
+struct HttpCheck {
+  std::string path = "/";
+  int expect = 0;
+  std::string contains;
+};
+// "" once `stable` answers in a row pass `check`, else the last problem (after 5 s).
+std::string http_get_check(const std::string& address, int port, const std::string& domain, const HttpCheck& check,
                            int stable);
 // GET http://ENDPOINT/path with Host: domain; "" once `stable` answers in a
 // row, 100 ms apart, are 2xx or 3xx. After an unconfirmed reload an old worker
 // may still answer for ~100 ms, hence the default of 3.
+// A route of a disabled site passes when it answers 503.
 std::string http_check(const model::Host& router, const Route& route, int stable = 3);
 
 }  // namespace hostctl::routing

@@ -152,7 +152,7 @@ class Checker {
 
   void top(const YAML::Node& root) {
     if (!mapping(root, "the service", {"name", "version", "description", "price", "params", "placement",
-                                       "reserve", "timeout", "schedule", "actions"}))
+                                       "reserve", "timeout", "schedule", "serve", "check", "actions"}))
       return;
     Plan& plan = out_.plan;
     if (!root["name"])
@@ -174,6 +174,8 @@ class Checker {
     if (root["reserve"]) reserve(root["reserve"]);
     if (root["timeout"]) duration(root["timeout"], "timeout", plan.timeout);
     if (root["schedule"]) schedule(root["schedule"]);
+    if (root["serve"]) serve(root["serve"]);
+    if (root["check"]) check(root["check"]);
     if (!root["actions"])
       problem(root, "missing required key 'actions'");
     else
@@ -262,6 +264,52 @@ class Checker {
     if (node["stats"]) duration(node["stats"], "schedule.stats", s.stats);
     if (node["keep_backups"]) count(node["keep_backups"], "schedule.keep_backups", s.keep_backups);
     if (node["backup_max_age"]) duration(node["backup_max_age"], "schedule.backup_max_age", s.backup_max_age);
+  }
+
+  // serve: {static: DIR} or {http: {socket: FILE}}; paths relative to the deployment.
+  void serve(const YAML::Node& node) {
+    if (!mapping(node, "serve", {"static", "http"})) return;
+    if (bool(node["static"]) == bool(node["http"]))
+      return problem(node, "serve needs exactly one of 'static' and 'http'");
+    Serve& s = out_.plan.serve;
+    if (node["static"]) {
+      s.kind = ServeKind::Static;
+      if (auto root = relative_path(node["static"], "serve.static")) s.root = *root;
+      return;
+    }
+    s.kind = ServeKind::Http;
+    const YAML::Node& http = node["http"];
+    if (!mapping(http, "serve.http", {"socket"})) return;
+    if (!http["socket"]) return problem(http, "serve.http needs 'socket', the application's Unix socket");
+    if (auto socket = relative_path(http["socket"], "serve.http.socket")) s.socket = *socket;
+  }
+
+  std::optional<std::string> relative_path(const YAML::Node& node, const std::string& what) {
+    auto v = scalar(node, what);
+    if (v && !is_safe_script_path(*v)) {
+      problem(node, fmt::format("{} must be a relative path inside the deployment (no '..')", what));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  void check(const YAML::Node& node) {
+    if (!mapping(node, "check", {"path", "expect", "contains"})) return;
+    Check& c = out_.plan.check;
+    if (node["path"]) {
+      if (auto path = scalar(node["path"], "check.path")) {
+        if (path->empty() || (*path)[0] != '/' || path->find_first_of(" \t\r\n") != std::string::npos)
+          problem(node["path"], "check.path must start with '/' and hold no spaces");
+        else
+          c.path = *path;
+      }
+    }
+    if (node["expect"]) {
+      count(node["expect"], "check.expect", c.expect);
+      if (c.expect < 100 || c.expect > 599) problem(node["expect"], "check.expect must be an HTTP status (100-599)");
+    }
+    if (node["contains"])
+      if (auto text = scalar(node["contains"], "check.contains")) c.contains = *text;
   }
 
   void actions(const YAML::Node& node) {

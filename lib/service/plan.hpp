@@ -41,6 +41,22 @@ struct Schedule {
   int64_t backup_max_age = 30 * 86400;
 };
 
+// How a web host's nginx serves a deployment (its backend block).
+enum class ServeKind { Static, Http };
+
+struct Serve {
+  ServeKind kind = ServeKind::Static;
+  std::string root = "public";  // static: the directory served, relative to the deployment
+  std::string socket;           // http: the application's Unix socket, relative to the deployment
+};
+
+// The plan's health check: a GET through the deployment's backend block.
+struct Check {
+  std::string path = "/";
+  int64_t expect = 200;
+  std::string contains;
+};
+
 struct Plan {
   std::string name;
   int64_t version = 0;
@@ -52,6 +68,8 @@ struct Plan {
   Reserve reserve;
   Schedule schedule;
   int64_t timeout = 300;
+  Serve serve;
+  Check check;
   std::map<std::string, std::vector<Task>> actions;
 };
 

@@ -188,6 +188,11 @@ nlohmann::ordered_json to_json(const Registered& r) {
                   {"minimum", p.reserve.minimum},
                   {"max_age", p.reserve.max_age},
                   {"window", p.reserve.window}};
+  if (p.serve.kind == ServeKind::Static)
+    j["serve"] = {{"static", p.serve.root}};
+  else
+    j["serve"] = {{"http", {{"socket", p.serve.socket}}}};
+  j["check"] = {{"path", p.check.path}, {"expect", p.check.expect}, {"contains", p.check.contains}};
   j["files"] = r.files;
   j["deployments"] = r.deployments ? nlohmann::ordered_json(*r.deployments) : nullptr;
   j["source_path"] = r.source_path;

@@ -63,10 +63,12 @@ TEST "one refill at a time: a second exits 7 naming the holder, or waits"
 sed 's/^name: static-site/name: slow-site/; s/^reserve: .*/reserve: {size: 2, minimum: 2}/' \
   "$EXAMPLES/static-site/service.yaml" > "$WORK/slow.yaml"
 cp "$EXAMPLES/static-site/render.sh" "$WORK/"
-python3 - "$WORK/slow.yaml" <<'PY'
+# A sleep of its own (2.NNNNN s), told apart from other tests' sleeps by pgrep.
+slow_sleep="sleep 2.$$"
+python3 - "$WORK/slow.yaml" "$slow_sleep" <<'PY'
 import sys
 p = sys.argv[1]
-s = open(p).read().replace("  install:\n", "  install:\n    - name: slowly\n      run: sleep 2\n", 1)
+s = open(p).read().replace("  install:\n", f"  install:\n    - name: slowly\n      run: {sys.argv[2]}\n", 1)
 open(p, "w").write(s)
 PY
 "$HOSTCTL_BIN" createservice "$WORK/slow.yaml" -q >/dev/null
@@ -87,7 +89,7 @@ sqlite3 "$HOSTCTL_CATALOG" "UPDATE deployment SET ready_at = '2020-01-01T00:00:0
 "$HOSTCTL_BIN" reserve prune slow-site -q >/dev/null
 "$HOSTCTL_BIN" reserve refill slow-site -q >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do pgrep -f "sleep 2" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 50); do pgrep -f "$slow_sleep" >/dev/null && break; sleep 0.1; done
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 start=$(date +%s)
@@ -117,6 +119,7 @@ expect_true test "$failed" = 0
 from_reserve=$(for f in "$WORK"/burst[0-9]*.json; do
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["from_reserve"])' "$f"; done | grep -c True)
 expect_true test "$from_reserve" = 20
+[ "$from_reserve" = 20 ] || grep -h "failed its check" "$WORK"/burst*.err >&2
 q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
 expect_true test "$(q "SELECT count(*) FROM site WHERE name LIKE 'burst%'")" = 50
 expect_true test "$(q "SELECT count(DISTINCT site_id) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%') AND active = 1")" = 50

@@ -113,4 +113,139 @@ hc doctor -o json
 expect_rc 0
 expect_json "d['rules'] == 'ok' and d['unsynced_routers'] == []"
 
+TEST "a redirect route answers 301 to the site's primary route, keeping the path and query"
+hc route add www.web1.test --site web1 --redirect --primary
+expect_rc 4
+expect_err_has "cannot be primary"
+hc route add www.web1.test --site web1 --redirect -o json
+expect_rc 0
+expect_json "d['redirect'] is True"
+hc route activate www.web1.test
+expect_rc 4
+expect_err_has "which has none"
+hc route add main.web1.test --site web1 --primary -q
+hc route activate main.web1.test www.web1.test
+expect_rc 0
+headers=$(curl -s -o /dev/null -D - -H "Host: www.web1.test" "http://127.0.0.1:$RIG_NGINX_PORT/shop/item?id=7")
+printf '%s' "$headers" | grep -q "^HTTP/1.1 301" || fail "no 301: $headers"
+printf '%s' "$headers" | grep -qi "^Location: http://main.web1.test/shop/item?id=7" || fail "wrong Location: $headers"
+expect_http 200 main.web1.test
+
+TEST "site disable: every route of the site answers 503 with a disabled page; enable serves it again"
+active_before=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")
+hc site disable web1 -o json
+expect_rc 0
+expect_json "d['enabled'] is False"
+for domain in web1.test main.web1.test www.web1.test; do
+  expect_http 503 "$domain"
+  expect_true grep -q "This site is disabled" "$WORK/page"
+done
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")" = "$active_before"
+hc site enable web1 -o json
+expect_rc 0
+expect_http 200 web1.test
+expect_true grep -q Isolated "$WORK/page"
+expect_http 200 main.web1.test
+
+TEST "serve: and check: are validated with line:col, nothing stored"
+mkdir -p "$WORK/bad"
+for body in 'serve: {static: ../etc}' 'serve: {static: public, http: {socket: a.sock}}' 'serve: {http: {}}' \
+    'check: {expect: 42}' 'check: {path: nope}'; do
+  sed 's/^timeout: .*/timeout: 60s/' "$EXAMPLES/static-site/service.yaml" | sed "s/^name: static-site/name: bad-serve/" > "$WORK/bad/service.yaml"
+  printf '%s\n' "$body" >> "$WORK/bad/service.yaml"
+  cp "$EXAMPLES/static-site/render.sh" "$WORK/bad/"
+  line=$(wc -l < "$WORK/bad/service.yaml")
+  hc createservice "$WORK/bad/service.yaml"
+  expect_rc 2
+  expect_err_has "service.yaml:$line:"
+done
+hc listservices -o json
+expect_json "'bad-serve' not in [x['name'] for x in d]"
+
+# An application behind a Unix socket in its deployment, started by its install
+# action; it answers with the Host it was given.
+mkdir -p "$WORK/sock-app"
+cat > "$WORK/sock-app/app.py" <<'PY'
+import http.server, os, socketserver, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"App OK host={self.headers.get('Host')} proto={self.headers.get('X-Forwarded-Proto')}\n".encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args): pass
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    def get_request(self):
+        request, _ = super().get_request()
+        return request, ("unix", 0)
+path = sys.argv[1]
+if os.path.exists(path): os.unlink(path)
+Server(path, Handler).serve_forever()
+PY
+cat > "$WORK/sock-app/service.yaml" <<'YAML'
+name: sock-app
+version: 1
+serve: {http: {socket: run/app.sock}}
+check: {path: /health, expect: 200, contains: "App OK"}
+actions:
+  install:
+    - name: start
+      script: start.sh
+  clone:
+    - name: start
+      script: start.sh
+  verify:
+    - name: socket
+      run: test -S "$HOSTCTL_ROOT/run/app.sock"
+  remove:
+    - name: stop
+      run: kill "$(cat "$HOSTCTL_ROOT/run/app.pid")" 2>/dev/null; rm -rf "$HOSTCTL_ROOT"
+YAML
+cat > "$WORK/sock-app/start.sh" <<'SH'
+set -e
+mkdir -p "$HOSTCTL_ROOT/run"
+cat > "$HOSTCTL_ROOT/app.py" <<'PY'
+@APP@
+PY
+setsid nohup python3 "$HOSTCTL_ROOT/app.py" "$HOSTCTL_ROOT/run/app.sock" </dev/null >"$HOSTCTL_ROOT/run/app.log" 2>&1 &
+echo $! > "$HOSTCTL_ROOT/run/app.pid"
+for i in $(seq 1 100); do [ -S "$HOSTCTL_ROOT/run/app.sock" ] && exit 0; sleep 0.05; done
+echo "the application did not start" >&2; exit 1
+SH
+python3 - "$WORK/sock-app/start.sh" "$WORK/sock-app/app.py" <<'PY'
+import sys
+start, app = sys.argv[1:3]
+text = open(start).read().replace("@APP@", open(app).read().rstrip("\n"))
+open(start, "w").write(text)
+PY
+rm "$WORK/sock-app/app.py"
+
+TEST "serve: http proxies a site to its application's socket, which sees the public name"
+hc createservice "$WORK/sock-app/service.yaml" -o json
+expect_rc 0
+expect_json "d['serve'] == {'http': {'socket': 'run/app.sock'}} and d['check']['contains'] == 'App OK'"
+hc site create app1 --service sock-app --host rig2 -q
+expect_rc 0
+hc route add app1.test --site app1 -q
+hc route activate app1.test
+expect_rc 0
+expect_http 200 app1.test
+expect_true grep -q "App OK host=app1.test proto=http" "$WORK/page"
+a1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'app1')")
+expect_true grep -q "proxy_pass http://unix:.*/run/app.sock:;" "${RIG_WEB_DIR[2]}/sites/hostctl-backend-$a1.conf"
+
+TEST "the plan's check gates a switch: a copy whose application is down is refused, the site stays up"
+hc site clone app1 --label v2 -o json
+expect_rc 0
+a2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+a2dir=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE name = '$a2'")
+kill "$(cat "$a2dir/run/app.pid")"
+# verify still passes (the socket file is there), the check does not.
+syncs=$(route_syncs)
+hc site switch app1 --to "$a2"
+expect_rc 5
+expect_err_has "does not answer through its backend block: HTTP 502"
+expect_true test "$(route_syncs)" = "$syncs"
+expect_http 200 app1.test
+expect_true grep -q "App OK host=app1.test" "$WORK/page"
+
 done_testing

@@ -64,6 +64,16 @@ TEST_CASE("rule 2: a launched site's primary route cannot change") {
   CHECK_NOTHROW(check_primary_change(launched, with_primary, other, false));
 }
 
+TEST_CASE("a redirect route is never primary, and is served only while its site has a primary route") {
+  RuleSite open{"s", false, false};
+  RuleRoute redirect{"old.test", false, false, false, true}, primary{"a.test", true, true, true};
+  CHECK(refused([&] { check_primary_change(open, {}, redirect, true); }));
+  CHECK_NOTHROW(check_primary_change(open, {}, redirect, false));
+  CHECK(refused([&] { check_redirect_target(open, {redirect}, redirect); }));
+  CHECK_NOTHROW(check_redirect_target(open, {primary, redirect}, redirect));
+  CHECK_NOTHROW(check_redirect_target(open, {}, primary));  // not a redirect: nothing to check
+}
+
 TEST_CASE("rule 3: the primary route of a launched site cannot be deactivated") {
   RuleRoute primary{"a.test", true, true, true}, secondary{"b.test", true, false, false};
   CHECK(refused([&] { check_route_deactivate({"s", true, false}, primary); }));

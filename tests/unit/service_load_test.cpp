@@ -137,3 +137,26 @@ TEST_CASE("the small grammars: amounts, currencies, task names, script paths") {
                       "'}\n")
               .find("must be a relative path") != std::string::npos);
 }
+
+TEST_CASE("serve: and check: default to a static public/ and a 200 on /, and are checked") {
+  auto plain = load_plan(kMinimal, kNoFiles);
+  CHECK(plain.plan.serve.kind == ServeKind::Static);
+  CHECK(plain.plan.serve.root == "public");
+  CHECK(plain.plan.check.path == "/");
+  CHECK(plain.plan.check.expect == 200);
+  auto app = load_plan(kMinimal + "serve: {http: {socket: run/app.sock}}\ncheck: {path: /health, contains: OK}\n",
+                       kNoFiles);
+  REQUIRE(app.problems.empty());
+  CHECK(app.plan.serve.kind == ServeKind::Http);
+  CHECK(app.plan.serve.socket == "run/app.sock");
+  CHECK(app.plan.check.path == "/health");
+  CHECK(app.plan.check.contains == "OK");
+  CHECK(problems_of(kMinimal + "serve: {static: ../x}\n") ==
+        "f.yaml:6:17: serve.static must be a relative path inside the deployment (no '..')");
+  CHECK(problems_of(kMinimal + "serve: {static: a, http: {socket: b}}\n") ==
+        "f.yaml:6:8: serve needs exactly one of 'static' and 'http'");
+  CHECK(problems_of(kMinimal + "serve: {php: {}}\n") ==
+        "f.yaml:6:8: serve needs exactly one of 'static' and 'http'\nf.yaml:6:9: unknown key 'php' in serve");
+  CHECK(problems_of(kMinimal + "check: {expect: 42}\n") == "f.yaml:6:17: check.expect must be an HTTP status (100-599)");
+  CHECK(problems_of(kMinimal + "check: {path: health}\n") == "f.yaml:6:15: check.path must start with '/' and hold no spaces");
+}
