@@ -5,7 +5,9 @@
 #include "command.hpp"
 #include "completion.hpp"
 #include "core/error.hpp"
+#include "core/clock.hpp"
 #include "lifecycle/consistency.hpp"
+#include "routing/certificates.hpp"
 #include "run/command.hpp"
 
 namespace hostctl::cli {
@@ -41,6 +43,9 @@ Output doctor(Context& ctx, const Args& a) {
   for (const auto& router : unsynced)
     ctx.warn(fmt::format("router '{}': its last route sync did not complete, so nginx may not serve what the catalog "
                          "says; 'hostctl host verify {} --repair' syncs it again", router, router));
+  auto expiring = intact ? routing::expiring_certificates(catalog, now_epoch(), routing::kCertificateWarnDays)
+                         : std::vector<std::string>{};
+  for (const auto& c : expiring) ctx.warn(c + "; 'hostctl queue run certs' renews ACME certificates");
   int repaired = 0;
   if (a.flag("repair") && stuck > 0) {
     repaired = run::reconcile_interrupted(catalog);
@@ -60,6 +65,7 @@ Output doctor(Context& ctx, const Args& a) {
   j["interrupted_commands"] = stuck;
   j["repaired"] = repaired;
   j["unsynced_routers"] = unsynced;
+  j["expiring_certificates"] = expiring;
   Output out{j, {}};
   if (!problems.empty()) {
     for (const auto& p : problems) ctx.warn(p);

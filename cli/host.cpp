@@ -7,6 +7,8 @@
 #include "hostops/hostops.hpp"
 #include "lifecycle/inventory.hpp"
 #include "model/host.hpp"
+#include "routing/certificates.hpp"
+#include "core/clock.hpp"
 #include "lifecycle/deployment.hpp"
 #include "run_support.hpp"
 
@@ -30,6 +32,7 @@ model::HostInput host_input(const Args& a) {
   in.nginx_conf = a.opt("nginx-conf");
   in.router_dir = a.opt("router-dir");
   in.http_listen = a.opt("http-listen");
+  in.https_listen = a.opt("https-listen");
   in.web_listen = a.opt("web-listen");
   in.web_dir = a.opt("web-dir");
   in.web_conf = a.opt("web-conf");
@@ -141,6 +144,10 @@ Output verify(Context& ctx, const Args& a) {
     row["drift"] = nlohmann::ordered_json::array();
     for (const auto& d : rows)
       if (d["host"] == row["host"]) row["drift"].push_back(d);
+    auto host = model::get_host(ctx.catalog(), row["host"].get<std::string>());
+    row["expiring_certificates"] =
+        routing::expiring_certificates(ctx.catalog(), now_epoch(), routing::kCertificateWarnDays, host.id);
+    for (const auto& c : row["expiring_certificates"]) ctx.warn(c.get<std::string>());
   }
   return out;
 }
@@ -181,6 +188,8 @@ std::vector<Opt> host_options() {
        "PATH"},
       {"http-listen", "", "router: nginx listen value for sites, PORT or ADDRESS:PORT (default 80)", Opt::Value,
        "LISTEN"},
+      {"https-listen", "", "router: nginx listen value for TLS routes, PORT or ADDRESS:PORT (\"\" for none)",
+       Opt::Value, "LISTEN"},
       {"web-listen", "",
        "web: ADDRESS:PORT of the host's own nginx, where routers proxy to its deployments' backend server blocks "
        "(\"\" for none: sites are served from the router's disk)",

@@ -52,6 +52,8 @@ run::Ops make_ops(Context& ctx) {
   run::Ops ops{ctx.catalog(), run_options(ctx)};
   ops.after_run = &operations::after_run_table();
   ops.min_free_kb = ctx.settings.integer("min_free_kb");
+  ops.tls = {ctx.settings.get("acme_directory"), ctx.settings.get("acme_email"), ctx.settings.get("acme_ca_bundle"),
+             ctx.settings.integer("acme_renew_days")};
   ops.say = [&ctx](const std::string& message) { ctx.info(message); };
   return ops;
 }

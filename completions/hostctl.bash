@@ -10,7 +10,7 @@ _hostctl_children() {
     "package") echo "list" ;;
     "queue") echo "run" ;;
     "reserve") echo "prune refill status" ;;
-    "route") echo "activate add deactivate delete list show" ;;
+    "route") echo "activate add cert deactivate delete list show" ;;
     "site") echo "backup clone create delete disable enable launch list migrate protect restore show switch unprotect" ;;
     "task") echo "cancel list log retry show" ;;
     "usage") echo "report" ;;
@@ -26,10 +26,10 @@ _hostctl_options() {
     "createservice") echo " --replace --dry-run" ;;
     "listservices") echo "" ;;
     "deleteservice") echo " --dry-run" ;;
-    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --web-listen --web-dir --web-conf --dry-run" ;;
+    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --dry-run" ;;
     "host list") echo " --role -r" ;;
     "host show") echo "" ;;
-    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --web-listen --web-dir --web-conf --dry-run" ;;
+    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --dry-run" ;;
     "host remove") echo " --dry-run" ;;
     "host verify") echo " --accept-new-key --repair --dry-run" ;;
     "host import") echo "" ;;
@@ -60,7 +60,8 @@ _hostctl_options() {
     "site restore") echo " --backup" ;;
     "site migrate") echo " --to-host" ;;
     "site delete") echo "" ;;
-    "route add") echo " --site --router --primary --active-on-launch --redirect --dry-run" ;;
+    "route add") echo " --site --router --primary --active-on-launch --redirect --tls --tls-cert --tls-key --dry-run" ;;
+    "route cert") echo " --tls-cert --tls-key" ;;
     "route list") echo " --site" ;;
     "route show") echo "" ;;
     "route activate") echo "" ;;
@@ -122,6 +123,7 @@ _hostctl_positional() {
     "site migrate") echo "site" ;;
     "site delete") echo "site" ;;
     "route add") echo "" ;;
+    "route cert") echo "route" ;;
     "route show") echo "route" ;;
     "route activate") echo "route" ;;
     "route deactivate") echo "route" ;;
@@ -163,6 +165,10 @@ _hostctl_option_value() {
     "site migrate:--to-host") echo "host" ;;
     "route add:--site") echo "site" ;;
     "route add:--router") echo "host" ;;
+    "route add:--tls-cert") echo "@file" ;;
+    "route add:--tls-key") echo "@file" ;;
+    "route cert:--tls-cert") echo "@file" ;;
+    "route cert:--tls-key") echo "@file" ;;
     "route list:--site") echo "site" ;;
     "backup list:--site") echo "site" ;;
     "usage report:--client") echo "client" ;;
@@ -184,7 +190,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --file --from --host --http-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --port --role --router --router-dir --service --site --stage --status --task --timeout --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -38,6 +38,15 @@ std::string check_value(const std::string& key, const std::string& value) {
   }
   if (key == "timeout" || key == "connect_timeout") return model::check_duration(value, n);
   if (key == "min_free_kb") return model::check_count(value, n);
+  if (key == "acme_renew_days") {
+    auto problem = model::check_count(value, n);
+    if (!problem.empty() || n < 1 || n > 3650) return "must be a whole number of days from 1 to 3650";
+    return {};
+  }
+  if (key == "acme_directory" && !value.empty() && value.rfind("https://", 0) != 0)
+    return "must be an https:// URL (the ACME server's directory)";
+  if (key == "acme_email" && !value.empty() && value.find('@') == std::string::npos) return "must be an e-mail address";
+  if (key == "acme_ca_bundle" && !value.empty() && value.front() != '/') return "must be an absolute path";
   if (key == "catalog" || key == "known_hosts" || key == "ssh_config") return value.empty() ? "must not be empty" : "";
   return {};
 }
@@ -56,6 +65,11 @@ const std::vector<KeyInfo>& Settings::keys() {
       {"ssh_config", "HOSTCTL_SSH_CONFIG", "OpenSSH client configuration to honour"},
       {"notify_command", "HOSTCTL_NOTIFY_COMMAND", "command that receives failed commands as JSON on stdin"},
       {"min_free_kb", "HOSTCTL_MIN_FREE_KB", "free KiB a host needs before install, clone, backup, restore"},
+      {"acme_directory", "HOSTCTL_ACME_DIRECTORY", "directory URL of the ACME server for --tls acme routes"},
+      {"acme_email", "HOSTCTL_ACME_EMAIL", "contact e-mail of the ACME account"},
+      {"acme_ca_bundle", "HOSTCTL_ACME_CA_BUNDLE",
+       "PEM file of CAs trusted for the ACME server and for HTTPS route checks (\"\": the system's)"},
+      {"acme_renew_days", "HOSTCTL_ACME_RENEW_DAYS", "queue run certs renews certificates expiring within this many days"},
   };
   return k;
 }
@@ -73,6 +87,10 @@ Settings Settings::load(const std::optional<std::string>& config_flag, const Get
   s.set("ssh_config", home + "/.ssh/config", "default");
   s.set("notify_command", "", "default");
   s.set("min_free_kb", "10240", "default");
+  s.set("acme_directory", "", "default");
+  s.set("acme_email", "", "default");
+  s.set("acme_ca_bundle", "", "default");
+  s.set("acme_renew_days", "30", "default");
 
   bool explicit_file = true;
   std::string file;

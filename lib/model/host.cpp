@@ -55,11 +55,16 @@ void apply(Host& host, const HostInput& input) {
     require(check_abs_path(*input.router_dir), "router directory", *input.router_dir);
     host.router_dir = *input.router_dir;
   }
+  static const std::regex listen_re("^([0-9]{1,3}(\\.[0-9]{1,3}){3}:)?[0-9]{1,5}$");
   if (input.http_listen) {
-    static const std::regex listen_re("^([0-9]{1,3}(\\.[0-9]{1,3}){3}:)?[0-9]{1,5}$");
     if (!std::regex_match(*input.http_listen, listen_re))
       require("must be PORT or IPv4-ADDRESS:PORT", "http listen", *input.http_listen);
     host.http_listen = *input.http_listen;
+  }
+  if (input.https_listen) {
+    if (!input.https_listen->empty() && !std::regex_match(*input.https_listen, listen_re))
+      require("must be PORT or IPv4-ADDRESS:PORT (or empty for none)", "https listen", *input.https_listen);
+    host.https_listen = *input.https_listen;
   }
   if (input.web_listen) {
     // An address of its own: a router on another machine connects to it.
@@ -108,7 +113,7 @@ Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
                       "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
-                      "web_listen, web_dir, web_conf FROM host WHERE id = ?");
+                      "web_listen, web_dir, web_conf, https_listen FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -131,6 +136,7 @@ Host read_host(SQLite::Database& db, int64_t id) {
   h.web_listen = q.getColumn(16).getString();
   h.web_dir = q.getColumn(17).getString();
   h.web_conf = q.getColumn(18).getString();
+  h.https_listen = q.getColumn(19).getString();
   SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
@@ -152,6 +158,7 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":web_listen", h.web_listen);
   st.bind(":web_dir", h.web_dir);
   st.bind(":web_conf", h.web_conf);
+  st.bind(":https_listen", h.https_listen);
 }
 
 }  // namespace
@@ -172,9 +179,9 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
   SQLite::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
-                           "created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
+                           "https_listen, created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
                            ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
-                           ":web_dir, :web_conf, :created_at)");
+                           ":web_dir, :web_conf, :https_listen, :created_at)");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
@@ -196,7 +203,7 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
                            "user = :user, identity_file = :identity_file, capacity = :capacity, "
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
                            "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
-                           "web_dir = :web_dir, web_conf = :web_conf WHERE id = :id");
+                           "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
@@ -257,6 +264,7 @@ nlohmann::ordered_json to_json(const Host& h) {
   j["nginx_conf"] = h.nginx_conf;
   j["router_dir"] = h.router_dir;
   j["http_listen"] = h.http_listen;
+  j["https_listen"] = h.https_listen;
   j["web_listen"] = h.web_listen;
   j["web_dir"] = h.web_dir;
   j["web_conf"] = h.web_conf;
@@ -270,12 +278,20 @@ nlohmann::ordered_json to_json(const Host& h) {
 
 namespace hostctl::model {
 
-std::pair<std::string, int> http_endpoint(const Host& router) {
-  auto colon = router.http_listen.rfind(':');
+namespace {
+
+std::pair<std::string, int> listen_endpoint(const Host& router, const std::string& listen) {
+  auto colon = listen.rfind(':');
   if (colon == std::string::npos)
-    return {router.transport == "local" ? "127.0.0.1" : router.address, std::stoi(router.http_listen)};
-  return {router.http_listen.substr(0, colon), std::stoi(router.http_listen.substr(colon + 1))};
+    return {router.transport == "local" ? "127.0.0.1" : router.address, std::stoi(listen)};
+  return {listen.substr(0, colon), std::stoi(listen.substr(colon + 1))};
 }
+
+}  // namespace
+
+std::pair<std::string, int> http_endpoint(const Host& router) { return listen_endpoint(router, router.http_listen); }
+
+std::pair<std::string, int> https_endpoint(const Host& router) { return listen_endpoint(router, router.https_listen); }
 
 std::pair<std::string, int> web_endpoint(const Host& web) {
   auto colon = web.web_listen.rfind(':');

@@ -28,6 +28,7 @@ struct Host {
   std::string nginx_conf;  // empty: nginx's compiled-in configuration
   std::string router_dir = "/etc/nginx/hostctl.d";
   std::string http_listen = "80";  // nginx "listen" value: PORT or ADDRESS:PORT
+  std::string https_listen;        // the same for HTTPS; "" : the router serves no TLS route
   // For web hosts with a managed nginx (web_listen set): where hostctl writes
   // each deployment's backend server block, and that nginx's configuration.
   std::string web_listen;  // ADDRESS:PORT the routers proxy to; "" : none
@@ -41,7 +42,7 @@ struct Host {
 // What an operator typed for `host add` / `host edit`: unset fields are left as they are.
 struct HostInput {
   std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
-  std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf;
+  std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen, https_listen, web_listen, web_dir, web_conf;
   std::optional<std::vector<std::string>> roles;
 };
 
@@ -56,6 +57,8 @@ nlohmann::ordered_json to_json(const Host& host);
 // Where an HTTP check of this router connects: ADDRESS:PORT from http_listen,
 // or the host's address with that port.
 std::pair<std::string, int> http_endpoint(const Host& router);
+// Where an HTTPS check of this router connects (https_listen set).
+std::pair<std::string, int> https_endpoint(const Host& router);
 // Where a router proxies to this web host's backends (web_listen).
 std::pair<std::string, int> web_endpoint(const Host& web);
 

@@ -7,6 +7,7 @@
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
 #include "model/host.hpp"
+#include "routing/certificates.hpp"
 #include "routing/routing.hpp"
 
 namespace hostctl::operations {
@@ -59,6 +60,7 @@ const run::AfterRunTable& after_run_table() {
       {"migrate copy", {nullptr, lifecycle::after_migrate_copy}},
       {"route sync", {}},  // routing::router_synced() reads the command's own status
       {"web sync", {}},
+      {"cert install", {nullptr, routing::after_cert_install}},
       {"host verify", {nullptr, record_verify}},
       {"host exec", {}},
       {"host import", {}},

@@ -12,6 +12,7 @@
 #include "lifecycle/backup.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
+#include "routing/certificates.hpp"
 #include "run/command.hpp"
 #include "run/operation.hpp"
 
@@ -103,7 +104,7 @@ void run_site_action(run::Ops& ops, const std::vector<int64_t>& sites, const std
 }  // namespace
 
 const std::vector<std::string>& queue_names() {
-  static const std::vector<std::string> names = {"tasks", "cron", "backup", "stats"};
+  static const std::vector<std::string> names = {"tasks", "cron", "backup", "stats", "certs"};
   return names;
 }
 
@@ -161,8 +162,12 @@ Report run_queue(run::Ops& ops, const std::string& name, const std::string& cata
     auto sites = due_sites(ops.catalog, name, now_epoch());
     run_site_action(ops, sites, name, report);
     mark_ran(ops.catalog, sites, name);
+  } else if (name == "certs") {
+    auto failed = routing::renew_due(ops, report.ran);
+    report.failed.insert(report.failed.end(), failed.begin(), failed.end());
   } else {
-    throw Error(ErrorKind::Usage, fmt::format("unknown queue '{}'", name), "queues: tasks, cron, backup, stats, all");
+    throw Error(ErrorKind::Usage, fmt::format("unknown queue '{}'", name),
+                "queues: tasks, cron, backup, stats, certs, all");
   }
   for (int64_t id : report.failed) notify(notify_command, ops.catalog, id);
   return report;

@@ -1,5 +1,5 @@
 // The queues cron drives every minute (Aegir's task, cron, backup and
-// statistics queues). Each queue has its own lease, an flock beside the
+// statistics queues, and certificate renewal). Each queue has its own lease, an flock beside the
 // catalog: a queue still running from the last minute is skipped, not doubled.
 #pragma once
 
@@ -17,7 +17,7 @@ struct Report {
   std::vector<int64_t> failed;  // failed command ids
 };
 
-const std::vector<std::string>& queue_names();  // tasks, cron, backup, stats
+const std::vector<std::string>& queue_names();  // tasks, cron, backup, stats, certs
 
 // Runs one queue under its lease. `notify_command`, when set, receives each
 // failed command as JSON on stdin.

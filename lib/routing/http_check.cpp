@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <tuple>
 #include <thread>
 
 #include "core/library.hpp"
@@ -56,7 +57,9 @@ size_t keep_body(char* data, size_t size, size_t count, void* out) {
 
 }  // namespace
 
-HttpAnswer http_get(const std::string& address, int port, const std::string& host, const std::string& path) {
+HttpAnswer http_get(const Endpoint& at, const std::string& host, const std::string& path) {
+  const std::string& address = at.address;
+  const int port = at.port;
   const LibCurl& c = libcurl();
   HttpAnswer answer;
   CURL* curl = c.curl_easy_init();
@@ -64,7 +67,7 @@ HttpAnswer http_get(const std::string& address, int port, const std::string& hos
     answer.error = "cannot start an HTTP request";
     return answer;
   }
-  std::string url = fmt::format("http://{}:{}{}", host, port, path.empty() ? "/" : path);
+  std::string url = fmt::format("{}://{}:{}{}", at.tls ? "https" : "http", host, port, path.empty() ? "/" : path);
   // The request goes to ADDRESS, with HOST in the Host header.
   curl_slist* resolve = c.curl_slist_append(nullptr, fmt::format("{}:{}:{}", host, port, address).c_str());
   c.curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -74,6 +77,8 @@ HttpAnswer http_get(const std::string& address, int port, const std::string& hos
   c.curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
   c.curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   c.curl_easy_setopt(curl, CURLOPT_USERAGENT, "hostctl");
+  // HTTPS: the chain and the name are verified, against the configured CAs when set.
+  if (at.tls && !at.ca_bundle.empty()) c.curl_easy_setopt(curl, CURLOPT_CAINFO, at.ca_bundle.c_str());
   c.curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
   c.curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
   CURLcode rc = c.curl_easy_perform(curl);
@@ -89,8 +94,8 @@ HttpAnswer http_get(const std::string& address, int port, const std::string& hos
   return answer;
 }
 
-std::string http_get_check(const std::string& address, int port, const std::string& domain, const HttpCheck& check,
-                           int stable) {
+std::string http_get_check(const Endpoint& at, const std::string& domain, const HttpCheck& check, int stable) {
+  const std::string scheme = at.tls ? "https" : "http";
   std::string error;
   // Poll briskly for the first good answer; further ones (when the reload was
   // not confirmed) are spaced 100 ms apart, since an old worker was measured
@@ -98,7 +103,7 @@ std::string http_get_check(const std::string& address, int port, const std::stri
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int good = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    HttpAnswer answer = http_get(address, port, domain, check.path);
+    HttpAnswer answer = http_get(at, domain, check.path);
     bool status_ok = check.expect ? answer.status == check.expect : answer.status >= 200 && answer.status < 400;
     if (status_ok && answer.body.find(check.contains) != std::string::npos) {
       if (++good >= stable) return {};
@@ -109,22 +114,25 @@ std::string http_get_check(const std::string& address, int port, const std::stri
     if (answer.status < 0)
       error = answer.error;
     else if (!status_ok)
-      error = fmt::format("HTTP {} for http://{}{} from {}:{}{}", answer.status, domain, check.path, address, port,
-                          check.expect ? fmt::format(" (expected {})", check.expect) : "");
+      error = fmt::format("HTTP {} for {}://{}{} from {}:{}{}", answer.status, scheme, domain, check.path, at.address,
+                          at.port, check.expect ? fmt::format(" (expected {})", check.expect) : "");
     else
-      error = fmt::format("the page at http://{}{} from {}:{} lacks '{}'", domain, check.path, address, port,
-                          check.contains);
+      error = fmt::format("the page at {}://{}{} from {}:{} lacks '{}'", scheme, domain, check.path, at.address,
+                          at.port, check.contains);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return error;
 }
 
-std::string http_check(const model::Host& router, const Route& route, int stable) {
-  auto [address, port] = model::http_endpoint(router);
+std::string http_check(const model::Host& router, const Route& route, const std::string& ca_bundle, int stable) {
+  Endpoint at;
+  std::tie(at.address, at.port) = route.https ? model::https_endpoint(router) : model::http_endpoint(router);
+  at.tls = route.https;
+  at.ca_bundle = ca_bundle;
   HttpCheck check;
   check.path = route.path + "/";
   if (!route.site_enabled) check.expect = 503;
-  return http_get_check(address, port, route.domain, check, stable);
+  return http_get_check(at, route.domain, check, stable);
 }
 
 }  // namespace hostctl::routing

@@ -1,4 +1,5 @@
 #include "routing/routing.hpp"
+#include "routing/certificates.hpp"
 
 #include <fmt/format.h>
 
@@ -7,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -19,10 +21,16 @@
 namespace hostctl::routing {
 namespace {
 
-constexpr const char* kSelect =
+constexpr const char* kDomainOf =
+    "CASE WHEN instr(r.source, '/') > 0 THEN substr(r.source, 1, instr(r.source, '/') - 1) ELSE r.source END";
+
+const std::string kSelect = fmt::format(
     "SELECT r.id, r.source, r.site_id, s.name, r.router_id, coalesce(h.name, ''), r.active, r.is_primary, "
-    "r.active_on_launch, r.created_at, r.redirect, s.enabled FROM route r JOIN site s ON s.id = r.site_id "
-    "LEFT JOIN host h ON h.id = r.router_id ";
+    "r.active_on_launch, r.created_at, r.redirect, s.enabled, r.tls, coalesce(c.issuer, ''), "
+    "coalesce(c.serial, ''), coalesce(c.not_after, ''), c.id IS NOT NULL AND h.https_listen != '' "
+    "FROM route r JOIN site s ON s.id = r.site_id LEFT JOIN host h ON h.id = r.router_id "
+    "LEFT JOIN certificate c ON c.router_id = r.router_id AND c.domain = {} ",
+    kDomainOf);
 
 void split(Route& r) {
   auto slash = r.source.find('/');
@@ -44,12 +52,17 @@ Route read_row(SQLite::Statement& q) {
   r.created_at = q.getColumn(9).getString();
   r.redirect = q.getColumn(10).getInt() != 0;
   r.site_enabled = q.getColumn(11).getInt() != 0;
+  r.tls = q.getColumn(12).getString();
+  r.cert_issuer = q.getColumn(13).getString();
+  r.cert_serial = q.getColumn(14).getString();
+  r.cert_not_after = q.getColumn(15).getString();
+  r.https = q.getColumn(16).getInt() != 0;
   split(r);
   return r;
 }
 
 std::vector<Route> query(catalog::Catalog& catalog, const std::string& where, std::optional<int64_t> id) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + where + " ORDER BY r.source");
+  SQLite::Statement q(catalog.db(), kSelect + where + " ORDER BY r.source");
   if (id) q.bind(1, *id);
   std::vector<Route> out;
   while (q.executeStep()) out.push_back(read_row(q));
@@ -187,21 +200,27 @@ nlohmann::ordered_json to_json(const Route& r) {
   j["primary"] = r.primary;
   j["active_on_launch"] = r.active_on_launch;
   j["redirect"] = r.redirect;
+  j["tls"] = r.tls;
+  if (r.cert_serial.empty()) {
+    j["certificate"] = nullptr;
+  } else {
+    j["certificate"] = {{"issuer", r.cert_issuer}, {"serial", r.cert_serial}, {"not_after", r.cert_not_after}};
+  }
+  j["https"] = r.https;
   j["created_at"] = r.created_at;
   return j;
 }
 
-Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
-                const std::optional<std::string>& router, bool primary, bool active_on_launch, bool redirect) {
+Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
+  const std::string& source = in.source;
   model::require(check_source(source), "route source", source);
   auto& db = ops.catalog.db();
-  int64_t site_id = model::find_id(db, "site", "site", site);
-  int64_t router_id = 0;
-  if (router) {
-    auto h = model::get_host(ops.catalog, *router);
-    if (std::find(h.roles.begin(), h.roles.end(), "router") == h.roles.end())
-      throw Error(ErrorKind::Refused, fmt::format("host '{}' does not have the router role", h.name));
-    router_id = h.id;
+  int64_t site_id = model::find_id(db, "site", "site", in.site);
+  std::optional<model::Host> router;
+  if (in.router) {
+    router = model::get_host(ops.catalog, *in.router);
+    if (std::find(router->roles.begin(), router->roles.end(), "router") == router->roles.end())
+      throw Error(ErrorKind::Refused, fmt::format("host '{}' does not have the router role", router->name));
   } else {
     auto routers = model::list_hosts(ops.catalog, std::string("router"));
     if (routers.empty())
@@ -209,9 +228,10 @@ Route add_route(run::Ops& ops, const std::string& source, const std::string& sit
                   "hostctl host add NAME --role router ... (or host edit --role router)");
     if (routers.size() > 1)
       throw Error(ErrorKind::Usage, "there are several routers; say which with --router");
-    router_id = routers.front().id;
+    router = routers.front();
   }
-  catalog::Write write(ops.catalog, fmt::format("route add {} --site {}", source, site));
+  if (!in.tls.empty()) check_tls_route(ops, *router, in);
+  catalog::Write write(ops.catalog, fmt::format("route add {} --site {}", source, in.site));
   SQLite::Statement exists(db, "SELECT s.name FROM route r JOIN site s ON s.id = r.site_id WHERE r.source = ?");
   exists.bind(1, source);
   if (exists.executeStep())
@@ -219,23 +239,29 @@ Route add_route(run::Ops& ops, const std::string& source, const std::string& sit
                 fmt::format("route '{}' already exists (site '{}')", source, exists.getColumn(0).getString()));
   Route candidate;
   candidate.source = source;
-  candidate.redirect = redirect;
+  candidate.redirect = in.redirect;
   std::vector<model::RuleRoute> current;
   for (const auto& r : routes_of_site(ops.catalog, site_id)) current.push_back(rule_view(r));
-  model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), primary);
+  model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), in.primary);
   SQLite::Statement insert(db,
                            "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
-                           "redirect) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                           "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, source);
   insert.bind(2, site_id);
-  insert.bind(3, router_id);
-  insert.bind(4, primary ? 1 : 0);
-  insert.bind(5, active_on_launch ? 1 : 0);
+  insert.bind(3, router->id);
+  insert.bind(4, in.primary ? 1 : 0);
+  insert.bind(5, in.active_on_launch ? 1 : 0);
   insert.bind(6, now_utc());
-  insert.bind(7, redirect ? 1 : 0);
+  insert.bind(7, in.redirect ? 1 : 0);
+  insert.bind(8, in.tls);
   insert.exec();
   Route added = get_route(ops.catalog, source);
   write.commit();
+  if (!in.tls.empty()) {
+    cert_error = obtain_certificate(ops, router->id, added.domain, in.tls == "manual" ? in.cert_pem : "",
+                                    in.tls == "manual" ? in.key_pem : "");
+    added = get_route(ops.catalog, source);
+  }
   return added;
 }
 
@@ -268,25 +294,60 @@ std::string route_location(catalog::Catalog& catalog, const Route& r) {
 
 }  // namespace
 
+namespace {
+
+// How plain HTTP reaches an HTTPS domain: a 301 to the same URL over HTTPS.
+std::string https_redirect(const model::Host& router) {
+  auto port = model::https_endpoint(router).second;
+  return fmt::format("    location / {{\n        return 301 https://$host{}$request_uri;\n    }}\n",
+                     port == 443 ? "" : fmt::format(":{}", port));
+}
+
+}  // namespace
+
+// One file per domain. A domain with a certificate is served over HTTPS, and
+// plain HTTP answers 301 to it; a domain with an ACME route also serves the
+// HTTP-01 challenges from ROUTER_DIR/acme, even before its routes are active.
 std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64_t router_id) {
   auto router = model::get_host(catalog, std::to_string(router_id));
-  std::map<std::string, std::vector<Route>> by_domain;
-  for (const auto& r : query(catalog, "WHERE r.router_id = ?1 AND r.active = 1", router_id))
-    by_domain[r.domain].push_back(r);
+  struct Domain {
+    std::vector<Route> active;
+    bool acme = false, https = false;
+    std::string serial;
+  };
+  std::map<std::string, Domain> domains;
+  for (const auto& r : query(catalog, "WHERE r.router_id = ?1 AND (r.active = 1 OR r.tls != '')", router_id)) {
+    auto& d = domains[r.domain];
+    if (r.active) d.active.push_back(r);
+    d.acme = d.acme || r.tls == "acme";
+    d.https = r.https;
+    d.serial = r.cert_serial;
+  }
   std::map<std::string, std::string> files;
-  for (const auto& [domain, routes] : by_domain) {
+  for (const auto& [domain, d] : domains) {
+    std::string locations;
+    bool has_root = false;
+    for (const auto& r : d.active) {
+      std::string block = route_location(catalog, r);
+      has_root = has_root || (r.path.empty() && block.find("    location ") != std::string::npos);
+      locations += block;
+    }
+    if (!has_root) locations += "    location / {\n        return 404;\n    }\n";
     std::string body = fmt::format(
         "# Managed by hostctl for router '{}'; changes here are overwritten.\n"
         "server {{\n    listen {};\n    server_name {};\n",
         router.name, router.http_listen, domain);
-    bool has_root = false;
-    for (const auto& r : routes) {
-      std::string block = route_location(catalog, r);
-      has_root = has_root || (r.path.empty() && block.find("    location ") != std::string::npos);
-      body += block;
-    }
-    if (!has_root) body += "    location / {\n        return 404;\n    }\n";
-    body += "}\n";
+    if (d.acme)
+      body += fmt::format("    location /.well-known/acme-challenge/ {{\n        root {}/acme;\n"
+                          "        default_type text/plain;\n    }}\n",
+                          router.router_dir);
+    body += (d.https ? https_redirect(router) : locations) + "}\n";
+    if (d.https)
+      body += fmt::format(
+          "server {{\n    listen {} ssl;\n    server_name {};\n"
+          "    ssl_certificate {}/tls/{}/{}.crt;\n    ssl_certificate_key {}/tls/{}/{}.key;\n",
+          router.https_listen, domain, router.router_dir, domain, d.serial, router.router_dir, domain, d.serial) +
+          locations + "}\n";
     files["hostctl-" + domain + ".conf"] = body;
   }
   return files;
@@ -449,8 +510,9 @@ std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
   auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
   if (host.web_listen.empty()) return {};
   const auto plan = service::get_service(catalog, std::to_string(q.getColumn(1).getInt64())).plan;
-  auto [address, port] = model::web_endpoint(host);
-  return http_get_check(address, port, backend_name(deployment_id),
+  Endpoint at;
+  std::tie(at.address, at.port) = model::web_endpoint(host);
+  return http_get_check(at, backend_name(deployment_id),
                         HttpCheck{plan.check.path, static_cast<int>(plan.check.expect), plan.check.contains}, 1);
 }
 
@@ -461,7 +523,7 @@ Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route
   // Unconfirmed, the old configuration may still answer for a moment: ask for more in a row.
   for (const auto& r : routes.empty() ? list_routes(ops.catalog, std::nullopt) : routes) {
     if (!r.active || r.router_id != router_id) continue;
-    if (auto error = http_check(router, r, confirmed ? 1 : 3); !error.empty())
+    if (auto error = http_check(router, r, ops.tls.ca_bundle, confirmed ? 1 : 3); !error.empty())
       return Error(ErrorKind::RemoteFailed, fmt::format("route '{}' fails its check: {}", r.source, error));
   }
   return std::nullopt;
@@ -531,7 +593,7 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
   if (!error && active) {
     for (const auto& r : routes) {
       int stable = confirmed ? 1 : 3;
-      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, stable);
+      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, ops.tls.ca_bundle, stable);
       if (!check.empty()) {
         error = Error(ErrorKind::RemoteFailed,
                       fmt::format("route '{}' does not answer after activation: {}", r.source, check));
@@ -561,7 +623,19 @@ void delete_route(run::Ops& ops, const std::string& ref) {
   SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE id = ?");
   del.bind(1, r.id);
   del.exec();
+  // A domain's certificate goes with its last TLS route (its files stay on the router).
+  bool last_tls = !r.tls.empty();
+  for (const auto& other : query(ops.catalog, "WHERE r.router_id = ?1 AND r.tls != ''", r.router_id))
+    if (other.domain == r.domain) last_tls = false;
+  if (last_tls) {
+    SQLite::Statement forget(ops.catalog.db(), "DELETE FROM certificate WHERE router_id = ? AND domain = ?");
+    forget.bind(1, *r.router_id);
+    forget.bind(2, r.domain);
+    forget.exec();
+  }
   write.commit();
+  if (!r.tls.empty() && r.router_id)
+    if (auto error = sync_router(ops, *r.router_id)) throw *error;
 }
 
 }  // namespace hostctl::routing

@@ -29,13 +29,25 @@ struct Route {
   bool active = false, primary = false, active_on_launch = false;
   bool redirect = false;      // answers 301 to the site's primary route
   bool site_enabled = true;   // a disabled site's routes answer 503
+  std::string tls;            // "", "acme" or "manual"
+  // The router's certificate for the domain (shared by its routes), when it has one.
+  std::string cert_issuer, cert_serial, cert_not_after;
+  bool https = false;         // served over HTTPS: a TLS route whose domain has a certificate
   std::string created_at;
 };
 
 std::string check_source(const std::string& source);  // "" when acceptable
 
-Route add_route(run::Ops& ops, const std::string& source, const std::string& site,
-                const std::optional<std::string>& router, bool primary, bool active_on_launch, bool redirect);
+struct RouteInput {
+  std::string source, site;
+  std::optional<std::string> router;
+  bool primary = false, active_on_launch = false, redirect = false;
+  std::string tls;                // "", "acme" or "manual"
+  std::string cert_pem, key_pem;  // manual: the operator's certificate (chain) and key
+};
+// Adds the route; a TLS route then gets its certificate (certificates.hpp),
+// and `cert_error` says when that failed (the route stays, plain HTTP).
+Route add_route(run::Ops& ops, const RouteInput& input, Failure& cert_error);
 Route get_route(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site);
 std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id);
@@ -81,14 +93,22 @@ Failure sync_web(run::Ops& ops, int64_t host_id);
 // points at it, and before a ready copy is handed to a site.
 std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id);
 
+// Where an HTTP(S) request goes: ADDRESS:PORT, whatever the name resolves to.
+struct Endpoint {
+  std::string address;
+  int port = 0;
+  bool tls = false;
+  std::string ca_bundle;  // HTTPS: PEM file of trusted CAs; "" : the system's
+};
+
 struct HttpAnswer {
   int status = -1;    // -1: no answer, see error
   std::string body;   // its first MiB
   std::string error;
 };
-// GET http://HOST:PORT/path sent to ADDRESS (whatever HOST resolves to), with
-// a 2 s connect timeout and 5 s in all.
-HttpAnswer http_get(const std::string& address, int port, const std::string& host, const std::string& path);
+// GET http(s)://HOST:PORT/path sent to the endpoint, with a 2 s connect
+// timeout and 5 s in all; HTTPS verifies the chain and the name.
+HttpAnswer http_get(const Endpoint& at, const std::string& host, const std::string& path);
 
 // What a check asks of a page: the status (0: any 2xx or 3xx) and a text in it.
 struct HttpCheck {
@@ -97,12 +117,11 @@ struct HttpCheck {
   std::string contains;
 };
 // "" once `stable` answers in a row pass `check`, else the last problem (after 5 s).
-std::string http_get_check(const std::string& address, int port, const std::string& domain, const HttpCheck& check,
-                           int stable);
-// GET http://ENDPOINT/path with Host: domain; "" once `stable` answers in a
-// row, 100 ms apart, are 2xx or 3xx. After an unconfirmed reload an old worker
-// may still answer for ~100 ms, hence the default of 3.
-// A route of a disabled site passes when it answers 503.
-std::string http_check(const model::Host& router, const Route& route, int stable = 3);
+std::string http_get_check(const Endpoint& at, const std::string& domain, const HttpCheck& check, int stable);
+// GET the route from its router (over HTTPS when it is served so, trusting
+// ca_bundle); "" once `stable` answers in a row, 100 ms apart, are 2xx or 3xx.
+// After an unconfirmed reload an old worker may still answer for ~100 ms,
+// hence the default of 3. A route of a disabled site passes when it answers 503.
+std::string http_check(const model::Host& router, const Route& route, const std::string& ca_bundle, int stable = 3);
 
 }  // namespace hostctl::routing

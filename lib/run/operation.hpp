@@ -30,6 +30,13 @@ struct AfterRun {
 };
 using AfterRunTable = std::map<std::string, AfterRun, std::less<>>;
 
+// Where certificates come from and how HTTPS checks trust them (settings acme_*).
+struct TlsSettings {
+  std::string acme_directory, acme_email;
+  std::string ca_bundle;   // PEM file on the control node; "" : the system's CAs
+  int64_t renew_days = 30;
+};
+
 // What every recorded operation needs: the catalog, how to run commands, the
 // after-run table, and a way to tell the operator what is happening (lib never
 // prints itself).
@@ -37,6 +44,7 @@ struct Ops {
   catalog::Catalog& catalog;
   RunOptions run;
   int64_t min_free_kb = 10240;  // pre-flight: refuse install/clone/backup/restore below this
+  TlsSettings tls;
   std::function<void(const std::string&)> say = [](const std::string&) {};
   const AfterRunTable* after_run = nullptr;
 };

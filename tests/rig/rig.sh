@@ -250,6 +250,48 @@ rig_web_start() {
   rig_wait_port "${RIG_ADDR[$i]}" "${RIG_WEB_PORT[$i]}" || { echo "rig: web nginx $i did not start" >&2; cat "${RIG_WEB_DIR[$i]}/logs/error.log" >&2; return 1; }
 }
 
+# A real ACME server for the router: pebble, with pebble-challtestsrv as its
+# DNS answering 127.0.0.1 for every name, so HTTP-01 validation really fetches
+# the challenge from the router's nginx on 127.0.0.1:RIG_NGINX_PORT.
+# Sets RIG_ACME_DIRECTORY and RIG_ACME_BUNDLE (pebble's TLS CA and the root
+# that signs what it issues), and exports hostctl's acme_* settings.
+rig_acme_start() {
+  command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null && command -v lego >/dev/null ||
+    { echo "skip: pebble and lego are not installed (scripts/setup.sh installs them)"; exit 77; }
+  local dir="$RIG_DIR/acme" dns port mgmt i
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=rig-acme-ca \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+    -keyout "$dir/key.pem" -out "$dir/leaf.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/leaf.ext"
+  openssl x509 -req -in "$dir/leaf.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$dir/leaf.ext" -out "$dir/cert.pem" 2>/dev/null
+  dns=$(rig_free_port 127.0.0.1); port=$(rig_free_port 127.0.0.1); mgmt=$(rig_free_port 127.0.0.1)
+  cat > "$dir/pebble.json" <<CFG
+{"pebble": {"listenAddress": "127.0.0.1:$port", "managementListenAddress": "127.0.0.1:$mgmt",
+ "certificate": "$dir/cert.pem", "privateKey": "$dir/key.pem", "httpPort": $RIG_NGINX_PORT, "tlsPort": 5001}}
+CFG
+  ( exec pebble-challtestsrv -dns01 "127.0.0.1:$dns" -management "127.0.0.1:$(rig_free_port 127.0.0.1)" -http01 '' \
+      -https01 '' -tlsalpn01 '' -defaultIPv4 127.0.0.1 -defaultIPv6 '' </dev/null >"$dir/dns.log" 2>&1 ) &
+  RIG_ACME_PIDS=$!
+  ( PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 exec pebble -config "$dir/pebble.json" \
+      -dnsserver "127.0.0.1:$dns" </dev/null >"$dir/pebble.log" 2>&1 ) &
+  RIG_ACME_PIDS="$RIG_ACME_PIDS $!"
+  rig_wait_port 127.0.0.1 "$port" && rig_wait_port 127.0.0.1 "$mgmt" ||
+    { echo "rig: pebble did not start" >&2; cat "$dir/pebble.log" "$dir/dns.log" >&2; return 1; }
+  cp "$dir/ca.pem" "$dir/bundle.pem"
+  for i in $(seq 1 50); do
+    curl -sf --cacert "$dir/ca.pem" "https://127.0.0.1:$mgmt/roots/0" >> "$dir/bundle.pem" && break
+    sleep 0.1
+  done
+  grep -c BEGIN "$dir/bundle.pem" | grep -q 2 || { echo "rig: no root from pebble" >&2; return 1; }
+  RIG_ACME_DIRECTORY="https://127.0.0.1:$port/dir"
+  RIG_ACME_BUNDLE="$dir/bundle.pem"
+  export HOSTCTL_ACME_DIRECTORY=$RIG_ACME_DIRECTORY HOSTCTL_ACME_CA_BUNDLE=$RIG_ACME_BUNDLE \
+    HOSTCTL_ACME_EMAIL=ops@example.org
+}
+
 # Makes registered host rigI a web host whose deployments its own nginx serves.
 rig_make_web() {
   local i=$1
@@ -277,6 +319,8 @@ rig_stop() {
     [ -n "${RIG_WEB_PID[$i]:-}" ] && kill -TERM "${RIG_WEB_PID[$i]}" 2>/dev/null && { wait "${RIG_WEB_PID[$i]}" 2>/dev/null || true; }
   done
   [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && { wait "$RIG_NGINX_PID" 2>/dev/null || true; }
+  for i in ${RIG_ACME_PIDS:-}; do kill -TERM "$i" 2>/dev/null && { wait "$i" 2>/dev/null || true; }; done
+  RIG_ACME_PIDS=""
   RIG_COUNT=0
   RIG_NGINX_PID=""
   # Tasks the tests left behind on this rig's hosts (other rigs may run at the same time).
