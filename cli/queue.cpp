@@ -1,4 +1,4 @@
-// queue run [tasks|cron|backup|stats|all]
+// queue run [tasks|cron|backup|stats|certs|all]
 #include <fmt/format.h>
 
 #include "command.hpp"
@@ -16,7 +16,7 @@ Output run(Context& ctx, const Args& a) {
   for (const auto& n : names) {
     const auto& known = queue::queue_names();
     if (std::find(known.begin(), known.end(), n) == known.end())
-      throw Error(ErrorKind::Usage, fmt::format("unknown queue '{}'", n), "queues: tasks, cron, backup, stats, all");
+      throw Error(ErrorKind::Usage, fmt::format("unknown queue '{}'", n), "queues: tasks, cron, backup, stats, certs, all");
   }
   bool for_cron = !ctx.stdout_tty && ctx.settings.entry("output").origin == "default" && ctx.field.empty();
   if (for_cron) ctx.quiet = true;
@@ -46,7 +46,7 @@ Output run(Context& ctx, const Args& a) {
 void add_queue_commands(std::vector<Command>& t) {
   t.push_back({"queue run",
                "run the queues (for cron every minute): queued --async commands, site cron, scheduled backups, stats",
-               {{"QUEUE", "tasks, cron, backup, stats or all (default all)", false, false, Complete::None}},
+               {{"QUEUE", "tasks, cron, backup, stats, certs or all (default all)", false, false, Complete::None}},
                {},
                kCatalog | kMutates,
                run});

@@ -142,6 +142,25 @@ hc route show shop.test -o json
 serial3=$(field "d['certificate']['serial']")
 expect_true test "$serial3" != "$serial2" -a "$(served_serial shop.test)" = "$serial3"
 
+TEST "no request fails during a certificate renewal (an HTTPS probe through the router, about 50 a second)"
+rm -f "$WORK/stop"
+PROBE_CA="$RIG_ACME_BUNDLE" python3 "$HOSTCTL_SOURCE_DIR/tests/rig/probe.py" 127.0.0.1 "$HTTPS_PORT" shop.test Secure \
+  "$WORK/stop" 50 120 >"$WORK/probe.out" &
+probe=$!
+sleep 0.5
+HOSTCTL_ACME_RENEW_DAYS=3650 hc queue run certs -q
+expect_rc 0
+sleep 0.5
+touch "$WORK/stop"
+wait "$probe"
+read -r _ sent _ failed < "$WORK/probe.out"
+echo "# queue run certs: probe sent $sent requests, $failed failed"
+expect_true test "$sent" -ge 10
+[ "$failed" = 0 ] || fail "$failed of $sent requests failed: $(tail -n +2 "$WORK/probe.out" | tr '\n' ';')"
+hc route show shop.test -o json
+expect_true test "$(field "d['certificate']['serial']")" != "$serial3"
+expect_true test "$(served_serial shop.test)" = "$(field "d['certificate']['serial']")"
+
 TEST "the operator's wildcard certificate: installed when it matches, served, and verified against the configured CAs"
 hc route add www.op.test --site shop --tls-cert "$OPCA/wild.crt" --tls-key "$OPCA/wild.key" -o json
 expect_rc 0

@@ -3,15 +3,37 @@
 given Host header about RATE times a second until STOP_FILE exists (or LIMIT
 seconds pass), and count every answer that is not a 200 whose body contains
 EXPECT (an error, a timeout, another site's page). Prints
-"sent N failed M" and then up to 5 failures, one per line."""
+"sent N failed M" and then up to 5 failures, one per line.
+With PROBE_CA set (a PEM file), it asks over HTTPS instead, verifying the
+certificate for HOST against those CAs."""
 import http.client
 import os
+import socket
+import ssl
 import sys
 import time
 
 address, port, host, expect, stop_file = sys.argv[1:6]
 rate = float(sys.argv[6]) if len(sys.argv) > 6 else 50.0
 limit = float(sys.argv[7]) if len(sys.argv) > 7 else 300.0
+
+ca = os.environ.get("PROBE_CA")
+context = ssl.create_default_context(cafile=ca) if ca else None
+
+
+class HostHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to ADDRESS:PORT, with SNI and verification for HOST."""
+
+    def connect(self):
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = context.wrap_socket(sock, server_hostname=host)
+
+
+def connection():
+    if context:
+        return HostHTTPSConnection(address, int(port), timeout=2)
+    return http.client.HTTPConnection(address, int(port), timeout=2)
+
 
 sent = failed = 0
 failures = []
@@ -21,7 +43,7 @@ while not os.path.exists(stop_file) and time.monotonic() - start < limit:
     sent += 1
     problem = None
     try:
-        conn = http.client.HTTPConnection(address, int(port), timeout=2)
+        conn = connection()
         conn.request("GET", "/", headers={"Host": host, "Connection": "close"})
         response = conn.getresponse()
         body = response.read().decode("utf-8", "replace")
