@@ -29,7 +29,7 @@ case ",$HOSTCTL_ROLES," in
     ;;
 esac
 # What is on the host, for the drift report: deployment manifests, router
-# files and backend blocks. A link is a deployment's permanent name, not a deployment of its own.
+# files, certificates and backend blocks. A link is a deployment's permanent name, not a deployment of its own.
 for f in "$HOSTCTL_BASE_DIR"/*/.hostctl-manifest.json; do
   [ -L "$(dirname "$f")" ] && continue
   [ -f "$f" ] && printf '@hostctl-manifest %s %s\n' "$(dirname "$f")" "$(cat "$f")"
@@ -47,7 +47,16 @@ list_files() {
     sed "s|^|@hostctl-$1-line $name |" "$f"
   done
 }
-case ",$HOSTCTL_ROLES," in *,router,*) list_files router "$HOSTCTL_ROUTER_DIR" ;; esac
+case ",$HOSTCTL_ROLES," in
+  *,router,*)
+    list_files router "$HOSTCTL_ROUTER_DIR"
+    # Certificates: DOMAIN SERIAL of each whole pair.
+    for c in "$HOSTCTL_ROUTER_DIR"/tls/*/*.crt; do
+      [ -f "$c" ] && [ -f "${c%.crt}.key" ] || continue
+      printf '@hostctl-cert %s %s\n' "$(basename "$(dirname "$c")")" "$(basename "$c" .crt)"
+    done
+    ;;
+esac
 [ -z "$HOSTCTL_WEB_DIR" ] || list_files web "$HOSTCTL_WEB_DIR"
 echo "verified: $(hostname) as $(id -un), base $HOSTCTL_BASE_DIR"
 )sh";

@@ -12,6 +12,7 @@
 #include "lifecycle/deployment.hpp"
 #include "model/host.hpp"
 #include "model/validate.hpp"
+#include "routing/certificates.hpp"
 #include "routing/routing.hpp"
 
 namespace hostctl::lifecycle {
@@ -29,6 +30,7 @@ struct Found {
   std::map<std::string, std::pair<std::string, nlohmann::json>> manifests;  // deployment -> (dir, manifest)
   std::set<std::string> dirs;
   std::map<std::string, std::string> router_files, web_files;  // name -> content
+  std::set<std::pair<std::string, std::string>> certificates;   // (domain, serial)
 };
 
 // Parses the @hostctl-manifest / -dir / -router-* lines of one task's log.
@@ -47,6 +49,10 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
       f.manifests[manifest["deployment"].get<std::string>()] = {text.substr(0, space), manifest};
     } else if (line.rfind("@hostctl-dir ", 0) == 0) {
       f.dirs.insert(rest("@hostctl-dir "));
+    } else if (line.rfind("@hostctl-cert ", 0) == 0) {
+      std::string text = rest("@hostctl-cert ");
+      auto space = text.find(' ');
+      if (space != std::string::npos) f.certificates.insert({text.substr(0, space), text.substr(space + 1)});
     } else {
       for (auto [kind, files] : {std::pair{"router", &f.router_files}, std::pair{"web", &f.web_files}}) {
         std::string file = fmt::format("@hostctl-{}-file ", kind), text = fmt::format("@hostctl-{}-line ", kind);
@@ -202,8 +208,13 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
                        removed.executeStep() ? "removed in the catalog but still on the host"
                                              : "not in the catalog; 'hostctl host import' registers it"});
       }
-    if (std::find(host.roles.begin(), host.roles.end(), "router") != host.roles.end())
+    if (std::find(host.roles.begin(), host.roles.end(), "router") != host.roles.end()) {
       compare_files(out, host.name, "router", routing::router_files(catalog, host.id), found.router_files);
+      for (const auto& c : routing::list_certificates(catalog))
+        if (c.router_id == host.id && !found.certificates.count({c.domain, c.serial}))
+          out.push_back({host.name, "certificate-missing", c.domain,
+                         fmt::format("certificate {} (.crt and .key) is not on the router", c.serial)});
+    }
     if (!host.web_listen.empty())
       compare_files(out, host.name, "web", routing::web_files(catalog, host.id), found.web_files);
   }
@@ -213,8 +224,10 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
 std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   std::vector<Drift> left;
   std::set<std::string> routers, web_hosts, manifests;
+  std::vector<Drift> certificates;
   for (const auto& d : drift) {
     if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
+    else if (d.kind == "certificate-missing") certificates.push_back(d);
     else if (d.kind.rfind("web-file", 0) == 0) web_hosts.insert(d.host);
     else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing") manifests.insert(d.object);
     else left.push_back(d);
@@ -223,6 +236,13 @@ std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   for (const auto& host : web_hosts)
     if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id))
       left.push_back({host, "web", host, error->what()});
+  // A router's server blocks name its certificates: those go back first, then
+  // the router is synced once (nginx refuses while any named one is missing).
+  for (const auto& d : certificates) {
+    if (auto error = routing::restore_certificate(ops, model::get_host(ops.catalog, d.host).id, d.object))
+      left.push_back({d.host, d.kind, d.object, error->what()});
+    routers.insert(d.host);
+  }
   // Repaired means served: the reload is waited for and every route checked over HTTP.
   for (const auto& host : routers)
     if (auto error = routing::sync_and_check(ops, model::get_host(ops.catalog, host).id))

@@ -61,6 +61,7 @@ const run::AfterRunTable& after_run_table() {
       {"route sync", {}},  // routing::router_synced() reads the command's own status
       {"web sync", {}},
       {"cert install", {nullptr, routing::after_cert_install}},
+      {"cert restore", {nullptr, routing::after_cert_restore}},
       {"host verify", {nullptr, record_verify}},
       {"host exec", {}},
       {"host import", {}},

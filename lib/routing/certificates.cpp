@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/clock.hpp"
@@ -121,8 +122,9 @@ std::optional<Certificate> certificate_of(catalog::Catalog& catalog, int64_t rou
   return std::nullopt;
 }
 
-int64_t begin_install(run::Ops& ops, const model::Host& router, const std::string& domain,
-                      const std::string& cert_pem, const std::string& key_pem) {
+// What a 'cert install' or 'cert restore' runs on the router.
+run::CommandSpec install_spec(run::Ops& ops, const std::string& action, const model::Host& router,
+                              const std::string& domain, const std::string& cert_pem, const std::string& key_pem) {
   run::TaskSpec task;
   task.host_id = router.id;
   task.host_name = router.name;
@@ -142,18 +144,19 @@ int64_t begin_install(run::Ops& ops, const model::Host& router, const std::strin
                                      {"HOSTCTL_TLS_KEY", key_pem},
                                      {run::kSecretsVariable, "HOSTCTL_TLS_KEY"}});
   }
-  return run::begin_command(ops.catalog, run::CommandSpec{"cert install", "certificate", domain, {task}});
+  return run::CommandSpec{action, "certificate", domain, {task}};
 }
 
-// Runs a 'cert install'; its command id in `command_id`.
+// Runs a 'cert install' (or, with action 'cert restore', one that only
+// records what it installed); its command id in `command_id`.
 Failure install(run::Ops& ops, const model::Host& router, const std::string& domain, const std::string& cert_pem,
-                const std::string& key_pem, int64_t& command_id) {
+                const std::string& key_pem, int64_t& command_id, const std::string& action = "cert install") {
   // The challenge must be served before the ACME server asks for it: a
   // renewal finds it served since the first certificate.
   if (cert_pem.empty() && (!certificate_of(ops.catalog, router.id, domain) || !router_synced(ops.catalog, router.id)))
     if (auto error = sync_router(ops, router.id)) return error;
-  command_id = begin_install(ops, router, domain, cert_pem, key_pem);
-  ops.say(fmt::format("cert install for {} on router '{}': command {}", domain, router.name, command_id));
+  command_id = run::begin_command(ops.catalog, install_spec(ops, action, router, domain, cert_pem, key_pem));
+  ops.say(fmt::format("{} for {} on router '{}': command {}", action, domain, router.name, command_id));
   auto summary = run::execute(ops, command_id);
   if (summary.after_error) return summary.after_error;
   if (summary.status == run::kCompleted) return std::nullopt;
@@ -161,7 +164,7 @@ Failure install(run::Ops& ops, const model::Host& router, const std::string& dom
   std::string detail;
   for (const auto& l : tail) detail += "\n  " + l;
   return Error(run::failure_kind(summary),
-               fmt::format("cert install for {} on router '{}' failed (command {}): {}{}", domain, router.name,
+               fmt::format("{} for {} on router '{}' failed (command {}): {}{}", action, domain, router.name,
                            command_id, summary.error, detail),
                fmt::format("'hostctl task retry {}' tries again", command_id));
 }
@@ -243,12 +246,42 @@ Failure obtain_certificate(run::Ops& ops, int64_t router_id, const std::string& 
   return install(ops, model::get_host(ops.catalog, std::to_string(router_id)), domain, cert_pem, key_pem, command_id);
 }
 
-std::optional<Error> after_cert_install(run::Ops& ops, const run::CommandView& command) {
+Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string& domain) {
+  auto current = certificate_of(ops.catalog, router_id, domain);
+  auto router = model::get_host(ops.catalog, std::to_string(router_id));
+  int64_t command_id = 0;
+  if (!current || current->source == "acme") return install(ops, router, domain, "", "", command_id, "cert restore");
+  // The operator's pair is in the environment of the command that installed it.
+  SQLite::Statement q(ops.catalog.db(),
+                      "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
+                      "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', 'cert restore') "
+                      "AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? ORDER BY c.id DESC");
+  q.bind(1, domain);
+  q.bind(2, run::kCompleted);
+  q.bind(3, router_id);
+  q.bind(4, current->serial);
+  while (q.executeStep()) {
+    auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
+    std::map<std::string, std::string> vars;
+    if (env.is_array())
+      for (const auto& pair : env)
+        if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+          vars[pair[0].get<std::string>()] = pair[1].get<std::string>();
+    if (vars["HOSTCTL_TLS_SOURCE"] == "manual")
+      return install(ops, router, domain, vars["HOSTCTL_TLS_CERT"], vars["HOSTCTL_TLS_KEY"], command_id, "cert restore");
+  }
+  return Error(ErrorKind::NotFound, fmt::format("the operator's certificate for {} is no longer in the catalog", domain),
+               "install it again with 'hostctl route cert ROUTE --tls-cert FILE --tls-key FILE'");
+}
+
+namespace {
+
+// What a completed 'cert install' or 'cert restore' put on the router, from its report.
+std::optional<Certificate> installed_by(run::Ops& ops, const run::CommandView& command, std::optional<Error>& error) {
   if (command.status != run::kCompleted || command.tasks.empty()) return std::nullopt;
   const auto& task = command.tasks.front();
   auto router = model::get_host(ops.catalog, task.host_name);
-  const std::string& domain = command.object_name;
-  Certificate installed{router.id, router.name, domain, "", "", "", "", now_utc()};
+  Certificate installed{router.id, router.name, command.object_name, "", "", "", "", now_utc()};
   SQLite::Statement facts(ops.catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
   facts.bind(1, task.id);
   while (facts.executeStep()) {
@@ -258,15 +291,33 @@ std::optional<Error> after_cert_install(run::Ops& ops, const run::CommandView& c
     if (key == "not_after") installed.not_after = value;
     if (key == "issuer") installed.issuer = value;
   }
-  if (installed.serial.empty() || installed.not_after.empty())
-    return Error(ErrorKind::RemoteFailed,
-                 fmt::format("cert install (command {}) did not report the certificate it installed", command.id));
+  if (!installed.serial.empty() && !installed.not_after.empty()) return installed;
+  error = Error(ErrorKind::RemoteFailed,
+                fmt::format("{} (command {}) did not report the certificate it installed", command.action, command.id));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Error> after_cert_restore(run::Ops& ops, const run::CommandView& command) {
+  std::optional<Error> error;
+  if (auto installed = installed_by(ops, command, error)) save_certificate(ops.catalog, *installed);
+  return error;
+}
+
+std::optional<Error> after_cert_install(run::Ops& ops, const run::CommandView& command) {
+  std::optional<Error> error;
+  auto installed_now = installed_by(ops, command, error);
+  if (!installed_now) return error;
+  const Certificate& installed = *installed_now;
+  auto router = model::get_host(ops.catalog, std::to_string(installed.router_id));
+  const std::string& domain = installed.domain;
   auto previous = certificate_of(ops.catalog, router.id, domain);
   save_certificate(ops.catalog, installed);
   std::vector<Route> routes;
   for (const auto& r : list_routes(ops.catalog, std::nullopt))
     if (r.router_id == router.id && r.domain == domain && r.active) routes.push_back(r);
-  Failure error = routes.empty() ? sync_router(ops, router.id) : sync_and_check(ops, router.id, routes);
+  error = routes.empty() ? sync_router(ops, router.id) : sync_and_check(ops, router.id, routes);
   if (!error) return std::nullopt;
   // Back to the certificate nginx still serves: the catalog says what the router holds.
   if (previous)

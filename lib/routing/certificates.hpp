@@ -32,8 +32,16 @@ void check_tls_route(run::Ops& ops, const model::Host& router, const RouteInput&
 Failure obtain_certificate(run::Ops& ops, int64_t router_id, const std::string& domain, const std::string& cert_pem,
                            const std::string& key_pem);
 
-// The after-run step of 'cert install'.
+// Puts a domain's certificate back on a router that lost its files (host
+// verify --repair): a new one from ACME, or the operator's last one again.
+// It only records it: the caller syncs the router once all are back, since
+// nginx refuses a configuration while any certificate it names is missing.
+Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string& domain);
+
+// The after-run steps: 'cert install' records the certificate and points the
+// router at it (or back at the previous one); 'cert restore' only records it.
 std::optional<Error> after_cert_install(run::Ops& ops, const run::CommandView& command);
+std::optional<Error> after_cert_restore(run::Ops& ops, const run::CommandView& command);
 
 // queue run certs: obtains a certificate for every ACME domain that has none
 // or whose certificate expires within ops.tls.renew_days. Failed command ids.

@@ -198,6 +198,22 @@ expect_err_has "the certificate for www.op.test on router 'rig1' expires at"
 hc doctor -o json
 printf '%s' "$ERR" | grep -q "shop.test" && fail "doctor warned about a certificate far from expiry"
 
+TEST "host verify finds certificates missing on the router, and --repair puts them back (ACME: a new one; the operator's: the same)"
+op_serial=$(openssl x509 -noout -serial -in "$OPCA/soon.crt" | sed 's/^serial=//')
+rm -rf "$SITES/tls/shop.test" "$SITES/tls/www.op.test"
+hc host verify rig1 -o json
+expect_json "sorted(x['object'] for x in d[0]['drift'] if x['kind'] == 'certificate-missing') == ['shop.test', 'www.op.test']"
+HOSTCTL_ACME_CA_BUNDLE="$WORK/all-cas.pem" hc host verify rig1 --repair
+expect_rc 0
+expect_err_has "repaired 2 of 2"
+hc host verify rig1 -o json
+expect_json "not d[0]['drift']"
+hc route show shop.test -o json
+expect_true test -f "$SITES/tls/shop.test/$(field "d['certificate']['serial']").crt"
+expect_true test -f "$SITES/tls/www.op.test/$op_serial.key"
+expect_true test "$(served_serial www.op.test)" = "$op_serial"
+expect_true test "$(https_get shop.test /)" = 200
+
 TEST "route delete of the last TLS route of a domain drops its certificate and server block"
 hc route delete www.op.test --yes -q
 expect_rc 0
