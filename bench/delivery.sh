@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Site delivery: `site create` + `route add` + `route activate` until the
-# site's first HTTP 200 through nginx, from the reserve versus a fresh install
-# of the example service, on the test rig. Median of RUNS runs each.
+# site's first 200 through the router, from the reserve versus a fresh install
+# of the example services, on the test rig. Median of RUNS runs each, in three
+# layouts measured in this one run:
+#   one host      the old figure: router and deployments on one host, nginx
+#                 serving the deployment's directory from its own disk;
+#   across hosts  router rig1 proxying to web host rig2's own nginx (as root,
+#                 each host its own Unix user, so they share no files);
+#   https         the same, the route over HTTPS with the operator's wildcard
+#                 certificate (route add --tls-cert/--tls-key), fetched over HTTPS.
 #   bench/delivery.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,37 +17,84 @@ RUNS=${2:-7}
 export HOSTCTL_BIN="$BUILD_DIR/hostctl"
 . "$ROOT/tests/rig/rig.sh"
 rig_skip_unless_ready
+[ "$(id -u)" = 0 ] && RIG_PER_USER=1
 WORK=$(mktemp -d)
-export HOSTCTL_CATALOG="$WORK/catalog.db"
+chmod 755 "$WORK"
 H=$HOSTCTL_BIN
-$H init -q >/dev/null
-rig_start 1 >/dev/null
+rig_start 2 >/dev/null
 rig_nginx_start
-$H host add web --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" --identity "$RIG_KEY" \
-  --base-dir "${RIG_BASE[1]}" --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
-  --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" --capacity 500 -q >/dev/null
+rig_web_start 2
+HTTPS_PORT=$(rig_free_port 127.0.0.1)
+trap 'rig_stop; rm -rf "$WORK"' EXIT
 
-deliver() {  # NAME SERVICE -> milliseconds to the first 200
-  local name=$1 service=$2 start code
+# The operator's wildcard certificate, from a CA of its own.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=bench-ca \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=*.bench.test" \
+  -keyout "$WORK/wild.key" -out "$WORK/wild.csr" 2>/dev/null
+printf 'subjectAltName=DNS:*.bench.test\n' > "$WORK/wild.ext"
+openssl x509 -req -in "$WORK/wild.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial -days 30 \
+  -extfile "$WORK/wild.ext" -out "$WORK/wild.crt" 2>/dev/null
+export HOSTCTL_ACME_CA_BUNDLE="$WORK/ca.pem"
+
+host_args() {  # I: how hostctl reaches rig host I
+  echo --address "${RIG_ADDR[$1]}" --port "${RIG_PORT[$1]}" --user "${RIG_HOST_USER[$1]}" --identity "$RIG_KEY" \
+    --base-dir "${RIG_BASE[$1]}" --capacity 500
+}
+router_args="--role router --router-dir $RIG_NGINX_DIR/sites --nginx-conf $RIG_NGINX_DIR/nginx.conf \
+  --http-listen 127.0.0.1:$RIG_NGINX_PORT --https-listen 127.0.0.1:$HTTPS_PORT"
+catalog() {  # LAYOUT: a catalog of its own for each layout
+  export HOSTCTL_CATALOG="$WORK/$1.db"
+  $H init -q >/dev/null
+  if [ "$1" = one-host ]; then
+    $H host add web $(host_args 1) --role web $router_args -q >/dev/null
+  else
+    $H host add edge $(host_args 1) $router_args -q >/dev/null
+    $H host add web1 $(host_args 2) --role web --web-listen "${RIG_ADDR[2]}:${RIG_WEB_PORT[2]}" \
+      --web-dir "${RIG_WEB_DIR[2]}/sites" --web-conf "${RIG_WEB_DIR[2]}/nginx.conf" -q >/dev/null
+  fi
+  for service in static-site notes-sqlite; do
+    sed "s/^reserve: .*/reserve: {size: $RUNS, minimum: $RUNS}/" "$ROOT/schemas/examples/$service/service.yaml" \
+      > "$ROOT/schemas/examples/$service/.bench.yaml"
+    $H createservice "$ROOT/schemas/examples/$service/.bench.yaml" -q >/dev/null
+    rm -f "$ROOT/schemas/examples/$service/.bench.yaml"
+  done
+}
+
+deliver() {  # NAME SERVICE SCHEME -> milliseconds to the first 200
+  local name=$1 service=$2 scheme=$3 start
   start=$(date +%s%N)
   $H site create "$name" --service "$service" -q >/dev/null
-  $H route add "$name.test" --site "$name" -q >/dev/null
-  $H route activate "$name.test" -q >/dev/null
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $name.test" "http://127.0.0.1:$RIG_NGINX_PORT/")" = 200 ]; do :; done
+  if [ "$scheme" = https ]; then
+    $H route add "$name.bench.test" --site "$name" --tls-cert "$WORK/wild.crt" --tls-key "$WORK/wild.key" -q >/dev/null
+    $H route activate "$name.bench.test" -q >/dev/null
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ca.pem" \
+      --resolve "$name.bench.test:$HTTPS_PORT:127.0.0.1" "https://$name.bench.test:$HTTPS_PORT/")" = 200 ]; do :; done
+  else
+    $H route add "$name.bench.test" --site "$name" -q >/dev/null
+    $H route activate "$name.bench.test" -q >/dev/null
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $name.bench.test" \
+      "http://127.0.0.1:$RIG_NGINX_PORT/")" = 200 ]; do :; done
+  fi
   echo $(( ($(date +%s%N) - start) / 1000000 ))
 }
 median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
-for service in static-site notes-sqlite; do
-  sed "s/^reserve: .*/reserve: {size: $RUNS, minimum: $RUNS}/" "$ROOT/schemas/examples/$service/service.yaml" \
-    > "$(dirname "$ROOT/schemas/examples/$service/service.yaml")/.bench.yaml"
-  $H createservice "$ROOT/schemas/examples/$service/.bench.yaml" -q >/dev/null
-  rm -f "$ROOT/schemas/examples/$service/.bench.yaml"
-  $H reserve refill "$service" -q >/dev/null
-  reserve=$(for i in $(seq 1 "$RUNS"); do deliver "r$i-${service%%-*}" "$service"; done | median)
-  fresh=$(for i in $(seq 1 "$RUNS"); do deliver "f$i-${service%%-*}" "$service"; done | median)
-  printf '%-13s from the reserve %5s ms   fresh install %5s ms   ratio %s\n' "$service" "$reserve" "$fresh" \
-    "$(awk -v a="$fresh" -v b="$reserve" 'BEGIN {printf "%.2fx", a / b}')"
-done
+measure() {  # LAYOUT SCHEME
+  local service reserve fresh tag
+  for service in static-site notes-sqlite; do
+    $H reserve refill "$service" -q >/dev/null
+    tag="$1-$2-${service%%-*}"
+    reserve=$(for i in $(seq 1 "$RUNS"); do deliver "r$i-$tag" "$service" "$2"; done | median)
+    fresh=$(for i in $(seq 1 "$RUNS"); do deliver "f$i-$tag" "$service" "$2"; done | median)
+    printf '%-13s %-13s from the reserve %5s ms   fresh install %5s ms   ratio %s\n' "$1${2:+ $2}" "$service" \
+      "$reserve" "$fresh" "$(awk -v a="$fresh" -v b="$reserve" 'BEGIN {printf "%.2fx", a / b}')"
+  done
+}
+
+catalog one-host
+measure one-host http
+catalog across-hosts
+measure across http
+measure across https
 echo "targets: from the reserve under 300 ms, and at least 10x faster than a fresh install"
-rm -rf "$WORK"
