@@ -163,7 +163,11 @@ Output import(Context& ctx, const Args& a) {
   j["registered"] = r.registered;
   j["sites"] = r.sites;
   j["skipped"] = r.skipped;
-  return {j, {}, {}, outcome_error(ctx, r.summary)};
+  j["clients"] = r.clients;
+  j["routes"] = r.routes;
+  if (!r.routes.empty()) ctx.info(fmt::format("brought back {} route(s)", r.routes.size()));
+  auto error = outcome_error(ctx, r.summary);
+  return {j, {}, {}, error ? error : remote_error(r.route_error)};
 }
 
 Output exec(Context& ctx, const Args& a) {

@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "routing/routing.hpp"
 #include "run/operation.hpp"
 #include "model/lookup.hpp"
 #include "model/pattern.hpp"
@@ -295,6 +296,49 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   return catalog.db().getLastInsertRowid();
 }
 
+nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT s.id, s.launched, s.enabled, s.protected, c.name, c.email, c.max_sites FROM site s "
+                      "LEFT JOIN client c ON c.id = s.client_id WHERE s.name = ?");
+  q.bind(1, site);
+  nlohmann::ordered_json record;
+  if (!q.executeStep()) return record;
+  if (q.getColumn(4).isNull()) {
+    record["client"] = nullptr;
+  } else {
+    record["client"] = {{"name", q.getColumn(4).getString()},
+                        {"email", q.getColumn(5).getString()},
+                        {"max_sites", q.getColumn(6).isNull() ? nlohmann::ordered_json()
+                                                              : nlohmann::ordered_json(q.getColumn(6).getInt64())}};
+  }
+  record["launched"] = q.getColumn(1).getInt() != 0;
+  record["enabled"] = q.getColumn(2).getInt() != 0;
+  record["protected"] = q.getColumn(3).getInt() != 0;
+  record["routes"] = nlohmann::ordered_json::array();
+  for (const auto& r : routing::routes_of_site(catalog, q.getColumn(0).getInt64()))
+    record["routes"].push_back({{"source", r.source},
+                                {"router", r.router},
+                                {"active", r.active},
+                                {"primary", r.primary},
+                                {"active_on_launch", r.active_on_launch},
+                                {"redirect", r.redirect},
+                                {"tls", r.tls}});
+  return record;
+}
+
+std::string record_site(run::Ops& ops, const std::string& site) {
+  SQLite::Statement q(ops.catalog.db(),
+                      "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND d.active = 1");
+  q.bind(1, site);
+  if (!q.executeStep()) return {};
+  auto d = get_deployment(ops.catalog, q.getColumn(0).getString());
+  ActionRequest request;
+  auto summary = run_on_deployment(ops, d, "manifest", request);
+  if (summary.status == run::kCompleted) return {};
+  return fmt::format("the manifest of '{}' was not rewritten (command {}): {}; 'hostctl host verify --repair' does it",
+                     d.name, summary.command_id, summary.error);
+}
+
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb) {
   auto service = service::get_service(catalog, std::to_string(d.service_id));
@@ -363,6 +407,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
       if (!p.secret) params[p.name] = d.params.value(p.name, p.default_value);
     manifest["params"] = params;
     manifest["created_at"] = d.created_at;
+    if (!site.empty()) manifest["site_record"] = site_record(catalog, site);
     auto t = task("manifest", kManifest, 30);
     t.env.emplace_back("HOSTCTL_MANIFEST", manifest.dump());
     tasks.push_back(t);

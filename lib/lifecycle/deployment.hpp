@@ -88,6 +88,14 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
 // as it was, still served and still on every schedule.
 bool builds(std::string_view action);
 
+// What a deployment's manifest keeps of its site, so `host import` can bring
+// the site back whole: its client, launch state and routes.
+nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site);
+
+// Rewrites the manifest of the site's active deployment after a change to its
+// routes, client or launch state; "" or what failed (the change itself stands).
+std::string record_site(run::Ops& ops, const std::string& site);
+
 // Records and runs one command of `action` on deployment `d` through
 // run::execute; a building action marks it PENDING first.
 run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std::string& action,

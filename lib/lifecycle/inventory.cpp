@@ -73,6 +73,83 @@ std::string str(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
+// The site as its active copy's manifest recorded it: a site made by this
+// import gets its client (made when missing) and flags; every recorded route
+// not in the catalog comes back inactive, and those that were active are
+// returned to be activated once the rows are committed.
+std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, bool made_now, const nlohmann::json& record,
+                                      ImportResult& out) {
+  std::vector<std::string> to_activate;
+  if (!record.is_object()) return to_activate;
+  auto flag = [&](const char* key) { return record.contains(key) && record[key].is_boolean() && record[key].get<bool>(); };
+  const nlohmann::json client = record.value("client", nlohmann::json());
+  if (made_now && client.is_object() && client.value("name", nlohmann::json()).is_string() &&
+      model::check_name(client["name"].get<std::string>()).empty()) {
+    std::string name = client["name"].get<std::string>();
+    SQLite::Statement find(db, "SELECT id FROM client WHERE name = ?");
+    find.bind(1, name);
+    int64_t client_id = 0;
+    if (find.executeStep()) {
+      client_id = find.getColumn(0).getInt64();
+    } else {
+      SQLite::Statement add(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?)");
+      add.bind(1, name);
+      add.bind(2, client.value("email", nlohmann::json()).is_string() ? client["email"].get<std::string>() : "");
+      if (client.value("max_sites", nlohmann::json()).is_number_unsigned()) add.bind(3, client["max_sites"].get<int64_t>());
+      else add.bind(3);
+      add.bind(4, now_utc());
+      add.exec();
+      client_id = db.getLastInsertRowid();
+      out.clients.push_back(name);
+    }
+    SQLite::Statement set(db, "UPDATE site SET client_id = ? WHERE id = ?");
+    set.bind(1, client_id);
+    set.bind(2, site_id);
+    set.exec();
+  }
+  if (made_now) {
+    SQLite::Statement flags(db, "UPDATE site SET launched = ?, enabled = ?, protected = ? WHERE id = ?");
+    flags.bind(1, flag("launched") ? 1 : 0);
+    flags.bind(2, record.contains("enabled") && !flag("enabled") ? 0 : 1);
+    flags.bind(3, flag("protected") ? 1 : 0);
+    flags.bind(4, site_id);
+    flags.exec();
+  }
+  const nlohmann::json routes = record.value("routes", nlohmann::json::array());
+  for (const auto& r : routes.is_array() ? routes : nlohmann::json::array()) {
+    if (!r.is_object()) continue;
+    std::string source = str(r, "source"), router = str(r, "router");
+    auto skip = [&](const std::string& why) { out.skipped.push_back(fmt::format("route {}: {}", source, why)); };
+    if (!routing::check_source(source).empty()) { skip("not a valid route source"); continue; }
+    SQLite::Statement known(db, "SELECT 1 FROM route WHERE source = ?");
+    known.bind(1, source);
+    if (known.executeStep()) { skip("already in the catalog"); continue; }
+    SQLite::Statement host(db, "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id AND r.role = 'router' "
+                               "WHERE h.name = ?");
+    host.bind(1, router);
+    if (!host.executeStep()) { skip(fmt::format("router '{}' is not registered", router)); continue; }
+    bool primary = r.value("primary", false) == true;
+    SQLite::Statement has_primary(db, "SELECT 1 FROM route WHERE site_id = ? AND is_primary = 1");
+    has_primary.bind(1, site_id);
+    std::string tls = str(r, "tls");
+    SQLite::Statement add(db,
+                          "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
+                          "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    add.bind(1, source);
+    add.bind(2, site_id);
+    add.bind(3, host.getColumn(0).getInt64());
+    add.bind(4, primary && !has_primary.executeStep() ? 1 : 0);
+    add.bind(5, r.value("active_on_launch", false) == true ? 1 : 0);
+    add.bind(6, now_utc());
+    add.bind(7, r.value("redirect", false) == true ? 1 : 0);
+    add.bind(8, tls == "acme" || tls == "manual" ? tls : "");
+    add.exec();
+    out.routes.push_back(source);
+    if (r.value("active", false) == true) to_activate.push_back(source);
+  }
+  return to_activate;
+}
+
 }  // namespace
 
 ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
@@ -92,6 +169,7 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
   Found found = parse_found(ops.catalog, id, command.tasks.front().id);
 
   auto& db = ops.catalog.db();
+  std::vector<std::string> to_activate;
   catalog::Write write(ops.catalog, "host import " + host.name);
   for (const auto& [name, entry] : found.manifests) {
     const auto& [dir, m] = entry;
@@ -150,8 +228,17 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     ins.bind(12, !site_id && reserve ? 1 : 0);
     ins.exec();
     out.registered.push_back(name);
+    if (active) {
+      bool made_now = std::find(out.sites.begin(), out.sites.end(), site) != out.sites.end();
+      for (auto& source : restore_site(db, *site_id, made_now, m.value("site_record", nlohmann::json()), out))
+        to_activate.push_back(source);
+    }
   }
   write.commit();
+  // The routes that were served are served again: each router synced and checked.
+  std::vector<int64_t> ids;
+  for (const auto& source : to_activate) ids.push_back(routing::get_route(ops.catalog, source).id);
+  if (!ids.empty()) out.route_error = routing::set_active(ops, ids, true).error;
   return out;
 }
 
@@ -199,6 +286,10 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
                        fmt::format("host says {}, catalog says {}", str(m, "stage"), model::stage_name(d.stage))});
       if (str(m, "site") != d.site)
         out.push_back({host.name, "site", d.name, fmt::format("host says '{}', catalog says '{}'", str(m, "site"), d.site)});
+      else if (d.active && !d.site.empty() &&
+               nlohmann::json::parse(site_record(catalog, d.site).dump()) != m.value("site_record", nlohmann::json()))
+        out.push_back({host.name, "manifest-stale", d.name,
+                       "its record of the site's client, launch state or routes is out of date"});
     }
     for (const auto& [name, _] : found.manifests)
       if (!known.count(name)) {
@@ -229,7 +320,8 @@ std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
     if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
     else if (d.kind == "certificate-missing") certificates.push_back(d);
     else if (d.kind.rfind("web-file", 0) == 0) web_hosts.insert(d.host);
-    else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing") manifests.insert(d.object);
+    else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing" || d.kind == "manifest-stale")
+      manifests.insert(d.object);
     else left.push_back(d);
   }
   // Backends first: a router repaired next proxies to them.

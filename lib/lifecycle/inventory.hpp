@@ -15,13 +15,17 @@ struct ImportResult {
   std::vector<std::string> registered;  // deployment names
   std::vector<std::string> sites;       // sites created for them
   std::vector<std::string> skipped;     // "name: why"
+  std::vector<std::string> clients;     // clients made for those sites
+  std::vector<std::string> routes;      // routes brought back (those that were active, activated)
+  Failure route_error;                  // activating them failed
   run::RunSummary summary;
 };
 ImportResult import_host(run::Ops& ops, const std::string& host);
 
 struct Drift {
   std::string host;
-  std::string kind;    // missing-on-host, unknown-on-host, stage, site, router-file-missing, router-file-extra, router-file-differs
+  std::string kind;    // missing-on-host, unknown-on-host, stage, site, manifest-missing, manifest-stale,
+                       // router-/web-file-missing, -extra, -differs, certificate-missing
   std::string object;  // deployment name or router file
   std::string detail;
 };

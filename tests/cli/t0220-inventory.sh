@@ -92,6 +92,14 @@ expect_rc 3
 TEST "a lost catalog is rebuilt from the hosts' manifests, reserve copies still reserve copies"
 "$HOSTCTL_BIN" deployservice static-site --reserve -q >/dev/null
 "$HOSTCTL_BIN" deployservice static-site --label kept -q >/dev/null
+"$HOSTCTL_BIN" client add acme --email ops@acme.test --max-sites 3 -q >/dev/null
+"$HOSTCTL_BIN" site create shop --service static-site --client acme --param title=Shop -q >/dev/null
+"$HOSTCTL_BIN" route add shop.test --site shop --primary --active-on-launch -q >/dev/null
+"$HOSTCTL_BIN" route add later.test --site shop -q >/dev/null
+"$HOSTCTL_BIN" site launch shop -q >/dev/null || fail "shop did not launch"
+"$HOSTCTL_BIN" route add old-shop.test --site shop --redirect -q >/dev/null
+"$HOSTCTL_BIN" route activate old-shop.test -q >/dev/null || fail "the redirect did not activate"
+routes_want=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; print(sorted((r["source"], r["site"], r["active"], r["primary"], r["active_on_launch"], r["redirect"]) for r in json.load(sys.stdin)))')
 want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 rm -f "$HOSTCTL_CATALOG"*
 "$HOSTCTL_BIN" init -q >/dev/null
@@ -100,17 +108,28 @@ rm -f "$HOSTCTL_CATALOG"*
 setup_catalog
 hc host import rig1 -o json
 expect_rc 0
-expect_json "sorted(d['sites']) == ['notes', 'web']"
+expect_json "sorted(d['sites']) == ['notes', 'shop', 'web'] and d['clients'] == ['acme']"
+expect_json "sorted(d['routes']) == ['later.test', 'notes.test', 'old-shop.test', 'shop.test']"
 got=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 expect_true test "$got" = "$want"
 hc site show notes -o json
-expect_json "d['active_deployment'] is not None"
+expect_json "d['active_deployment'] is not None and d['launched']"
+hc site show shop -o json
+expect_json "d['client'] == 'acme' and d['launched'] and d['primary_route'] == 'shop.test'"
+hc client show acme -o json
+expect_json "d['email'] == 'ops@acme.test' and d['max_sites'] == 3"
+routes_got=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; print(sorted((r["source"], r["site"], r["active"], r["primary"], r["active_on_launch"], r["redirect"]) for r in json.load(sys.stdin)))')
+expect_true test "$routes_got" = "$routes_want"
+# The active routes were activated again: their router synced from the new catalog, and checked.
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync' AND status = 5")" -ge 1
+curl_page shop.test | grep -q "Shop" || fail "shop.test is not served after the import"
+hc host verify rig1 -o json
+printf '%s' "$OUT" | grep -q "manifest-stale" && fail "a manifest disagrees with the imported catalog"
 hc host import rig1 -o json
 expect_json "d['registered'] == [] and len(d['skipped']) == 4"
 
 TEST "host verify reports drift and --repair puts the router back"
-"$HOSTCTL_BIN" route add notes.test --site notes -q >/dev/null
-"$HOSTCTL_BIN" route activate notes.test -q >/dev/null
+"$HOSTCTL_BIN" route activate notes.test -q >/dev/null  # brought back active by the import
 echo "# edited by hand" >> "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf"
 echo "server { listen 127.0.0.1:1; }" > "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
 mkdir -p "${RIG_BASE[1]}/stray" && chown "$RIG_USER" "${RIG_BASE[1]}/stray"
@@ -136,6 +155,16 @@ expect_rc 0
 codes=$(for i in 1 2 3 4 5 6; do
   curl -s -o /dev/null -w '%{http_code} ' -H "Host: notes.test" "http://127.0.0.1:$RIG_NGINX_PORT/"; done)
 expect_true test "$codes" = "200 200 200 200 200 200 "
+
+TEST "a manifest whose record of its site is out of date is drift, and --repair rewrites it"
+sqlite3 "$HOSTCTL_CATALOG" "UPDATE route SET active_on_launch = 1 WHERE source = 'later.test'"  # behind hostctl's back
+hc host verify rig1 -o json
+expect_json "[(x['kind'], x['object']) for x in d[0]['drift'] if x['kind'] == 'manifest-stale'] == [('manifest-stale', '$("$HOSTCTL_BIN" site show shop --field active_deployment)')]"
+hc host verify rig1 --repair -o json
+expect_json "not [x for x in d[0]['drift'] if x['kind'] == 'manifest-stale']"
+dir=$("$HOSTCTL_BIN" deployment show "$("$HOSTCTL_BIN" site show shop --field active_deployment)" --field directory)
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert [r["active_on_launch"] for r in m["site_record"]["routes"] if r["source"] == "later.test"] == [True]' \
+  "$dir/.hostctl-manifest.json" || fail "the manifest was not rewritten"
 
 TEST "task retry of a failed migrate copy really copies, host to host over SFTP"
 "$HOSTCTL_BIN" host add rig2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" \
