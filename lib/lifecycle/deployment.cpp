@@ -327,11 +327,16 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
 }
 
 std::string record_site(run::Ops& ops, const std::string& site) {
-  SQLite::Statement q(ops.catalog.db(),
-                      "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND d.active = 1");
-  q.bind(1, site);
-  if (!q.executeStep()) return {};
-  auto d = get_deployment(ops.catalog, q.getColumn(0).getString());
+  std::string active;
+  {  // a statement still stepping would keep a read open under the command's write
+    SQLite::Statement q(ops.catalog.db(),
+                        "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
+                        "d.active = 1");
+    q.bind(1, site);
+    if (!q.executeStep()) return {};
+    active = q.getColumn(0).getString();
+  }
+  auto d = get_deployment(ops.catalog, active);
   ActionRequest request;
   auto summary = run_on_deployment(ops, d, "manifest", request);
   if (summary.status == run::kCompleted) return {};

@@ -252,24 +252,27 @@ Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string&
   int64_t command_id = 0;
   if (!current || current->source == "acme") return install(ops, router, domain, "", "", command_id, "cert restore");
   // The operator's pair is in the environment of the command that installed it.
-  SQLite::Statement q(ops.catalog.db(),
-                      "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
-                      "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', 'cert restore') "
-                      "AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? ORDER BY c.id DESC");
-  q.bind(1, domain);
-  q.bind(2, run::kCompleted);
-  q.bind(3, router_id);
-  q.bind(4, current->serial);
-  while (q.executeStep()) {
-    auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
-    std::map<std::string, std::string> vars;
-    if (env.is_array())
-      for (const auto& pair : env)
-        if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
-          vars[pair[0].get<std::string>()] = pair[1].get<std::string>();
-    if (vars["HOSTCTL_TLS_SOURCE"] == "manual")
-      return install(ops, router, domain, vars["HOSTCTL_TLS_CERT"], vars["HOSTCTL_TLS_KEY"], command_id, "cert restore");
+  std::map<std::string, std::string> vars;
+  {  // read before the install begins its own write
+    SQLite::Statement q(ops.catalog.db(),
+                        "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
+                        "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', "
+                        "'cert restore') AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? "
+                        "ORDER BY c.id DESC LIMIT 1");
+    q.bind(1, domain);
+    q.bind(2, run::kCompleted);
+    q.bind(3, router_id);
+    q.bind(4, current->serial);
+    if (q.executeStep()) {
+      auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
+      if (env.is_array())
+        for (const auto& pair : env)
+          if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+            vars[pair[0].get<std::string>()] = pair[1].get<std::string>();
+    }
   }
+  if (vars["HOSTCTL_TLS_SOURCE"] == "manual")
+    return install(ops, router, domain, vars["HOSTCTL_TLS_CERT"], vars["HOSTCTL_TLS_KEY"], command_id, "cert restore");
   return Error(ErrorKind::NotFound, fmt::format("the operator's certificate for {} is no longer in the catalog", domain),
                "install it again with 'hostctl route cert ROUTE --tls-cert FILE --tls-key FILE'");
 }
@@ -282,14 +285,16 @@ std::optional<Certificate> installed_by(run::Ops& ops, const run::CommandView& c
   const auto& task = command.tasks.front();
   auto router = model::get_host(ops.catalog, task.host_name);
   Certificate installed{router.id, router.name, command.object_name, "", "", "", "", now_utc()};
-  SQLite::Statement facts(ops.catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
-  facts.bind(1, task.id);
-  while (facts.executeStep()) {
-    std::string key = facts.getColumn(0).getString(), value = facts.getColumn(1).getString();
-    if (key == "source") installed.source = value;
-    if (key == "serial") installed.serial = value;
-    if (key == "not_after") installed.not_after = value;
-    if (key == "issuer") installed.issuer = value;
+  {
+    SQLite::Statement facts(ops.catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
+    facts.bind(1, task.id);
+    while (facts.executeStep()) {
+      std::string key = facts.getColumn(0).getString(), value = facts.getColumn(1).getString();
+      if (key == "source") installed.source = value;
+      if (key == "serial") installed.serial = value;
+      if (key == "not_after") installed.not_after = value;
+      if (key == "issuer") installed.issuer = value;
+    }
   }
   if (!installed.serial.empty() && !installed.not_after.empty()) return installed;
   error = Error(ErrorKind::RemoteFailed,

@@ -146,7 +146,7 @@ holder=$!
 sleep 0.3
 HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run -o json
 expect_rc 0
-expect_json "{q['queue']: q['skipped'] for q in d} == {'tasks': False, 'cron': True, 'backup': False, 'stats': False}"
+expect_json "{q['queue']: q['skipped'] for q in d} == {'tasks': False, 'cron': True, 'backup': False, 'stats': False, 'certs': False}"
 wait "$holder"
 
 TEST "nothing to do: silent for cron"
