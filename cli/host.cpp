@@ -36,6 +36,9 @@ model::HostInput host_input(const Args& a) {
   in.web_listen = a.opt("web-listen");
   in.web_dir = a.opt("web-dir");
   in.web_conf = a.opt("web-conf");
+  in.php_fpm_bin = a.opt("php-fpm-bin");
+  in.php_fpm_conf = a.opt("php-fpm-conf");
+  in.php_pool_dir = a.opt("php-pool-dir");
   return in;
 }
 
@@ -202,6 +205,11 @@ std::vector<Opt> host_options() {
                       "(default /etc/nginx/hostctl-web.d)", Opt::Value, "PATH"},
       {"web-conf", "", "web: that nginx's main configuration file, when not the default", Opt::Value, "PATH",
        Complete::File},
+      {"php-fpm-bin", "", "web: the php-fpm binary (default /usr/sbin/php-fpm8.2)", Opt::Value, "PATH"},
+      {"php-fpm-conf", "", "web: php-fpm's main configuration file (default /etc/php/8.2/fpm/php-fpm.conf)",
+       Opt::Value, "PATH", Complete::File},
+      {"php-pool-dir", "", "web: directory php-fpm includes, where hostctl writes one pool per PHP deployment "
+                           "(default /etc/php/8.2/fpm/pool.d)", Opt::Value, "PATH"},
   };
 }
 

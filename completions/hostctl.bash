@@ -26,10 +26,10 @@ _hostctl_options() {
     "createservice") echo " --replace --dry-run" ;;
     "listservices") echo "" ;;
     "deleteservice") echo " --dry-run" ;;
-    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --dry-run" ;;
+    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --dry-run" ;;
     "host list") echo " --role -r" ;;
     "host show") echo "" ;;
-    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --dry-run" ;;
+    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --dry-run" ;;
     "host remove") echo " --dry-run" ;;
     "host verify") echo " --accept-new-key --repair --dry-run" ;;
     "host import") echo "" ;;
@@ -148,9 +148,11 @@ _hostctl_option_value() {
     "host add:--identity") echo "@file" ;;
     "host add:--nginx-conf") echo "@file" ;;
     "host add:--web-conf") echo "@file" ;;
+    "host add:--php-fpm-conf") echo "@file" ;;
     "host edit:--identity") echo "@file" ;;
     "host edit:--nginx-conf") echo "@file" ;;
     "host edit:--web-conf") echo "@file" ;;
+    "host edit:--php-fpm-conf") echo "@file" ;;
     "deployservice:--host") echo "host" ;;
     "deployservice:--client") echo "client" ;;
     "deployment list:--site") echo "site" ;;
@@ -190,7 +192,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

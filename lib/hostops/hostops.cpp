@@ -58,6 +58,7 @@ case ",$HOSTCTL_ROLES," in
     ;;
 esac
 [ -z "$HOSTCTL_WEB_DIR" ] || list_files web "$HOSTCTL_WEB_DIR"
+[ -z "$HOSTCTL_PHP_DIR" ] || list_files php "$HOSTCTL_PHP_DIR"
 echo "verified: $(hostname) as $(id -un), base $HOSTCTL_BASE_DIR"
 )sh";
 
@@ -81,7 +82,8 @@ run::TaskSpec task_for(const model::Host& h, int lane, const std::string& name, 
            {"HOSTCTL_BASE_DIR", h.base_dir},
            {"HOSTCTL_ROLES", fmt::format("{}", fmt::join(h.roles, ","))},
            {"HOSTCTL_ROUTER_DIR", h.router_dir},
-           {"HOSTCTL_WEB_DIR", h.web_listen.empty() ? "" : h.web_dir}};
+           {"HOSTCTL_WEB_DIR", h.web_listen.empty() ? "" : h.web_dir},
+           {"HOSTCTL_PHP_DIR", h.web_listen.empty() ? "" : h.php_pool_dir}};
   return t;
 }
 

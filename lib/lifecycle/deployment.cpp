@@ -223,10 +223,16 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
 
 namespace {
 
+// Only a web host with its own managed nginx runs PHP or an application
+// process: a router serving a directory from its own disk would send PHP as text.
+bool serves(const service::Plan& plan, const model::Host& h) {
+  return plan.serve.kind == service::ServeKind::Static || !h.web_listen.empty();
+}
+
 bool fits(const service::Plan& plan, const model::Host& h) {
-  return std::all_of(plan.roles.begin(), plan.roles.end(), [&](const std::string& role) {
-    return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
-  });
+  return serves(plan, h) && std::all_of(plan.roles.begin(), plan.roles.end(), [&](const std::string& role) {
+           return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+         });
 }
 
 int64_t load_of(catalog::Catalog& catalog, const model::Host& h) {
@@ -241,6 +247,11 @@ int64_t load_of(catalog::Catalog& catalog, const model::Host& h) {
 model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref) {
   if (ref) {
     auto h = model::get_host(catalog, *ref);
+    if (!serves(plan, h))
+      throw Error(ErrorKind::Refused,
+                  fmt::format("host '{}' runs no managed web server, which service '{}' needs to serve its "
+                              "application", h.name, plan.name),
+                  fmt::format("hostctl host edit {} --web-listen ADDRESS:PORT ...", h.name));
     if (!fits(plan, h))
       throw Error(ErrorKind::Refused, fmt::format("host '{}' lacks the roles service '{}' needs ({})", h.name,
                                                   plan.name, fmt::join(plan.roles, ", ")));

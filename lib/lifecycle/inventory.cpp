@@ -29,7 +29,7 @@ exit 0
 struct Found {
   std::map<std::string, std::pair<std::string, nlohmann::json>> manifests;  // deployment -> (dir, manifest)
   std::set<std::string> dirs;
-  std::map<std::string, std::string> router_files, web_files;  // name -> content
+  std::map<std::string, std::string> router_files, web_files, php_files;  // name -> content
   std::set<std::pair<std::string, std::string>> certificates;   // (domain, serial)
 };
 
@@ -54,7 +54,8 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
       auto space = text.find(' ');
       if (space != std::string::npos) f.certificates.insert({text.substr(0, space), text.substr(space + 1)});
     } else {
-      for (auto [kind, files] : {std::pair{"router", &f.router_files}, std::pair{"web", &f.web_files}}) {
+      for (auto [kind, files] :
+           {std::pair{"router", &f.router_files}, std::pair{"web", &f.web_files}, std::pair{"php", &f.php_files}}) {
         std::string file = fmt::format("@hostctl-{}-file ", kind), text = fmt::format("@hostctl-{}-line ", kind);
         if (line.rfind(file, 0) == 0) {
           (*files)[line.substr(file.size())];
@@ -251,7 +252,8 @@ void compare_files(std::vector<Drift>& out, const std::string& host, const std::
     if (it == found.end())
       out.push_back({host, kind + "-file-missing", name,
                      router ? "an active route's server block is not on the router"
-                            : "a ready deployment's backend block is not on the web host"});
+                            : fmt::format("a ready deployment's {} is not on the web host",
+                                          kind == "php" ? "php-fpm pool" : "backend block")});
     else if (it->second != body)
       out.push_back({host, kind + "-file-differs", name, "the file was changed on the host"});
   }
@@ -306,8 +308,10 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
           out.push_back({host.name, "certificate-missing", c.domain,
                          fmt::format("certificate {} (.crt and .key) is not on the router", c.serial)});
     }
-    if (!host.web_listen.empty())
+    if (!host.web_listen.empty()) {
       compare_files(out, host.name, "web", routing::web_files(catalog, host.id), found.web_files);
+      compare_files(out, host.name, "php", routing::php_files(catalog, host.id), found.php_files);
+    }
   }
   return out;
 }
@@ -319,7 +323,7 @@ std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   for (const auto& d : drift) {
     if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
     else if (d.kind == "certificate-missing") certificates.push_back(d);
-    else if (d.kind.rfind("web-file", 0) == 0) web_hosts.insert(d.host);
+    else if (d.kind.rfind("web-file", 0) == 0 || d.kind.rfind("php-file", 0) == 0) web_hosts.insert(d.host);
     else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing" || d.kind == "manifest-stale")
       manifests.insert(d.object);
     else left.push_back(d);

@@ -81,9 +81,23 @@ void apply(Host& host, const HostInput& input) {
     if (!input.web_conf->empty()) require(check_abs_path(*input.web_conf), "web nginx configuration", *input.web_conf);
     host.web_conf = *input.web_conf;
   }
+  if (input.php_fpm_bin) {
+    require(check_abs_path(*input.php_fpm_bin), "php-fpm binary", *input.php_fpm_bin);
+    host.php_fpm_bin = *input.php_fpm_bin;
+  }
+  if (input.php_fpm_conf) {
+    require(check_abs_path(*input.php_fpm_conf), "php-fpm configuration", *input.php_fpm_conf);
+    host.php_fpm_conf = *input.php_fpm_conf;
+  }
+  if (input.php_pool_dir) {
+    require(check_abs_path(*input.php_pool_dir), "php pool directory", *input.php_pool_dir);
+    host.php_pool_dir = *input.php_pool_dir;
+  }
   // Each sync owns every hostctl-*.conf of its directory.
   if (!host.web_listen.empty() && host.web_dir == host.router_dir)
     require("must differ from the router directory", "web directory", host.web_dir);
+  if (!host.web_listen.empty() && (host.php_pool_dir == host.web_dir || host.php_pool_dir == host.router_dir))
+    require("must differ from the web and router directories", "php pool directory", host.php_pool_dir);
   if (input.roles) {
     std::vector<std::string> roles;
     for (const auto& role : *input.roles) {
@@ -113,7 +127,7 @@ Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
                       "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
-                      "web_listen, web_dir, web_conf, https_listen FROM host WHERE id = ?");
+                      "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -137,6 +151,9 @@ Host read_host(SQLite::Database& db, int64_t id) {
   h.web_dir = q.getColumn(17).getString();
   h.web_conf = q.getColumn(18).getString();
   h.https_listen = q.getColumn(19).getString();
+  h.php_fpm_bin = q.getColumn(20).getString();
+  h.php_fpm_conf = q.getColumn(21).getString();
+  h.php_pool_dir = q.getColumn(22).getString();
   SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
@@ -159,6 +176,9 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":web_dir", h.web_dir);
   st.bind(":web_conf", h.web_conf);
   st.bind(":https_listen", h.https_listen);
+  st.bind(":php_fpm_bin", h.php_fpm_bin);
+  st.bind(":php_fpm_conf", h.php_fpm_conf);
+  st.bind(":php_pool_dir", h.php_pool_dir);
 }
 
 }  // namespace
@@ -179,9 +199,9 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
   SQLite::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
-                           "https_listen, created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
+                           "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
                            ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
-                           ":web_dir, :web_conf, :https_listen, :created_at)");
+                           ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :created_at)");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
@@ -203,7 +223,8 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
                            "user = :user, identity_file = :identity_file, capacity = :capacity, "
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
                            "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
-                           "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen WHERE id = :id");
+                           "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen, php_fpm_bin = :php_fpm_bin, "
+                           "php_fpm_conf = :php_fpm_conf, php_pool_dir = :php_pool_dir WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
@@ -268,6 +289,11 @@ nlohmann::ordered_json to_json(const Host& h) {
   j["web_listen"] = h.web_listen;
   j["web_dir"] = h.web_dir;
   j["web_conf"] = h.web_conf;
+  j["php_fpm_bin"] = h.php_fpm_bin;
+  j["php_fpm_conf"] = h.php_fpm_conf;
+  j["php_pool_dir"] = h.php_pool_dir;
+  // PHP runs as the user hostctl logs in as ("" on the control node: its own user).
+  j["php_user"] = h.transport == "local" ? "" : h.user;
   j["verified_at"] = h.verified_at ? nlohmann::ordered_json(*h.verified_at) : nullptr;
   j["verify_result"] = h.verify_result ? nlohmann::ordered_json(*h.verify_result) : nullptr;
   j["created_at"] = h.created_at;

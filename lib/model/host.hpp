@@ -34,6 +34,10 @@ struct Host {
   std::string web_listen;  // ADDRESS:PORT the routers proxy to; "" : none
   std::string web_dir = "/etc/nginx/hostctl-web.d";
   std::string web_conf;  // empty: nginx's compiled-in configuration
+  // For web hosts with PHP deployments: the php-fpm hostctl writes pools for.
+  std::string php_fpm_bin = "/usr/sbin/php-fpm8.2";
+  std::string php_fpm_conf = "/etc/php/8.2/fpm/php-fpm.conf";
+  std::string php_pool_dir = "/etc/php/8.2/fpm/pool.d";
   std::optional<std::string> verified_at;
   std::optional<std::string> verify_result;
   std::string created_at;
@@ -43,6 +47,7 @@ struct Host {
 struct HostInput {
   std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
   std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen, https_listen, web_listen, web_dir, web_conf;
+  std::optional<std::string> php_fpm_bin, php_fpm_conf, php_pool_dir;
   std::optional<std::vector<std::string>> roles;
 };
 

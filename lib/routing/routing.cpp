@@ -108,28 +108,46 @@ std::string location_body(catalog::Catalog& catalog, const ActiveCopy& copy, boo
       host.web_listen, prefix ? "/" : "", backend_name(copy.id));
 }
 
-// Writes the files, keeps the old ones, checks with nginx -t, restores on failure, reloads.
+// Writes the files, keeps the old ones, checks the server's configuration,
+// restores on failure, reloads: nginx (-t, -s reload) or php-fpm (-t, USR2).
 constexpr const char* kSyncScript = R"sh(set -u
-dir=$HOSTCTL_ROUTER_DIR
-set -- "$HOSTCTL_NGINX_BIN"
-if [ -n "$HOSTCTL_NGINX_CONF" ]; then
-  set -- "$@" -p "$(dirname "$HOSTCTL_NGINX_CONF")/" -c "$HOSTCTL_NGINX_CONF"
+dir=$HOSTCTL_SYNC_DIR
+conf=$HOSTCTL_SYNC_CONF
+if [ "$HOSTCTL_SYNC_SERVER" = php-fpm ]; then
+  # Nothing to write and nothing written before: the host need not run PHP at all.
+  if [ -z "$HOSTCTL_SYNC_FILES" ] && ! ls "$dir"/hostctl-*.conf >/dev/null 2>&1; then exit 0; fi
+  set -- "$HOSTCTL_SYNC_BIN" -y "$conf"
+else
+  set -- "$HOSTCTL_SYNC_BIN"
+  [ -z "$conf" ] || set -- "$@" -p "$(dirname "$conf")/" -c "$conf"
 fi
 mkdir -p "$dir" || exit 3
 old=$(mktemp -d) || exit 3
 for f in "$dir"/hostctl-*.conf; do [ -e "$f" ] && cp -p "$f" "$old/"; done
 rm -f "$dir"/hostctl-*.conf
-printf '%s' "$HOSTCTL_ROUTER_FILES" | awk -v dir="$dir" '
+printf '%s' "$HOSTCTL_SYNC_FILES" | awk -v dir="$dir" '
   /^### hostctl-file: / { if (out) close(out); out = dir "/" substr($0, 19); printf "" > out; next }
   out { print > out }'
 if ! "$@" -t 2>&1; then
   rm -f "$dir"/hostctl-*.conf
   for f in "$old"/hostctl-*.conf; do [ -e "$f" ] && cp -p "$f" "$dir/"; done
   rm -rf "$old"
-  echo "nginx -t rejected the new configuration; the previous files are back in place" >&2
+  echo "$HOSTCTL_SYNC_SERVER -t rejected the new configuration; the previous files are back in place" >&2
   exit 4
 fi
 rm -rf "$old"
+if [ "$HOSTCTL_SYNC_SERVER" = php-fpm ]; then
+  pidfile=$(sed -n 's/^[[:space:]]*pid[[:space:]]*=[[:space:]]*//p' "$conf" | head -n 1)
+  kill -USR2 "$(cat "${pidfile:-/run/php/php-fpm.pid}" 2>/dev/null)" 2>/dev/null ||
+    { echo "php-fpm is not running (no process in ${pidfile:-/run/php/php-fpm.pid})" >&2; exit 5; }
+  echo "@hostctl set php_pools=$(ls "$dir" | grep -c '^hostctl-.*\.conf$')"
+  # Reloaded once every pool's socket is there again.
+  i=0
+  for sock in $(sed -n 's/^listen = //p' "$dir"/hostctl-*.conf 2>/dev/null); do
+    while [ ! -S "$sock" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+  done
+  exit 0
+fi
 # The workers serving the old configuration, to see them stop accepting after the reload.
 pidfile=$("$@" -T 2>/dev/null | sed -n 's/^[[:space:]]*pid[[:space:]]\{1,\}\([^;]*\);.*/\1/p' | head -n 1)
 master=$(cat "${pidfile:-/run/nginx.pid}" 2>/dev/null)
@@ -389,11 +407,19 @@ Failure sync_router(run::Ops& ops, int64_t router_id) {
 
 namespace {
 
-// Where one sync writes: a router's server blocks or a web host's backend blocks.
-struct SyncTarget {
-  std::string action, object_type;  // the recorded command: "route sync" of a router, "web sync" of a host
-  std::string dir, conf;
+// One directory a sync writes and the server that reads it: a router's server
+// blocks, a web host's backend blocks, or its php-fpm pools.
+struct SyncFiles {
+  std::string server;  // nginx or php-fpm
+  std::string bin, dir, conf;
   std::function<std::map<std::string, std::string>()> files;
+};
+
+// One recorded sync: "route sync" of a router, or "web sync" of a host (its
+// php-fpm pools, then its backend blocks, one task each, in that order).
+struct SyncTarget {
+  std::string action, object_type;
+  std::vector<SyncFiles> parts;
 };
 
 Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& target, bool wait,
@@ -401,20 +427,25 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
   // The files are read inside the transaction that takes the host's sync slot:
   // a change made after that has its own sync after this one.
   auto make_spec = [&] {
-    std::string bundle;
-    for (const auto& [name, body] : target.files()) bundle += "### hostctl-file: " + name + "\n" + body;
-    run::TaskSpec task;
-    task.host_id = host.id;
-    task.host_name = host.name;
-    task.name = "sync";
-    task.script = kSyncScript;
-    task.timeout = 60;
-    task.env = {{"HOSTCTL_ROUTER_DIR", target.dir},
-                {"HOSTCTL_NGINX_BIN", host.nginx_bin},
-                {"HOSTCTL_NGINX_CONF", target.conf},
-                {"HOSTCTL_ROUTER_FILES", bundle},
-                {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
-    return run::CommandSpec{target.action, target.object_type, host.name, {task}};
+    run::CommandSpec spec{target.action, target.object_type, host.name, {}};
+    for (const auto& part : target.parts) {
+      std::string bundle;
+      for (const auto& [name, body] : part.files()) bundle += "### hostctl-file: " + name + "\n" + body;
+      run::TaskSpec task;
+      task.host_id = host.id;
+      task.host_name = host.name;
+      task.name = part.server == "nginx" ? "sync" : "sync " + part.server;
+      task.script = kSyncScript;
+      task.timeout = 60;
+      task.env = {{"HOSTCTL_SYNC_SERVER", part.server},
+                  {"HOSTCTL_SYNC_BIN", part.bin},
+                  {"HOSTCTL_SYNC_DIR", part.dir},
+                  {"HOSTCTL_SYNC_CONF", part.conf},
+                  {"HOSTCTL_SYNC_FILES", bundle},
+                  {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
+      spec.tasks.push_back(task);
+    }
+    return spec;
   };
   int64_t id = begin_sync(ops, host.name, make_spec);
   ops.say(fmt::format("{} on {} '{}': command {}", target.action, target.object_type, host.name, id));
@@ -438,8 +469,9 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
 
 Failure sync_router(run::Ops& ops, int64_t router_id, bool wait, bool& reload_confirmed) {
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
-  SyncTarget target{"route sync", "router", router.router_dir, router.nginx_conf,
-                    [&] { return router_files(ops.catalog, router_id); }};
+  SyncTarget target{"route sync", "router",
+                    {{"nginx", router.nginx_bin, router.router_dir, router.nginx_conf,
+                      [&] { return router_files(ops.catalog, router_id); }}}};
   return sync_files(ops, router, target, wait, reload_confirmed);
 }
 
@@ -447,34 +479,88 @@ std::string backend_name(int64_t deployment_id) { return fmt::format("d{}.backen
 
 namespace {
 
+// Where a PHP deployment's pool listens.
+std::string php_socket(const model::Host& host, int64_t id) { return fmt::format("{}/hostctl-{}.sock", host.php_pool_dir, id); }
+
+// The application sees the public name the router was asked for.
+constexpr const char* kPublicHost =
+    "    set $public_host $http_x_forwarded_host;\n"
+    "    if ($public_host = \"\") {\n        set $public_host $host;\n    }\n";
+
+// A PHP deployment: files under its root only, every .php to its own pool
+// (never sent as text), other PHP-looking sources refused, dotfiles hidden.
+std::string php_block(const model::Host& host, int64_t id, const std::string& directory, const service::Serve& serve) {
+  std::string front = serve.front_controller.empty() ? "=404" : "/" + serve.front_controller + "$is_args$args";
+  std::string params;
+  for (const auto& [name, value] : std::vector<std::pair<const char*, const char*>>{
+           {"SCRIPT_FILENAME", "$document_root$fastcgi_script_name"},
+           {"SCRIPT_NAME", "$fastcgi_script_name"},
+           {"PATH_INFO", "$fastcgi_path_info"},
+           {"QUERY_STRING", "$query_string"},
+           {"REQUEST_METHOD", "$request_method"},
+           {"CONTENT_TYPE", "$content_type"},
+           {"CONTENT_LENGTH", "$content_length"},
+           {"REQUEST_URI", "$request_uri"},
+           {"DOCUMENT_URI", "$document_uri"},
+           {"DOCUMENT_ROOT", "$document_root"},
+           {"SERVER_PROTOCOL", "$server_protocol"},
+           {"GATEWAY_INTERFACE", "CGI/1.1"},
+           {"SERVER_SOFTWARE", "nginx"},
+           {"REMOTE_ADDR", "$remote_addr"},
+           {"REMOTE_PORT", "$remote_port"},
+           {"SERVER_ADDR", "$server_addr"},
+           {"SERVER_PORT", "$server_port"},
+           {"SERVER_NAME", "$public_host"},
+           {"HTTP_HOST", "$public_host"},
+           {"HTTPS", "$php_https"},
+           {"REDIRECT_STATUS", "200"}})
+    params += fmt::format("        fastcgi_param {} {};\n", name, value);
+  return fmt::format("server {{\n    listen {};\n    server_name {};\n", host.web_listen, backend_name(id)) +
+         kPublicHost +
+         "    set $php_https \"\";\n"
+         "    if ($http_x_forwarded_proto = https) {\n        set $php_https on;\n    }\n" +
+         fmt::format("    root {}/{};\n    index {} index.html;\n", directory, serve.root,
+                     serve.front_controller.empty() ? "index.php" : serve.front_controller) +
+         fmt::format("    location / {{\n        try_files $uri $uri/ {};\n    }}\n", front) +
+         "    location ~ [^/]\\.php(/|$) {\n"
+         "        fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n"
+         "        try_files $fastcgi_script_name =404;\n" +
+         fmt::format("        fastcgi_pass unix:{};\n", php_socket(host, id)) + params +
+         "    }\n"
+         "    location ~* \\.(phps|phtml|php[0-9]|inc)$ {\n        return 404;\n    }\n"
+         "    location ~ /\\. {\n        return 404;\n    }\n}\n";
+}
+
 // The backend block of one deployment, as its plan's `serve:` says.
 std::string backend_block(const model::Host& host, int64_t id, const std::string& directory,
                           const service::Serve& serve) {
+  if (serve.kind == service::ServeKind::Php) return php_block(host, id, directory, serve);
   std::string head = fmt::format("server {{\n    listen {};\n    server_name {};\n", host.web_listen, backend_name(id));
   if (serve.kind == service::ServeKind::Static)
     return head + fmt::format("    root {}/{};\n    index index.html;\n}}\n", directory, serve.root);
-  // The application sees the public name the router was asked for.
-  return head + fmt::format(
-                    "    set $public_host $http_x_forwarded_host;\n"
-                    "    if ($public_host = \"\") {{\n        set $public_host $host;\n    }}\n"
-                    "    location / {{\n"
-                    "        proxy_pass http://unix:{}/{}:;\n"
-                    "        proxy_set_header Host $public_host;\n"
-                    "        proxy_set_header X-Forwarded-Host $public_host;\n"
-                    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                    "        proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n"
-                    "    }}\n}}\n",
-                    directory, serve.socket);
+  return head + kPublicHost +
+         fmt::format("    location / {{\n"
+                     "        proxy_pass http://unix:{}/{}:;\n"
+                     "        proxy_set_header Host $public_host;\n"
+                     "        proxy_set_header X-Forwarded-Host $public_host;\n"
+                     "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                     "        proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n"
+                     "    }}\n}}\n",
+                     directory, serve.socket);
 }
 
-}  // namespace
+// A deployment a web host serves.
+struct Served {
+  int64_t id = 0;
+  std::string name, directory, site;
+  service::Serve serve;
+};
 
 // Every deployment that has once been ready keeps its block until it is
 // removed: one being rebuilt (an allocate, a restore) or one that failed later
 // may be the one a site serves, and a sync run meanwhile must not drop it.
-std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id) {
-  auto host = model::get_host(catalog, std::to_string(host_id));
-  std::map<std::string, std::string> files;
+std::vector<Served> served_on(catalog::Catalog& catalog, int64_t host_id) {
+  std::vector<Served> out;
   std::map<int64_t, service::Serve> serve_of;  // by service id
   SQLite::Statement q(catalog.db(),
                       "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id FROM deployment d "
@@ -482,14 +568,45 @@ std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t 
                       "d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
   q.bind(1, host_id);
   while (q.executeStep()) {
-    int64_t id = q.getColumn(0).getInt64(), service_id = q.getColumn(4).getInt64();
+    int64_t service_id = q.getColumn(4).getInt64();
     if (!serve_of.count(service_id))
       serve_of[service_id] = service::get_service(catalog, std::to_string(service_id)).plan.serve;
-    std::string site = q.getColumn(3).getString();
-    files[fmt::format("hostctl-backend-{}.conf", id)] =
-        fmt::format("# Managed by hostctl for web host '{}'; changes here are overwritten.\n# deployment '{}'{}\n",
-                    host.name, q.getColumn(1).getString(), site.empty() ? "" : fmt::format(" (site '{}')", site)) +
-        backend_block(host, id, q.getColumn(2).getString(), serve_of[service_id]);
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), serve_of[service_id]});
+  }
+  return out;
+}
+
+std::string managed_header(const model::Host& host, const Served& d, const char* comment) {
+  return fmt::format("{0} Managed by hostctl for web host '{1}'; changes here are overwritten.\n{0} deployment '{2}'{3}\n",
+                     comment, host.name, d.name, d.site.empty() ? "" : fmt::format(" (site '{}')", d.site));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id) {
+  auto host = model::get_host(catalog, std::to_string(host_id));
+  std::map<std::string, std::string> files;
+  for (const auto& d : served_on(catalog, host_id))
+    files[fmt::format("hostctl-backend-{}.conf", d.id)] =
+        managed_header(host, d, "#") + backend_block(host, d.id, d.directory, d.serve);
+  return files;
+}
+
+// One pool per PHP deployment, as the host's login user (ignored by a php-fpm
+// not run as root), confined to the deployment's directory.
+std::map<std::string, std::string> php_files(catalog::Catalog& catalog, int64_t host_id) {
+  auto host = model::get_host(catalog, std::to_string(host_id));
+  std::map<std::string, std::string> files;
+  for (const auto& d : served_on(catalog, host_id)) {
+    if (d.serve.kind != service::ServeKind::Php) continue;
+    std::string user = host.transport == "local" || host.user.empty() ? "" : fmt::format("user = {}\n", host.user);
+    files[fmt::format("hostctl-{}.conf", d.id)] =
+        managed_header(host, d, ";") +
+        fmt::format("[d{}]\n{}listen = {}\nlisten.mode = 0660\npm = ondemand\npm.max_children = 5\n"
+                    "pm.process_idle_timeout = 10s\nchdir = {}\nphp_admin_value[open_basedir] = {}/:/tmp/\n"
+                    "security.limit_extensions = .php\n",
+                    d.id, user, php_socket(host, d.id), d.directory, d.directory);
   }
   return files;
 }
@@ -497,7 +614,11 @@ std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t 
 Failure sync_web(run::Ops& ops, int64_t host_id) {
   auto host = model::get_host(ops.catalog, std::to_string(host_id));
   if (host.web_listen.empty()) return std::nullopt;
-  SyncTarget target{"web sync", "host", host.web_dir, host.web_conf, [&] { return web_files(ops.catalog, host_id); }};
+  SyncTarget target{"web sync", "host",
+                    {{"php-fpm", host.php_fpm_bin, host.php_pool_dir, host.php_fpm_conf,
+                      [&] { return php_files(ops.catalog, host_id); }},
+                     {"nginx", host.nginx_bin, host.web_dir, host.web_conf,
+                      [&] { return web_files(ops.catalog, host_id); }}}};
   // Waits for the old workers, so a router or check that follows meets the new blocks.
   bool confirmed = false;
   return sync_files(ops, host, target, true, confirmed);

@@ -87,6 +87,8 @@ std::map<std::string, std::string> router_files(catalog::Catalog& catalog, int64
 // web_listen) with the same nginx -t / restore discipline as a router sync.
 std::string backend_name(int64_t deployment_id);
 std::map<std::string, std::string> web_files(catalog::Catalog& catalog, int64_t host_id);
+// The php-fpm pools sync_web writes to php_pool_dir, one per PHP deployment.
+std::map<std::string, std::string> php_files(catalog::Catalog& catalog, int64_t host_id);
 Failure sync_web(run::Ops& ops, int64_t host_id);
 // "" when the deployment passes its plan's `check:` through its backend block
 // (or its host has none), else what went wrong: the check before a router

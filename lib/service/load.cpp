@@ -266,15 +266,30 @@ class Checker {
     if (node["backup_max_age"]) duration(node["backup_max_age"], "schedule.backup_max_age", s.backup_max_age);
   }
 
-  // serve: {static: DIR} or {http: {socket: FILE}}; paths relative to the deployment.
+  // serve: {static: DIR}, {php: {root: DIR, front_controller: FILE}} or
+  // {http: {socket: FILE}}; paths relative to the deployment.
   void serve(const YAML::Node& node) {
-    if (!mapping(node, "serve", {"static", "http"})) return;
-    if (bool(node["static"]) == bool(node["http"]))
-      return problem(node, "serve needs exactly one of 'static' and 'http'");
+    if (!mapping(node, "serve", {"static", "php", "http"})) return;
+    if (int(bool(node["static"])) + int(bool(node["php"])) + int(bool(node["http"])) != 1)
+      return problem(node, "serve needs exactly one of 'static', 'php' and 'http'");
     Serve& s = out_.plan.serve;
     if (node["static"]) {
       s.kind = ServeKind::Static;
       if (auto root = relative_path(node["static"], "serve.static")) s.root = *root;
+      return;
+    }
+    if (node["php"]) {
+      s.kind = ServeKind::Php;
+      const YAML::Node& php = node["php"];
+      if (!mapping(php, "serve.php", {"root", "front_controller"})) return;
+      if (php["root"])
+        if (auto root = relative_path(php["root"], "serve.php.root")) s.root = *root;
+      if (php["front_controller"])
+        if (auto front = relative_path(php["front_controller"], "serve.php.front_controller")) {
+          if (front->size() < 5 || front->substr(front->size() - 4) != ".php" || front->find('/') != std::string::npos)
+            return problem(php["front_controller"], "serve.php.front_controller must be a .php file in the root");
+          s.front_controller = *front;
+        }
       return;
     }
     s.kind = ServeKind::Http;

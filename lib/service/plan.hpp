@@ -42,11 +42,12 @@ struct Schedule {
 };
 
 // How a web host's nginx serves a deployment (its backend block).
-enum class ServeKind { Static, Http };
+enum class ServeKind { Static, Php, Http };
 
 struct Serve {
   ServeKind kind = ServeKind::Static;
-  std::string root = "public";  // static: the directory served, relative to the deployment
+  std::string root = "public";  // static, php: the directory served, relative to the deployment
+  std::string front_controller;  // php: the script requests for missing files go to ("" : none)
   std::string socket;           // http: the application's Unix socket, relative to the deployment
 };
 

@@ -190,6 +190,8 @@ nlohmann::ordered_json to_json(const Registered& r) {
                   {"window", p.reserve.window}};
   if (p.serve.kind == ServeKind::Static)
     j["serve"] = {{"static", p.serve.root}};
+  else if (p.serve.kind == ServeKind::Php)
+    j["serve"] = {{"php", {{"root", p.serve.root}, {"front_controller", p.serve.front_controller}}}};
   else
     j["serve"] = {{"http", {{"socket", p.serve.socket}}}};
   j["check"] = {{"path", p.check.path}, {"expect", p.check.expect}, {"contains", p.check.contains}};

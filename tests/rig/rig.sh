@@ -12,10 +12,11 @@
 # After rig_nginx_start: RIG_NGINX_PORT, RIG_NGINX_DIR (sites in $RIG_NGINX_DIR/sites).
 # After rig_web_start I: RIG_WEB_PORT[I], RIG_WEB_DIR[I] (host I's own nginx on
 # its own address, run as its user; backend blocks in $RIG_WEB_DIR[I]/sites).
+# After rig_php_start I (host I registered): RIG_PHP_DIR[I], its php-fpm.
 
 RIG_SSHD=${RIG_SSHD:-/usr/sbin/sshd}
 RIG_NGINX=${RIG_NGINX:-/usr/sbin/nginx}
-declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE RIG_HOST_USER RIG_WEB_PORT RIG_WEB_DIR RIG_WEB_PID
+declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE RIG_HOST_USER RIG_WEB_PORT RIG_WEB_DIR RIG_WEB_PID RIG_PHP_PID RIG_PHP_DIR
 RIG_COUNT=0
 RIG_NGINX_PID=""
 RIG_PER_USER=${RIG_PER_USER:-0}
@@ -250,6 +251,41 @@ rig_web_start() {
   rig_wait_port "${RIG_ADDR[$i]}" "${RIG_WEB_PORT[$i]}" || { echo "rig: web nginx $i did not start" >&2; cat "${RIG_WEB_DIR[$i]}/logs/error.log" >&2; return 1; }
 }
 
+# Host i's own php-fpm, as its user, with its files in a directory only that
+# user can read: PHP deployments' pools go to RIG_PHP_DIR[i]/pool.d (one idle
+# pool of the rig's keeps php-fpm up while hostctl has written none).
+RIG_PHP_FPM=${RIG_PHP_FPM:-/usr/sbin/php-fpm8.2}
+rig_php_start() {
+  local i=$1 dir="$RIG_DIR/host$1/php" user=${RIG_HOST_USER[$1]}
+  [ -x "$RIG_PHP_FPM" ] || { echo "skip: php-fpm is not installed (scripts/setup.sh installs php8.2-fpm)"; exit 77; }
+  mkdir -p "$dir/pool.d"
+  cat > "$dir/php-fpm.conf" <<CFG
+[global]
+pid = $dir/php-fpm.pid
+error_log = $dir/error.log
+daemonize = no
+include = $dir/pool.d/*.conf
+CFG
+  cat > "$dir/pool.d/rig-idle.conf" <<CFG
+[rig-idle]
+listen = $dir/rig-idle.sock
+pm = ondemand
+pm.max_children = 1
+CFG
+  chown -R "$user" "$dir"
+  chmod 700 "$dir"
+  local as_user=()
+  [ "$(id -u)" = 0 ] && [ "$user" != root ] && as_user=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
+  ( exec "${as_user[@]}" "$RIG_PHP_FPM" --nodaemonize --fpm-config "$dir/php-fpm.conf" </dev/null >/dev/null 2>&1 ) &
+  RIG_PHP_PID[$i]=$!
+  RIG_PHP_DIR[$i]=$dir
+  local n
+  for n in $(seq 1 100); do [ -S "$dir/rig-idle.sock" ] && break; sleep 0.05; done
+  [ -S "$dir/rig-idle.sock" ] || { echo "rig: php-fpm $i did not start" >&2; cat "$dir/error.log" >&2; return 1; }
+  "$HOSTCTL_BIN" host edit "rig$i" --php-fpm-bin "$RIG_PHP_FPM" --php-fpm-conf "$dir/php-fpm.conf" \
+    --php-pool-dir "$dir/pool.d" -q >/dev/null
+}
+
 # A real ACME server for the router: pebble, with pebble-challtestsrv as its
 # DNS answering 127.0.0.1 for every name, so HTTP-01 validation really fetches
 # the challenge from the router's nginx on 127.0.0.1:RIG_NGINX_PORT.
@@ -317,6 +353,7 @@ rig_stop() {
   for i in $(seq 1 "$RIG_COUNT"); do
     rig_kill_host "$i"
     [ -n "${RIG_WEB_PID[$i]:-}" ] && kill -TERM "${RIG_WEB_PID[$i]}" 2>/dev/null && { wait "${RIG_WEB_PID[$i]}" 2>/dev/null || true; }
+    [ -n "${RIG_PHP_PID[$i]:-}" ] && kill -QUIT "${RIG_PHP_PID[$i]}" 2>/dev/null && { wait "${RIG_PHP_PID[$i]}" 2>/dev/null || true; }
   done
   [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && { wait "$RIG_NGINX_PID" 2>/dev/null || true; }
   for i in ${RIG_ACME_PIDS:-}; do kill -TERM "$i" 2>/dev/null && { wait "$i" 2>/dev/null || true; }; done

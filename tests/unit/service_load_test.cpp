@@ -154,9 +154,19 @@ TEST_CASE("serve: and check: default to a static public/ and a 200 on /, and are
   CHECK(problems_of(kMinimal + "serve: {static: ../x}\n") ==
         "f.yaml:6:17: serve.static must be a relative path inside the deployment (no '..')");
   CHECK(problems_of(kMinimal + "serve: {static: a, http: {socket: b}}\n") ==
-        "f.yaml:6:8: serve needs exactly one of 'static' and 'http'");
-  CHECK(problems_of(kMinimal + "serve: {php: {}}\n") ==
-        "f.yaml:6:8: serve needs exactly one of 'static' and 'http'\nf.yaml:6:9: unknown key 'php' in serve");
+        "f.yaml:6:8: serve needs exactly one of 'static', 'php' and 'http'");
+  CHECK(problems_of(kMinimal + "serve: {ruby: {}}\n") ==
+        "f.yaml:6:8: serve needs exactly one of 'static', 'php' and 'http'\nf.yaml:6:9: unknown key 'ruby' in serve");
+  auto php = load_plan(kMinimal + "serve: {php: {root: web, front_controller: index.php}}\n", kNoFiles);
+  REQUIRE(php.problems.empty());
+  CHECK(php.plan.serve.kind == ServeKind::Php);
+  CHECK(php.plan.serve.root == "web");
+  CHECK(php.plan.serve.front_controller == "index.php");
+  CHECK(load_plan(kMinimal + "serve: {php: {}}\n", kNoFiles).plan.serve.root == "public");
+  CHECK(problems_of(kMinimal + "serve: {php: {front_controller: app/index.php}}\n") ==
+        "f.yaml:6:33: serve.php.front_controller must be a .php file in the root");
+  CHECK(problems_of(kMinimal + "serve: {php: {root: ../etc}}\n") ==
+        "f.yaml:6:21: serve.php.root must be a relative path inside the deployment (no '..')");
   CHECK(problems_of(kMinimal + "check: {expect: 42}\n") == "f.yaml:6:17: check.expect must be an HTTP status (100-599)");
   CHECK(problems_of(kMinimal + "check: {path: health}\n") == "f.yaml:6:15: check.path must start with '/' and hold no spaces");
 }
