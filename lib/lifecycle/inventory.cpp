@@ -236,7 +236,14 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     }
   }
   write.commit();
-  // The routes that were served are served again: each router synced and checked.
+  // The host serves what it holds under the new catalog's ids (its backend
+  // blocks are named by them), then the routes that were served are served
+  // again: each router synced and checked.
+  if (!out.registered.empty())
+    if (auto error = routing::sync_web(ops, host.id)) {
+      out.route_error = error;
+      return out;
+    }
   std::vector<int64_t> ids;
   for (const auto& source : to_activate) ids.push_back(routing::get_route(ops.catalog, source).id);
   if (!ids.empty()) out.route_error = routing::set_active(ops, ids, true).error;

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Package inventory, backups (checksums, restore, verify, retention), rebuilding
 # a lost catalog from the hosts' manifests, and the drift report with --repair.
+# The rig has one Unix user per host; each host serves its deployments with its
+# own nginx, which the router (rig1's nginx) proxies to.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
+RIG_PER_USER=1
 rig_skip_unless_ready
 "$HOSTCTL_BIN" init -q >/dev/null
 rig_start 2 || exit 1
 rig_nginx_start || exit 1
-"$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
-  --identity "$RIG_KEY" --base-dir "${RIG_BASE[1]}" -q >/dev/null || exit 1
+add_rig() {  # I: registers rig host I as a web host
+  "$HOSTCTL_BIN" host add "rig$1" --address "${RIG_ADDR[$1]}" --port "${RIG_PORT[$1]}" --user "${RIG_HOST_USER[$1]}" \
+    --identity "$RIG_KEY" --base-dir "${RIG_BASE[$1]}" -q >/dev/null && rig_make_web "$1"
+}
+rig_web_start 1 && rig_web_start 2 || exit 1
+add_rig 1 || exit 1
 setup_catalog() {
   rig_make_router
   "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
@@ -103,8 +110,7 @@ routes_want=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; p
 want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 rm -f "$HOSTCTL_CATALOG"*
 "$HOSTCTL_BIN" init -q >/dev/null
-"$HOSTCTL_BIN" host add rig1 --address "${RIG_ADDR[1]}" --port "${RIG_PORT[1]}" --user "$RIG_USER" \
-  --identity "$RIG_KEY" --base-dir "${RIG_BASE[1]}" -q >/dev/null
+add_rig 1
 setup_catalog
 hc host import rig1 -o json
 expect_rc 0
@@ -132,7 +138,7 @@ TEST "host verify reports drift and --repair puts the router back"
 "$HOSTCTL_BIN" route activate notes.test -q >/dev/null  # brought back active by the import
 echo "# edited by hand" >> "$RIG_NGINX_DIR/sites/hostctl-notes.test.conf"
 echo "server { listen 127.0.0.1:1; }" > "$RIG_NGINX_DIR/sites/hostctl-stale.test.conf"
-mkdir -p "${RIG_BASE[1]}/stray" && chown "$RIG_USER" "${RIG_BASE[1]}/stray"
+mkdir -p "${RIG_BASE[1]}/stray" && chown "${RIG_HOST_USER[1]}" "${RIG_BASE[1]}/stray"
 echo '{"hostctl_manifest":1,"deployment":"stray-copy","service":"static-site","stage":"provision"}' > "${RIG_BASE[1]}/stray/.hostctl-manifest.json"
 hc host verify rig1 -o json
 expect_rc 0
@@ -167,8 +173,7 @@ python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert [r["active_o
   "$dir/.hostctl-manifest.json" || fail "the manifest was not rewritten"
 
 TEST "task retry of a failed migrate copy really copies, host to host over SFTP"
-"$HOSTCTL_BIN" host add rig2 --address "${RIG_ADDR[2]}" --port "${RIG_PORT[2]}" --user "$RIG_USER" \
-  --identity "$RIG_KEY" --base-dir "${RIG_BASE[2]}" -q >/dev/null
+add_rig 2
 touch "${RIG_BASE[2]}/backups"   # a file where the backups directory goes: the copy fails
 hc site migrate notes --to-host rig2
 expect_rc 5

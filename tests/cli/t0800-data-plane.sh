@@ -6,16 +6,9 @@
 # writes there. The router proxies to that block, so it needs none of rig2's files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1
 rig_skip_unless_ready
 H=$HOSTCTL_BIN
-$H init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router 1
-rig_web_start 2 || exit 1
-rig_make_web 2 || exit 1
+rig_data_plane 2 || exit 1
 $H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
 
 as_user() { setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups "${@:2}"; }

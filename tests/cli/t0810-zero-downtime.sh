@@ -6,14 +6,9 @@
 # deployment; each step reports how many requests it sent and how many failed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1
 rig_skip_unless_ready
 H=$HOSTCTL_BIN
-$H init -q >/dev/null
-rig_start 3 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router 1
+rig_data_plane 3 || exit 1
 $H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
 PROBE="$HOSTCTL_SOURCE_DIR/tests/rig/probe.py"
 

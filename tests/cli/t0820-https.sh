@@ -6,16 +6,9 @@
 # refuses the new configuration keeping the old certificate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1
 rig_skip_unless_ready
 H=$HOSTCTL_BIN
-$H init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router 1
-rig_web_start 2 || exit 1
-rig_make_web 2 || exit 1
+rig_data_plane 2 || exit 1
 rig_acme_start || exit 1
 $H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
 $H site create shop --service static-site --host rig2 --param title=Secure -q >/dev/null || exit 1

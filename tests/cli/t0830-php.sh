@@ -6,16 +6,9 @@
 # PHP source is never sent as text.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1
 rig_skip_unless_ready
 H=$HOSTCTL_BIN
-$H init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router 1
-rig_web_start 2 || exit 1
-rig_make_web 2 || exit 1
+rig_data_plane 2 || exit 1
 rig_php_start 2 || exit 1
 $H createservice "$EXAMPLES/php-app/service.yaml" -q >/dev/null || exit 1
 POOLS="${RIG_PHP_DIR[2]}/pool.d"

@@ -142,6 +142,14 @@ rig_register() {
   done
 }
 
+# The data plane on a per-user rig (root only): a new catalog and N hosts (default 2),
+# every one a web host with its own nginx (rig_register), and rig1 also the router.
+rig_data_plane() {
+  RIG_PER_USER=1
+  "$HOSTCTL_BIN" init -q >/dev/null || return 1
+  rig_start "${1:-2}" && rig_nginx_start && rig_register && rig_make_router 1
+}
+
 # For tests (uses lib.sh's fail): the router's block for DOMAIN sends it to the
 # deployment whose directory is DIR: a proxy to its backend block, whose root is
 # DIR/public, or (a host without its own nginx) a root on the router's disk.
