@@ -54,6 +54,12 @@ void apply_migrations(SQLite::Database& db, int from) {
 Error sqlite_error(const std::exception& e, const fs::path& path) {
   if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
     int code = se->getErrorCode() & 0xff;
+    // Refused at once, no waiting: this process began a write while one of its
+    // own statements still read an older snapshot. A bug in hostctl, not load.
+    if (se->getExtendedErrorCode() == SQLITE_BUSY_SNAPSHOT)
+      return Error(ErrorKind::Internal,
+                   fmt::format("catalog '{}': a write began under a read left open by this process: {}",
+                               path.string(), se->what()));
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
       return Error(ErrorKind::Busy,
                    fmt::format("catalog '{}' stayed busy (no write committed for {} s, or {} s waited): {}",
