@@ -16,12 +16,11 @@
 namespace hostctl::cli {
 namespace {
 
-// The sites' manifests keep their routes, for host import: rewritten after a change.
-void record_sites(Context& ctx, run::Ops& ops, const std::vector<routing::Route>& routes) {
+// The sites' manifests keep their routes, for host import: due to be rewritten after a change.
+void record_sites(Context& ctx, const std::vector<routing::Route>& routes) {
   std::set<std::string> sites;
   for (const auto& r : routes) sites.insert(r.site);
-  for (const auto& site : sites)
-    if (auto problem = lifecycle::record_site(ops, site); !problem.empty()) ctx.warn(problem);
+  for (const auto& site : sites) lifecycle::mark_record_due(ctx.catalog(), site);
 }
 
 std::string read_pem(const std::string& option, const std::string& path) {
@@ -61,7 +60,7 @@ Output add(Context& ctx, const Args& a) {
   in.tls = tls_mode(a, in);
   Failure cert_error;
   auto r = routing::add_route(ops, in, cert_error);
-  record_sites(ctx, ops, {r});
+  record_sites(ctx, {r});
   ctx.info(fmt::format("added route '{}' for site '{}' on router '{}'", r.source, r.site, r.router));
   if (cert_error)
     cert_error = reworded(*cert_error, std::string(cert_error->what()) +
@@ -105,7 +104,7 @@ Output change(Context& ctx, const Args& a, bool active) {
   std::vector<int64_t> ids;
   for (const auto& ref : a.all("ROUTE")) ids.push_back(routing::get_route(ctx.catalog(), ref).id);
   auto result = routing::set_active(ops, ids, active);
-  if (!result.error) record_sites(ctx, ops, result.routes);
+  if (!result.error) record_sites(ctx, result.routes);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& r : result.routes) rows.push_back(routing::to_json(r));
   if (!result.error) ctx.info(fmt::format("{} {} route(s)", active ? "activated" : "deactivated", ids.size()));
@@ -119,7 +118,7 @@ Output remove(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = routing::get_route(ctx.catalog(), a.get("ROUTE"));
   routing::delete_route(ops, a.get("ROUTE"));
-  record_sites(ctx, ops, {r});
+  record_sites(ctx, {r});
   ctx.info(fmt::format("deleted route '{}'", r.source));
   return {routing::to_json(r), {}};
 }

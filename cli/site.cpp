@@ -65,7 +65,6 @@ Output launch(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::launch_site(ops, a.get("SITE"));
   if (!r.error) ctx.info(fmt::format("site '{}' is launched", r.site.name));
-  if (!r.record_problem.empty()) ctx.warn(r.record_problem);
   return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
 }
 

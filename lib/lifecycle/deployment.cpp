@@ -337,22 +337,51 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
   return record;
 }
 
-std::string record_site(run::Ops& ops, const std::string& site) {
-  std::string active;
-  {  // a statement still stepping would keep a read open under the command's write
+void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
+  catalog::Write write(catalog, "");
+  SQLite::Statement st(catalog.db(),
+                       "INSERT INTO site_record_due(site_id, serial) SELECT id, 1 FROM site WHERE name = ? "
+                       "ON CONFLICT(site_id) DO UPDATE SET serial = serial + 1");
+  st.bind(1, site);
+  st.exec();
+  write.commit();
+}
+
+std::vector<std::string> write_due_records(run::Ops& ops) {
+  struct Due {
+    int64_t site_id, serial;
+    std::string site, active;
+  };
+  std::vector<Due> due;
+  {
     SQLite::Statement q(ops.catalog.db(),
-                        "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
-                        "d.active = 1");
-    q.bind(1, site);
-    if (!q.executeStep()) return {};
-    active = q.getColumn(0).getString();
+                        "SELECT r.site_id, r.serial, s.name, coalesce(d.name, '') FROM site_record_due r JOIN site s "
+                        "ON s.id = r.site_id LEFT JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
+                        "ORDER BY r.site_id");
+    while (q.executeStep())
+      due.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                     q.getColumn(3).getString()});
   }
-  auto d = get_deployment(ops.catalog, active);
-  ActionRequest request;
-  auto summary = run_on_deployment(ops, d, "manifest", request);
-  if (summary.status == run::kCompleted) return {};
-  return fmt::format("the manifest of '{}' was not rewritten (command {}): {}; 'hostctl host verify --repair' does it",
-                     d.name, summary.command_id, summary.error);
+  std::vector<std::string> failed;
+  for (const auto& d : due) {
+    if (!d.active.empty()) {
+      ActionRequest request;
+      auto summary = run_on_deployment(ops, get_deployment(ops.catalog, d.active), "manifest", request);
+      if (summary.status != run::kCompleted) {
+        failed.push_back(fmt::format("the record of site '{}' in the manifest of '{}' was not rewritten (command {}): {}",
+                                     d.site, d.active, summary.command_id, summary.error));
+        continue;
+      }
+    }
+    // Done, unless the site changed again meanwhile.
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement done(ops.catalog.db(), "DELETE FROM site_record_due WHERE site_id = ? AND serial = ?");
+    done.bind(1, d.site_id);
+    done.bind(2, d.serial);
+    done.exec();
+    write.commit();
+  }
+  return failed;
 }
 
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,

@@ -92,9 +92,12 @@ bool builds(std::string_view action);
 // the site back whole: its client, launch state and routes.
 nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site);
 
-// Rewrites the manifest of the site's active deployment after a change to its
-// routes, client or launch state; "" or what failed (the change itself stands).
-std::string record_site(run::Ops& ops, const std::string& site);
+// After a change to a site's routes, client or launch state: its record is
+// due, and `queue run tasks` rewrites it (write_due_records), so the change
+// itself costs no round trip to the web host.
+void mark_record_due(catalog::Catalog& catalog, const std::string& site);
+// Rewrites the manifest of each due site's active deployment; what failed.
+std::vector<std::string> write_due_records(run::Ops& ops);
 
 // Records and runs one command of `action` on deployment `d` through
 // run::execute; a building action marks it PENDING first.

@@ -454,7 +454,7 @@ LaunchResult launch_site(run::Ops& ops, const std::string& site_ref) {
     }
   }
   set_site_flag(ops, site, "launched", true, "site launch " + site.name);
-  out.record_problem = record_site(ops, site.name);
+  mark_record_due(ops.catalog, site.name);
   out.site = get_site(ops.catalog, site.name);
   return out;
 }

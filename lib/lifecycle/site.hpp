@@ -56,7 +56,6 @@ struct LaunchResult {
   Site site;
   std::vector<std::string> activated;
   Failure error;
-  std::string record_problem;  // the manifest keeping the launch was not rewritten
 };
 LaunchResult launch_site(run::Ops& ops, const std::string& site);
 

@@ -107,6 +107,10 @@ TEST "a lost catalog is rebuilt from the hosts' manifests, reserve copies still 
 "$HOSTCTL_BIN" route add old-shop.test --site shop --redirect -q >/dev/null
 "$HOSTCTL_BIN" route activate old-shop.test -q >/dev/null || fail "the redirect did not activate"
 routes_want=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; print(sorted((r["source"], r["site"], r["active"], r["primary"], r["active_on_launch"], r["redirect"]) for r in json.load(sys.stdin)))')
+# The routes and the launch reach the manifest with the next queue run, as from cron.
+hc queue run tasks -q
+expect_rc 0
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM site_record_due")" = 0
 want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 rm -f "$HOSTCTL_CATALOG"*
 "$HOSTCTL_BIN" init -q >/dev/null
