@@ -70,6 +70,14 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
   return f;
 }
 
+// A record queue run tasks is about to rewrite is pending work, not drift.
+bool record_due(catalog::Catalog& catalog, const std::string& site) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT 1 FROM site_record_due r JOIN site s ON s.id = r.site_id WHERE s.name = ?");
+  q.bind(1, site);
+  return q.executeStep();
+}
+
 std::string str(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
@@ -295,7 +303,7 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
                        fmt::format("host says {}, catalog says {}", str(m, "stage"), model::stage_name(d.stage))});
       if (str(m, "site") != d.site)
         out.push_back({host.name, "site", d.name, fmt::format("host says '{}', catalog says '{}'", str(m, "site"), d.site)});
-      else if (d.active && !d.site.empty() &&
+      else if (d.active && !d.site.empty() && !record_due(catalog, d.site) &&
                nlohmann::json::parse(site_record(catalog, d.site).dump()) != m.value("site_record", nlohmann::json()))
         out.push_back({host.name, "manifest-stale", d.name,
                        "its record of the site's client, launch state or routes is out of date"});
