@@ -396,6 +396,17 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
       {"HOSTCTL_SERVICE", plan.name},        {"HOSTCTL_HOST", host.name},
       {"HOSTCTL_BASE_DIR", host.base_dir},   {"HOSTCTL_SITE", request.site_after.value_or(d.site)},
       {"HOSTCTL_MIN_FREE_KB", std::to_string(min_free_kb)}};
+  // The site's public addresses: where an application takes its home URL from.
+  std::string site = request.site_after.value_or(d.site), primary, routes;
+  if (!site.empty()) {
+    for (const auto& r : routing::routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", site))) {
+      std::string url = routing::public_url(catalog, r);
+      routes += url + "\n";
+      if (r.primary) primary = url;
+    }
+  }
+  env.emplace_back("HOSTCTL_PRIMARY_URL", primary);
+  env.emplace_back("HOSTCTL_ROUTES", routes);
   std::string secrets;
   for (const auto& p : plan.params) {
     env.emplace_back("HOSTCTL_PARAM_" + upper(p.name), d.params.value(p.name, p.default_value));

@@ -208,6 +208,17 @@ std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id) {
 
 model::RuleRoute rule_view(const Route& r) { return {r.source, r.active, r.primary, r.active_on_launch, r.redirect}; }
 
+std::string public_url(catalog::Catalog& catalog, const Route& r) {
+  int port = r.https ? 443 : 80;
+  if (r.router_id) {
+    auto router = model::get_host(catalog, std::to_string(*r.router_id));
+    port = (r.https ? model::https_endpoint(router) : model::http_endpoint(router)).second;
+  }
+  bool standard = port == (r.https ? 443 : 80);
+  return fmt::format("{}://{}{}{}", r.https ? "https" : "http", r.domain, standard ? "" : fmt::format(":{}", port),
+                     r.path);
+}
+
 nlohmann::ordered_json to_json(const Route& r) {
   nlohmann::ordered_json j;
   j["id"] = r.id;

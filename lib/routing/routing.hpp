@@ -52,6 +52,9 @@ Route get_route(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Route> list_routes(catalog::Catalog& catalog, const std::optional<std::string>& site);
 std::vector<Route> routes_of_site(catalog::Catalog& catalog, int64_t site_id);
 nlohmann::ordered_json to_json(const Route& r);
+// Where the public reaches the route: https:// when it is served over HTTPS,
+// with the router's port when it is not the scheme's own (https://shop.example/blog).
+std::string public_url(catalog::Catalog& catalog, const Route& r);
 model::RuleRoute rule_view(const Route& r);
 
 struct ChangeResult {

@@ -241,4 +241,33 @@ expect_true test "$(route_syncs)" = "$syncs"
 expect_http 200 app1.test
 expect_true grep -q "App OK host=app1.test" "$WORK/page"
 
+TEST "tasks get the site's public addresses: HOSTCTL_PRIMARY_URL and HOSTCTL_ROUTES"
+cat > "$WORK/env-probe.yaml" <<'YAML'
+name: env-probe
+version: 1
+actions:
+  install:
+    - name: page
+      run: mkdir -p "$HOSTCTL_ROOT/public" && echo probe > "$HOSTCTL_ROOT/public/index.html"
+  verify:
+    - name: addresses
+      run: |
+        echo "primary=$HOSTCTL_PRIMARY_URL"
+        printf '%s' "$HOSTCTL_ROUTES" | sed 's/^/route=/'
+YAML
+hc createservice "$WORK/env-probe.yaml" -q
+expect_rc 0
+hc site create envp --service env-probe --host rig2 -q
+expect_rc 0
+hc route add envp.test --site envp --primary -q
+hc route add www.envp.test/shop --site envp -q
+d=$("$H" site show envp --field active_deployment)
+hc deployment verify "$d" -o json
+expect_rc 0
+cid=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'verify'")
+hc task log "$cid"
+expect_out_has "primary=http://envp.test:$RIG_NGINX_PORT"
+expect_out_has "route=http://envp.test:$RIG_NGINX_PORT"
+expect_out_has "route=http://www.envp.test:$RIG_NGINX_PORT/shop"
+
 done_testing
