@@ -79,6 +79,19 @@ expect_true grep -q "acme-challenge" "$SITES/hostctl-shop.test.conf"
 expect_true grep -q "Pebble" <(sqlite3 "$HOSTCTL_CATALOG" "SELECT issuer FROM certificate WHERE domain = 'shop.test'")
 grep -q "shop.test" "$RIG_DIR/acme/pebble.log" || fail "pebble never saw an order for shop.test"
 
+TEST "when the ACME server cannot be reached the route is added, plain HTTP, and route cert gets its certificate later"
+HOSTCTL_ACME_DIRECTORY="https://127.0.0.1:1/dir" hc route add later.test --site shop --tls acme -o json
+expect_rc 5
+expect_err_has "lego could not obtain a certificate for later.test"
+expect_err_has "the route was added and is served over plain HTTP until it has one"
+hc route show later.test -o json
+expect_json "d['tls'] == 'acme' and d['certificate'] is None and not d['https']"
+hc route cert later.test -o json
+expect_rc 0
+expect_json "d['certificate']['serial'] and d['https']"
+hc route delete later.test --yes -q
+expect_rc 0
+
 TEST "an active TLS route serves HTTPS with that certificate, and plain HTTP answers 301 (but for ACME challenges)"
 hc route activate shop.test
 expect_rc 0
