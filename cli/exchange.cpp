@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "command.hpp"
+#include "core/file.hpp"
 #include "exchange/exchange.hpp"
 
 namespace hostctl::cli {
@@ -34,11 +34,9 @@ Output export_(Context& ctx, const Args& a) {
 
 Output import(Context& ctx, const Args& a) {
   const std::string& file = a.get("FILE");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorKind::NotFound, fmt::format("cannot read '{}'", file));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string report = exchange::import_yaml(ctx.catalog(), text.str(), file);
+  auto text = read_file(file);
+  if (!text) throw Error(ErrorKind::NotFound, fmt::format("cannot read '{}'", file));
+  std::string report = exchange::import_yaml(ctx.catalog(), *text, file);
   ctx.info(fmt::format("imported {}", report));
   return {nlohmann::ordered_json{{"file", file}, {"imported", report}}, {}};
 }

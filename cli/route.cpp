@@ -1,11 +1,10 @@
 // route add|cert|list|show|activate|deactivate|delete
 #include <fmt/format.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "command.hpp"
+#include "core/file.hpp"
 #include "lifecycle/deployment.hpp"
 #include "model/host.hpp"
 #include "model/validate.hpp"
@@ -24,11 +23,9 @@ void record_sites(Context& ctx, const std::vector<routing::Route>& routes) {
 }
 
 std::string read_pem(const std::string& option, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::Usage, fmt::format("--{}: cannot read {}", option, model::shown(path)));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = read_file(path);
+  if (!text) throw Error(ErrorKind::Usage, fmt::format("--{}: cannot read {}", option, model::shown(path)));
+  return *text;
 }
 
 // --tls acme, or --tls-cert FILE --tls-key FILE (the operator's): "" / "acme" / "manual".

@@ -4,12 +4,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/file.hpp"
 #include "core/library.hpp"
 #include "run/command.hpp"
 
@@ -94,13 +93,6 @@ const LibCrypto& libcrypto() {
   return api;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<Certificate> certificates_where(catalog::Catalog& catalog, const std::string& where,
                                             const std::string& value) {
   SQLite::Statement q(catalog.db(),
@@ -133,7 +125,13 @@ run::CommandSpec install_spec(run::Ops& ops, const std::string& action, const mo
   task.timeout = 180;
   task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir}, {"HOSTCTL_DOMAIN", domain}};
   if (cert_pem.empty()) {
-    std::string ca = ops.tls.ca_bundle.empty() ? "" : read_text(ops.tls.ca_bundle);
+    std::string ca;
+    if (!ops.tls.ca_bundle.empty()) {
+      auto text = read_file(ops.tls.ca_bundle);
+      if (!text)
+        throw Error(ErrorKind::Usage, fmt::format("acme_ca_bundle: cannot read '{}'", ops.tls.ca_bundle));
+      ca = *text;
+    }
     task.env.insert(task.env.end(), {{"HOSTCTL_TLS_SOURCE", "acme"},
                                      {"HOSTCTL_ACME_DIRECTORY", ops.tls.acme_directory},
                                      {"HOSTCTL_ACME_EMAIL", ops.tls.acme_email},
