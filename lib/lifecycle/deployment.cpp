@@ -347,7 +347,7 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
   write.commit();
 }
 
-std::vector<std::string> write_due_records(run::Ops& ops) {
+std::vector<int64_t> write_due_records(run::Ops& ops) {
   struct Due {
     int64_t site_id, serial;
     std::string site, active;
@@ -362,14 +362,15 @@ std::vector<std::string> write_due_records(run::Ops& ops) {
       due.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString()});
   }
-  std::vector<std::string> failed;
+  std::vector<int64_t> failed;
   for (const auto& d : due) {
     if (!d.active.empty()) {
       ActionRequest request;
       auto summary = run_on_deployment(ops, get_deployment(ops.catalog, d.active), "manifest", request);
       if (summary.status != run::kCompleted) {
-        failed.push_back(fmt::format("the record of site '{}' in the manifest of '{}' was not rewritten (command {}): {}",
-                                     d.site, d.active, summary.command_id, summary.error));
+        ops.say(fmt::format("the record of site '{}' in the manifest of '{}' was not rewritten (command {}): {}",
+                            d.site, d.active, summary.command_id, summary.error));
+        failed.push_back(summary.command_id);
         continue;
       }
     }

@@ -96,8 +96,9 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
 // due, and `queue run tasks` rewrites it (write_due_records), so the change
 // itself costs no round trip to the web host.
 void mark_record_due(catalog::Catalog& catalog, const std::string& site);
-// Rewrites the manifest of each due site's active deployment; what failed.
-std::vector<std::string> write_due_records(run::Ops& ops);
+// Rewrites the manifest of each due site's active deployment; the ids of the
+// commands that failed (the site stays due, for the next run).
+std::vector<int64_t> write_due_records(run::Ops& ops);
 
 // Records and runs one command of `action` on deployment `d` through
 // run::execute; a building action marks it PENDING first.

@@ -141,18 +141,9 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
     SQLite::Statement has_primary(db, "SELECT 1 FROM route WHERE site_id = ? AND is_primary = 1");
     has_primary.bind(1, site_id);
     std::string tls = str(r, "tls");
-    SQLite::Statement add(db,
-                          "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
-                          "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    add.bind(1, source);
-    add.bind(2, site_id);
-    add.bind(3, host.getColumn(0).getInt64());
-    add.bind(4, primary && !has_primary.executeStep() ? 1 : 0);
-    add.bind(5, r.value("active_on_launch", false) == true ? 1 : 0);
-    add.bind(6, now_utc());
-    add.bind(7, r.value("redirect", false) == true ? 1 : 0);
-    add.bind(8, tls == "acme" || tls == "manual" ? tls : "");
-    add.exec();
+    routing::insert_route(db, {source, site_id, host.getColumn(0).getInt64(), primary && !has_primary.executeStep(),
+                               r.value("active_on_launch", false) == true, r.value("redirect", false) == true,
+                               tls == "acme" || tls == "manual" ? tls : ""});
     out.routes.push_back(source);
     if (r.value("active", false) == true) to_activate.push_back(source);
   }

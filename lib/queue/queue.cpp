@@ -151,7 +151,7 @@ Report run_queue(run::Ops& ops, const std::string& name, const std::string& cata
       if (summary.status == run::kFailed || summary.after_error) report.failed.push_back(*id);
     }
     // Then the sites' records that changes left behind, so a lost catalog can be rebuilt.
-    for (const auto& problem : lifecycle::write_due_records(ops)) ops.say(problem);
+    for (int64_t id : lifecycle::write_due_records(ops)) report.failed.push_back(id);
   } else if (name == "backup") {
     auto sites = due_sites(ops.catalog, "backup", now_epoch());
     for (int64_t site : sites) {

@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -158,12 +160,7 @@ Failure install(run::Ops& ops, const model::Host& router, const std::string& dom
   auto summary = run::execute(ops, command_id);
   if (summary.after_error) return summary.after_error;
   if (summary.status == run::kCompleted) return std::nullopt;
-  auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
-  std::string detail;
-  for (const auto& l : tail) detail += "\n  " + l;
-  return Error(run::failure_kind(summary),
-               fmt::format("{} for {} on router '{}' failed (command {}): {}{}", action, domain, router.name,
-                           command_id, summary.error, detail),
+  return Error(run::failure_kind(summary), run::failure_report(ops.catalog, command_id, summary.failed_task, 3),
                fmt::format("'hostctl task retry {}' tries again", command_id));
 }
 
@@ -195,10 +192,7 @@ void forget_certificate(catalog::Catalog& catalog, int64_t router_id, const std:
 }
 
 
-}  // namespace
-
-std::vector<Certificate> list_certificates(catalog::Catalog& catalog) { return certificates_where(catalog, "", ""); }
-
+// "" when the PEM certificate is valid now and the PEM key is its key, else what is wrong.
 std::string check_key_pair(const std::string& cert_pem, const std::string& key_pem) {
   const LibCrypto& c = libcrypto();
   BIO* cert_bio = c.BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
@@ -225,6 +219,10 @@ std::string check_key_pair(const std::string& cert_pem, const std::string& key_p
   if (cert_bio) c.BIO_free(cert_bio);
   return problem;
 }
+
+}  // namespace
+
+std::vector<Certificate> list_certificates(catalog::Catalog& catalog) { return certificates_where(catalog, "", ""); }
 
 void check_tls_route(run::Ops& ops, const model::Host& router, const RouteInput& input) {
   if (router.https_listen.empty())
@@ -341,15 +339,11 @@ std::vector<int64_t> renew_due(run::Ops& ops, int& ran) {
   struct Due {
     int64_t router_id;
     std::string domain;
+    bool operator<(const Due& o) const { return std::tie(router_id, domain) < std::tie(o.router_id, o.domain); }
   };
-  std::vector<Due> due;
-  {
-    SQLite::Statement q(ops.catalog.db(),
-                        "SELECT DISTINCT r.router_id, CASE WHEN instr(r.source, '/') > 0 THEN substr(r.source, 1, "
-                        "instr(r.source, '/') - 1) ELSE r.source END AS domain FROM route r WHERE r.tls = 'acme' "
-                        "AND r.router_id IS NOT NULL ORDER BY r.router_id, domain");
-    while (q.executeStep()) due.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString()});
-  }
+  std::set<Due> due;
+  for (const auto& r : list_routes(ops.catalog, std::nullopt))
+    if (r.tls == "acme" && r.router_id) due.insert({*r.router_id, r.domain});
   std::vector<int64_t> failed;
   for (const auto& d : due) {
     auto current = certificate_of(ops.catalog, d.router_id, d.domain);

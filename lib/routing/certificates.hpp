@@ -20,9 +20,6 @@ struct Certificate {
 };
 std::vector<Certificate> list_certificates(catalog::Catalog& catalog);
 
-// "" when the PEM certificate is valid now and the PEM key is its key, else what is wrong.
-std::string check_key_pair(const std::string& cert_pem, const std::string& key_pem);
-
 // Refuses a TLS route the router cannot serve: no HTTPS listener, no ACME
 // server configured, or an operator's key that does not match its certificate.
 void check_tls_route(run::Ops& ops, const model::Host& router, const RouteInput& input);

@@ -240,6 +240,21 @@ nlohmann::ordered_json to_json(const Route& r) {
   return j;
 }
 
+void insert_route(SQLite::Database& db, const RouteRow& row) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
+                           "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, row.source);
+  insert.bind(2, row.site_id);
+  insert.bind(3, row.router_id);
+  insert.bind(4, row.primary ? 1 : 0);
+  insert.bind(5, row.active_on_launch ? 1 : 0);
+  insert.bind(6, now_utc());
+  insert.bind(7, row.redirect ? 1 : 0);
+  insert.bind(8, row.tls);
+  insert.exec();
+}
+
 Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
   const std::string& source = in.source;
   model::require(check_source(source), "route source", source);
@@ -272,18 +287,7 @@ Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
   std::vector<model::RuleRoute> current;
   for (const auto& r : routes_of_site(ops.catalog, site_id)) current.push_back(rule_view(r));
   model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), in.primary);
-  SQLite::Statement insert(db,
-                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
-                           "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, source);
-  insert.bind(2, site_id);
-  insert.bind(3, router->id);
-  insert.bind(4, in.primary ? 1 : 0);
-  insert.bind(5, in.active_on_launch ? 1 : 0);
-  insert.bind(6, now_utc());
-  insert.bind(7, in.redirect ? 1 : 0);
-  insert.bind(8, in.tls);
-  insert.exec();
+  insert_route(db, {source, site_id, router->id, in.primary, in.active_on_launch, in.redirect, in.tls});
   Route added = get_route(ops.catalog, source);
   write.commit();
   if (!in.tls.empty()) {
@@ -467,13 +471,7 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
   confirmed.bind(1, id);
   reload_confirmed = confirmed.executeStep();
   if (summary.status == run::kCompleted) return {};
-  auto tail = run::tail_of_task(ops.catalog, summary.failed_task, 3);
-  std::string detail;
-  for (const auto& l : tail) detail += "\n  " + l;
-  return Error(run::failure_kind(summary),
-               fmt::format("{} on {} '{}' failed (command {}): {}{}", target.action, target.object_type, host.name, id,
-                           summary.error, detail),
-               summary.hint);
+  return Error(run::failure_kind(summary), run::failure_report(ops.catalog, id, summary.failed_task, 3), summary.hint);
 }
 
 }  // namespace

@@ -45,6 +45,16 @@ struct RouteInput {
   std::string tls;                // "", "acme" or "manual"
   std::string cert_pem, key_pem;  // manual: the operator's certificate (chain) and key
 };
+// A route as stored, inactive: add_route and host import write it this way,
+// inside their own transaction, after their own checks.
+struct RouteRow {
+  std::string source;
+  int64_t site_id = 0, router_id = 0;
+  bool primary = false, active_on_launch = false, redirect = false;
+  std::string tls;
+};
+void insert_route(SQLite::Database& db, const RouteRow& row);
+
 // Adds the route; a TLS route then gets its certificate (certificates.hpp),
 // and `cert_error` says when that failed (the route stays, plain HTTP).
 Route add_route(run::Ops& ops, const RouteInput& input, Failure& cert_error);
