@@ -116,6 +116,14 @@ std::optional<Certificate> certificate_of(catalog::Catalog& catalog, int64_t rou
   return std::nullopt;
 }
 
+// The CAs lego trusts for the ACME server ("" : the system's), from acme_ca_bundle.
+std::string acme_ca(const run::Ops& ops) {
+  if (ops.tls.ca_bundle.empty()) return {};
+  auto text = read_file(ops.tls.ca_bundle);
+  if (!text) throw Error(ErrorKind::Usage, fmt::format("acme_ca_bundle: cannot read '{}'", ops.tls.ca_bundle));
+  return *text;
+}
+
 // What a 'cert install' or 'cert restore' runs on the router.
 run::CommandSpec install_spec(run::Ops& ops, const std::string& action, const model::Host& router,
                               const std::string& domain, const std::string& cert_pem, const std::string& key_pem) {
@@ -127,13 +135,7 @@ run::CommandSpec install_spec(run::Ops& ops, const std::string& action, const mo
   task.timeout = 180;
   task.env = {{"HOSTCTL_ROUTER_DIR", router.router_dir}, {"HOSTCTL_DOMAIN", domain}};
   if (cert_pem.empty()) {
-    std::string ca;
-    if (!ops.tls.ca_bundle.empty()) {
-      auto text = read_file(ops.tls.ca_bundle);
-      if (!text)
-        throw Error(ErrorKind::Usage, fmt::format("acme_ca_bundle: cannot read '{}'", ops.tls.ca_bundle));
-      ca = *text;
-    }
+    std::string ca = acme_ca(ops);
     task.env.insert(task.env.end(), {{"HOSTCTL_TLS_SOURCE", "acme"},
                                      {"HOSTCTL_ACME_DIRECTORY", ops.tls.acme_directory},
                                      {"HOSTCTL_ACME_EMAIL", ops.tls.acme_email},
@@ -231,6 +233,7 @@ void check_tls_route(run::Ops& ops, const model::Host& router, const RouteInput&
   if (input.tls == "acme" && ops.tls.acme_directory.empty())
     throw Error(ErrorKind::Refused, "no ACME server is configured for --tls acme",
                 "hostctl config set acme_directory https://... (and acme_email)");
+  if (input.tls == "acme") acme_ca(ops);  // refused here, before anything is written
   if (input.tls == "manual")
     if (auto problem = check_key_pair(input.cert_pem, input.key_pem); !problem.empty())
       throw Error(ErrorKind::Usage, fmt::format("--tls-cert/--tls-key refused: {}", problem));

@@ -65,6 +65,15 @@ expect_err_has "--tls-cert and --tls-key go together"
 HOSTCTL_ACME_DIRECTORY= hc route add shop.test --site shop --tls acme
 expect_rc 4
 expect_err_has "no ACME server is configured"
+HOSTCTL_ACME_DIRECTORY=http://127.0.0.1:1/dir hc route add shop.test --site shop --tls acme
+expect_rc 2
+expect_err_has "HOSTCTL_ACME_DIRECTORY='http://127.0.0.1:1/dir': must be an https:// URL"
+HOSTCTL_ACME_CA_BUNDLE="$WORK/missing.pem" hc route add shop.test --site shop --tls acme
+expect_rc 2
+expect_err_has "acme_ca_bundle: cannot read"
+HOSTCTL_ACME_RENEW_DAYS=0 hc queue run certs
+expect_rc 2
+expect_err_has "must be a whole number of days from 1 to 3650"
 expect_catalog_unchanged "$digest"
 expect_true test ! -e "$SITES/tls"
 

@@ -27,6 +27,21 @@ hc createservice "$WORK/bad.yaml"
 expect_rc 2
 expect_err_has "exactly one of 'static', 'php' and 'http'"
 
+TEST "host edit refuses a php-fpm setting it cannot use, naming it, changing nothing"
+digest=$(catalog_digest)
+hc host edit rig2 --php-pool-dir pool.d
+expect_rc 2
+expect_err_has "invalid php pool directory 'pool.d': must be an absolute path"
+hc host edit rig2 --php-pool-dir "${RIG_WEB_DIR[2]}/sites"
+expect_rc 2
+expect_err_has "must differ from the web and router directories"
+hc host edit rig2 --php-fpm-conf php-fpm.conf
+expect_rc 2
+expect_err_has "php-fpm configuration"
+expect_catalog_unchanged "$digest"
+hc host show rig2 -o json
+expect_json "d['php_pool_dir'] == '$POOLS' and d['php_user'] == '${RIG_HOST_USER[2]}'"
+
 TEST "a PHP service is never placed on a host without its own web server (the router would send PHP as text)"
 $H host edit rig1 --web-listen '' -q >/dev/null  # rig1 is only the router here
 digest=$(catalog_digest)
