@@ -456,8 +456,9 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
                   {"HOSTCTL_SYNC_BIN", part.bin},
                   {"HOSTCTL_SYNC_DIR", part.dir},
                   {"HOSTCTL_SYNC_CONF", part.conf},
-                  {"HOSTCTL_SYNC_FILES", bundle},
-                  {"HOSTCTL_RELOAD_WAIT", wait ? "1" : "0"}};
+                  {"HOSTCTL_SYNC_FILES", bundle}};
+      // Only nginx has old workers to wait for; php-fpm's reload is done once its sockets are back.
+      if (part.server == "nginx") task.env.emplace_back("HOSTCTL_RELOAD_WAIT", wait ? "1" : "0");
       spec.tasks.push_back(task);
     }
     return spec;
