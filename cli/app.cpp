@@ -70,7 +70,7 @@ void bind(CLI::App* sub, const Command& cmd, Bound& b, Globals& g) {
   for (const Pos& p : cmd.positionals) {
     auto* opt = sub->add_option(p.name, b.values[p.name], p.help)->type_name("");
     if (p.many) opt->expected(p.required ? 1 : 0, -1);
-    else opt->expected(1);
+    else opt->expected(1)->allow_extra_args(false);  // else a vector slot takes the next positional's word too
     if (p.required) opt->required();
   }
   if (cmd.needs & kDryRun) sub->add_flag("--dry-run", g.dry_run, "show what would change, change nothing");

@@ -1,4 +1,4 @@
-// deployservice; deployment list|show|lock|unlock|archive|delete|verify
+// deployservice; deployment list|show|secret|lock|unlock|archive|delete|verify
 #include <fmt/format.h>
 
 #include "command.hpp"
@@ -45,6 +45,16 @@ Output show(Context& ctx, const Args& a) {
   j["facts"] = facts;
   j["packages"] = packages;
   return {j, {}};
+}
+
+// Hands a secret to the operator: on a terminal, or with --yes where it goes
+// to a pipe or a file, so a script takes it only on purpose.
+Output secret_show(Context& ctx, const Args& a) {
+  if (!ctx.stdout_tty && !ctx.yes)
+    throw Error(ErrorKind::Refused, "the secret would be written to a pipe or a file, not a terminal",
+                "add --yes to hand it over there");
+  std::string value = lifecycle::reveal_secret(ctx.catalog(), a.get("DEPLOYMENT"), a.get("SECRET"));
+  return {{{"deployment", a.get("DEPLOYMENT")}, {"name", a.get("SECRET")}, {"value", value}}, {}, value};
 }
 
 Output finish(Context& ctx, const std::string& ref, const run::RunSummary& summary) {
@@ -104,6 +114,12 @@ void add_deployment_commands(std::vector<Command>& t) {
                kCatalog,
                list});
   t.push_back({"deployment show", "show a deployment with its facts and packages", {dep}, {}, kCatalog, show});
+  t.push_back({"deployment secret",
+               "print one of a deployment's secrets (db_password, a secret parameter); recorded in the audit trail",
+               {dep, {"SECRET", "the secret's name: db_password, or a secret parameter's"}},
+               {},
+               kCatalog | kMutates,
+               secret_show});
   t.push_back({"deployment lock", "keep a deployment read-only (stage lock), the active one too", {dep}, {},
                kCatalog | kMutates, lock});
   t.push_back({"deployment unlock", "make a locked deployment writable again (stage allocate)", {dep}, {},

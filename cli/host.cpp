@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "lifecycle/deployment.hpp"
 #include "run_support.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -39,6 +40,11 @@ model::HostInput host_input(const Args& a) {
   in.php_fpm_bin = a.opt("php-fpm-bin");
   in.php_fpm_conf = a.opt("php-fpm-conf");
   in.php_pool_dir = a.opt("php-pool-dir");
+  in.db_engine = a.opt("db-engine");
+  in.db_port = a.opt("db-port");
+  in.db_admin_user = a.opt("db-admin-user");
+  if (auto from = a.opt("db-admin-password-file"))
+    in.db_admin_password = secrets::read_password(*from, "the database admin password");
   return in;
 }
 
@@ -210,6 +216,13 @@ std::vector<Opt> host_options() {
        Opt::Value, "PATH", Complete::File},
       {"php-pool-dir", "", "web: directory php-fpm includes, where hostctl writes one pool per PHP deployment "
                            "(default /etc/php/8.2/fpm/pool.d)", Opt::Value, "PATH"},
+      {"db-engine", "", "db: the database server the host runs, which hostctl drives with its client over SSH "
+                        "(mariadb; \"\" for none)", Opt::Value, "ENGINE"},
+      {"db-port", "", "db: the port applications reach it on, at the host's address (default 3306)", Opt::Value,
+       "PORT"},
+      {"db-admin-user", "", "db: the user hostctl creates databases and users as", Opt::Value, "USER"},
+      {"db-admin-password-file", "", "db: read that user's password from FILE (- for stdin); kept sealed",
+       Opt::Value, "FILE", Complete::File},
   };
 }
 

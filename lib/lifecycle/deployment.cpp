@@ -9,6 +9,8 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "databases/databases.hpp"
+#include "secrets/secrets.hpp"
 #include "routing/routing.hpp"
 #include "run/operation.hpp"
 #include "model/lookup.hpp"
@@ -37,8 +39,9 @@ rm -rf "$real"
 constexpr const char* kSelect =
     "SELECT d.id, d.name, d.service_id, s.name, d.host_id, h.name, d.site_id, coalesce(si.name, ''), d.client_id, "
     "d.stage, d.status, d.active, d.label, d.directory, d.params, d.created_at, coalesce(d.ready_at, ''), "
-    "d.cloned_from, d.reserve FROM deployment d JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
-    "LEFT JOIN site si ON si.id = d.site_id ";
+    "d.cloned_from, d.reserve, d.db_host_id, coalesce(dh.name, ''), d.db_name FROM deployment d "
+    "JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
+    "LEFT JOIN site si ON si.id = d.site_id LEFT JOIN host dh ON dh.id = d.db_host_id ";
 
 Deployment read_row(SQLite::Statement& q) {
   Deployment d;
@@ -61,6 +64,9 @@ Deployment read_row(SQLite::Statement& q) {
   d.ready_at = q.getColumn(16).getString();
   if (!q.getColumn(17).isNull()) d.cloned_from = q.getColumn(17).getInt64();
   d.reserve = q.getColumn(18).getInt() != 0;
+  if (!q.getColumn(19).isNull()) d.db_host_id = q.getColumn(19).getInt64();
+  d.db_host = q.getColumn(20).getString();
+  d.db_name = q.getColumn(21).getString();
   return d;
 }
 
@@ -174,6 +180,7 @@ nlohmann::ordered_json to_json(const Deployment& d) {
     if (params.contains(name)) params[name] = "********";
   j["params"] = params;
   j["cloned_from"] = d.cloned_from ? nlohmann::ordered_json(*d.cloned_from) : nullptr;
+  j["database"] = d.db_host_id ? nlohmann::ordered_json{{"host", d.db_host}, {"name", d.db_name}} : nlohmann::ordered_json();
   j["created_at"] = d.created_at;
   j["ready_at"] = d.ready_at.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.ready_at);
   return j;
@@ -299,12 +306,28 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   st.bind(6, std::string(model::stage_name(stage)));
   st.bind(7, label);
   st.bind(8, host.base_dir + "/" + name);
-  st.bind(9, params.dump());
+  // Secret parameters are kept sealed, as every secret is (a clone's come sealed already).
+  nlohmann::json stored = params;
+  for (const auto& p : service.plan.params)
+    if (p.secret && stored.contains(p.name) && stored[p.name].is_string() && !stored[p.name].get<std::string>().empty() &&
+        !secrets::is_sealed(stored[p.name].get<std::string>()))
+      stored[p.name] = secrets::seal(catalog, stored[p.name].get<std::string>());
+  st.bind(9, stored.dump());
   st.bind(10, now_utc());
   if (cloned_from) st.bind(11, *cloned_from); else st.bind(11);
   st.bind(12, reserve ? 1 : 0);
   st.exec();
-  return catalog.db().getLastInsertRowid();
+  int64_t id = catalog.db().getLastInsertRowid();
+  if (!service.plan.database.engine.empty()) {
+    auto server = databases::choose_server(catalog, service.plan.database.engine, service.plan.name);
+    SQLite::Statement db(catalog.db(), "UPDATE deployment SET db_host_id = ?, db_name = ? WHERE id = ?");
+    db.bind(1, server.id);
+    db.bind(2, databases::database_name(name));
+    db.bind(3, id);
+    db.exec();
+    secrets::store(catalog, "deployment", id, databases::kPassword, secrets::generate_password());
+  }
+  return id;
 }
 
 nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site) {
@@ -385,6 +408,20 @@ std::vector<int64_t> write_due_records(run::Ops& ops) {
   return failed;
 }
 
+// A parameter's value as the deployment's tasks get it: a secret opened.
+std::string param_value(catalog::Catalog& catalog, const Deployment& d, const service::Param& p) {
+  std::string v = d.params.value(p.name, p.default_value);
+  return secrets::is_sealed(v) ? secrets::unseal(catalog, v) : v;
+}
+
+std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const Deployment& d) {
+  if (!d.db_host_id) return std::nullopt;
+  auto password = secrets::load(catalog, "deployment", d.id, databases::kPassword);
+  if (!password)
+    throw Error(ErrorKind::Internal, fmt::format("deployment '{}' has a database but no password for it", d.name));
+  return databases::Placement{model::get_host(catalog, std::to_string(*d.db_host_id)), d.db_name, *password};
+}
+
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb) {
   auto service = service::get_service(catalog, std::to_string(d.service_id));
@@ -410,8 +447,17 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   env.emplace_back("HOSTCTL_ROUTES", routes);
   std::string secrets;
   for (const auto& p : plan.params) {
-    env.emplace_back("HOSTCTL_PARAM_" + upper(p.name), d.params.value(p.name, p.default_value));
+    env.emplace_back("HOSTCTL_PARAM_" + upper(p.name), param_value(catalog, d, p));
     if (p.secret) secrets += (secrets.empty() ? "" : " ") + env.back().first;
+  }
+  // The database, and where its dump is while a backup or restore runs (in
+  // the directory, so the plan's archive of its directory holds it).
+  auto db = database_of(catalog, d);
+  const std::string dump = d.directory + "/.hostctl-database.sql";
+  if (db) {
+    for (auto& e : databases::application_env(*db)) env.push_back(e);
+    env.emplace_back("HOSTCTL_DB_DUMP", dump);
+    secrets += (secrets.empty() ? "" : " ") + std::string("HOSTCTL_DB_PASSWORD");
   }
   env.emplace_back(run::kSecretsVariable, secrets);
   for (const auto& e : request.extra_env) env.push_back(e);
@@ -435,19 +481,37 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   // A locked copy's files are read-only: whatever the plan's remove does, it may delete them.
   if (removes) tasks.push_back(task("remove/writable", kWritable, 120));
   for (const auto& [name, script] : request.before) tasks.push_back(task(name, script, 120));
-  for (const auto& action : request.actions) {
-    auto it = plan.actions.find(action);
-    if (it == plan.actions.end()) continue;
-    for (const auto& t : it->second) {
-      auto spec = task(action + "/" + t.name, t.script.empty() ? t.run : files.at(t.script), t.timeout);
-      spec.rollback = t.rollback;
-      spec.env.emplace_back("HOSTCTL_ACTION", action);
-      tasks.push_back(spec);
+  auto add = [&](std::vector<run::TaskSpec> steps) {
+    for (auto& step : steps) {
+      step.deployment_id = d.id;
+      tasks.push_back(std::move(step));
     }
+  };
+  for (const auto& action : request.actions) {
+    // The database is made before the plan's install or clone needs it, and
+    // dumped before its backup; a restore loads it after the plan's restore.
+    if (db && (action == "install" || action == "clone")) add({databases::create_step(catalog, *db, 0)});
+    if (db && action == "clone" && request.source)
+      if (auto from = database_of(catalog, read_deployment(catalog, *request.source)))
+        add(databases::copy_steps(catalog, *from, *db, 0));
+    if (db && action == "backup") add(databases::dump_steps(catalog, *db, host, dump, 0));
+    auto it = plan.actions.find(action);
+    if (it != plan.actions.end()) {
+      for (const auto& t : it->second) {
+        auto spec = task(action + "/" + t.name, t.script.empty() ? t.run : files.at(t.script), t.timeout);
+        spec.rollback = t.rollback;
+        spec.env.emplace_back("HOSTCTL_ACTION", action);
+        tasks.push_back(spec);
+      }
+    }
+    if (db && action == "backup") tasks.push_back(task("database/tidy", "rm -f \"$HOSTCTL_DB_DUMP\"\n", 60));
+    if (db && action == "restore") add(databases::load_steps(catalog, *db, host, dump, 0));
   }
   for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
   // Whatever the plan's remove action does, the directory goes: that is what removed means.
   if (removes) tasks.push_back(task(kRemovedStep, kRemoveDirectory, 300));
+  // And its database: the catalog owns it as it owns the directory.
+  if (removes && db) add({databases::drop_step(catalog, *db, 0)});
   if (request.write_manifest) {
     nlohmann::ordered_json manifest;
     manifest["hostctl_manifest"] = 1;
@@ -569,6 +633,24 @@ run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool al
   request.actions = {"remove"};
   request.write_manifest = false;
   return run_on_deployment(ops, d, "remove", request);
+}
+
+std::string reveal_secret(catalog::Catalog& catalog, const std::string& ref, const std::string& name) {
+  catalog::Write write(catalog, fmt::format("deployment secret {} {}", ref, name));
+  auto d = get_deployment(catalog, ref);
+  std::vector<std::string> names = secrets::names(catalog, "deployment", d.id);
+  std::optional<std::string> value = secrets::load(catalog, "deployment", d.id, name);
+  for (const auto& p : service::get_service(catalog, std::to_string(d.service_id)).plan.params) {
+    if (!p.secret) continue;
+    names.push_back(p.name);
+    if (p.name == name) value = param_value(catalog, d, p);
+  }
+  if (!value)
+    throw Error(ErrorKind::NotFound,
+                fmt::format("deployment '{}' has no secret '{}'", d.name, name),
+                names.empty() ? "it has no secrets" : fmt::format("its secrets: {}", fmt::join(names, ", ")));
+  write.commit();
+  return *value;
 }
 
 run::RunSummary verify_deployment(run::Ops& ops, const std::string& ref) {

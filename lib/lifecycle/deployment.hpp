@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "databases/databases.hpp"
 #include "run/operation.hpp"
 #include "model/host.hpp"
 #include "model/rules.hpp"
@@ -38,6 +39,9 @@ struct Deployment {
   std::string created_at, ready_at;
   std::optional<int64_t> cloned_from;
   bool reserve = false;  // a reserve copy: handed to site create, pruned when expired
+  // Its own database (plans with `database:`): on that db host, named db_name.
+  std::optional<int64_t> db_host_id;
+  std::string db_host, db_name;
 };
 
 struct DeploymentFilter {
@@ -61,7 +65,9 @@ model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, co
 // Hosts for `n` new copies, spread over the least loaded fitting hosts; fewer when room runs out.
 std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::Plan& plan, int64_t n);
 
-// Inserts a deployment row (status PENDING) inside an open write transaction.
+// Inserts a deployment row (status PENDING) inside an open write transaction;
+// for a plan with a database, places it on the least loaded database server
+// and keeps a new password for it (sealed).
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
@@ -78,7 +84,12 @@ struct ActionRequest {
   bool write_manifest = true;
   // hostctl's own steps around the plan's tasks: (name, shell)
   std::vector<std::pair<std::string, std::string>> before, after;
+  // clone: the deployment copied from (its database is copied too)
+  std::optional<int64_t> source;
 };
+// Where a deployment's database is, with its password; nullopt when it has none.
+std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const Deployment& d);
+
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb);
 
@@ -119,6 +130,11 @@ ActionRequest unlock_request();
 run::RunSummary change_stage(run::Ops& ops, const std::string& ref, model::Stage stage);
 // deployment delete: the remove action, then stage removed / status REMOVED (kept as history).
 run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active);
+// deployment secret: one of a deployment's secrets (its database
+// password, a secret parameter), for its operator; the audit trail records
+// who took it. NotFound names the secrets it has.
+std::string reveal_secret(catalog::Catalog& catalog, const std::string& ref, const std::string& name);
+
 // deployment verify: the verify action; its facts and packages are recorded.
 run::RunSummary verify_deployment(run::Ops& ops, const std::string& ref);
 

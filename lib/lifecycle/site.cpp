@@ -355,6 +355,7 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
   request.actions = {"clone"};
   request.after = {{"clone/writable", "chmod -R u+w \"$HOSTCTL_ROOT\""}};
   request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
+  request.source = source.id;
   request.stage_after = model::Stage::Allocate;
   out.summary = run_on_deployment(ops, out.deployment, "clone", request);
   out.deployment = read_deployment(ops.catalog, id);

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "model/lookup.hpp"
 #include "model/validate.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::model {
 namespace {
@@ -107,6 +108,25 @@ void apply(Host& host, const HostInput& input) {
     std::sort(roles.begin(), roles.end());
     host.roles = roles;
   }
+  if (input.db_engine) {
+    if (!input.db_engine->empty() && *input.db_engine != "mariadb")
+      require("must be mariadb (or \"\" for none)", "database engine", *input.db_engine);
+    host.db_engine = *input.db_engine;
+  }
+  if (input.db_port) require(check_port(*input.db_port, host.db_port), "database port", *input.db_port);
+  if (input.db_admin_user) {
+    static const std::regex db_user_re("^[A-Za-z0-9_]{1,32}$");
+    if (!std::regex_match(*input.db_admin_user, db_user_re))
+      require("must be 1-32 letters, digits or _", "database admin user", *input.db_admin_user);
+    host.db_admin_user = *input.db_admin_user;
+  }
+  if (input.db_admin_password && input.db_admin_password->find_first_of("\n\r") != std::string::npos)
+    throw Error(ErrorKind::Usage, "the database admin password must be one line");
+  // The db role alone stays a label; with an engine the host is a database server.
+  if (!host.db_engine.empty() && std::find(host.roles.begin(), host.roles.end(), "db") == host.roles.end())
+    throw Error(ErrorKind::Usage, fmt::format("host '{}' has a --db-engine but not the db role (--role db)", host.name));
+  if (!host.db_engine.empty() && host.db_admin_user.empty())
+    throw Error(ErrorKind::Usage, fmt::format("database server '{}' needs --db-admin-user", host.name));
   if (host.transport == "ssh" && host.address.empty())
     throw Error(ErrorKind::Usage, fmt::format("host '{}' uses ssh and needs --address", host.name));
 }
@@ -127,7 +147,8 @@ Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
                       "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
-                      "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir FROM host WHERE id = ?");
+                      "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, "
+                      "db_admin_user FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -154,6 +175,9 @@ Host read_host(SQLite::Database& db, int64_t id) {
   h.php_fpm_bin = q.getColumn(20).getString();
   h.php_fpm_conf = q.getColumn(21).getString();
   h.php_pool_dir = q.getColumn(22).getString();
+  h.db_engine = q.getColumn(23).getString();
+  h.db_port = q.getColumn(24).getInt();
+  h.db_admin_user = q.getColumn(25).getString();
   SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
@@ -179,6 +203,17 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":php_fpm_bin", h.php_fpm_bin);
   st.bind(":php_fpm_conf", h.php_fpm_conf);
   st.bind(":php_pool_dir", h.php_pool_dir);
+  st.bind(":db_engine", h.db_engine);
+  st.bind(":db_port", h.db_port);
+  st.bind(":db_admin_user", h.db_admin_user);
+}
+
+// The admin password, given once at add or edit, is kept sealed.
+void save_admin_password(catalog::Catalog& catalog, const Host& host, const HostInput& input) {
+  if (input.db_admin_password) secrets::store(catalog, "host", host.id, kDbAdminPassword, *input.db_admin_password);
+  if (!host.db_engine.empty() && !secrets::load(catalog, "host", host.id, kDbAdminPassword))
+    throw Error(ErrorKind::Usage, fmt::format("database server '{}' needs its admin password "
+                                              "(--db-admin-password-file FILE, or - for stdin)", host.name));
 }
 
 }  // namespace
@@ -199,15 +234,18 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
   SQLite::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
-                           "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, created_at) VALUES (:name, :transport, :address, :port, :user, :identity_file, "
+                           "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, db_admin_user, created_at) "
+                           "VALUES (:name, :transport, :address, :port, :user, :identity_file, "
                            ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
-                           ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :created_at)");
+                           ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :db_engine, :db_port, "
+                           ":db_admin_user, :created_at)");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
   insert.exec();
   host.id = db.getLastInsertRowid();
   save_roles(db, host);
+  save_admin_password(catalog, host, input);
   Host saved = read_host(db, host.id);
   write.commit();
   return saved;
@@ -224,11 +262,13 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
                            "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
                            "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen, php_fpm_bin = :php_fpm_bin, "
-                           "php_fpm_conf = :php_fpm_conf, php_pool_dir = :php_pool_dir WHERE id = :id");
+                           "php_fpm_conf = :php_fpm_conf, php_pool_dir = :php_pool_dir, db_engine = :db_engine, "
+                           "db_port = :db_port, db_admin_user = :db_admin_user WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
   save_roles(db, host);
+  save_admin_password(catalog, host, input);
   Host saved = read_host(db, host.id);
   write.commit();
   return saved;
@@ -239,14 +279,17 @@ void remove_host(catalog::Catalog& catalog, const std::string& ref) {
   catalog::Write write(catalog, "host remove " + ref);
   int64_t id = find_id(db, "host", "host", ref);
   SQLite::Statement used(db,
-                         "SELECT (SELECT count(*) FROM deployment WHERE host_id = ?1 AND stage != 'removed') + "
+                         "SELECT (SELECT count(*) FROM deployment WHERE (host_id = ?1 OR db_host_id = ?1) AND stage != 'removed') + "
                          "(SELECT count(*) FROM route WHERE router_id = ?1)");
   used.bind(1, id);
   used.executeStep();
-  if (int64_t n = used.getColumn(0).getInt64(); n > 0)
+  int64_t n = used.getColumn(0).getInt64();
+  used.reset();
+  if (n > 0)
     throw Error(ErrorKind::Refused,
                 fmt::format("host {} still holds {} deployment(s) or route(s)", shown(ref), n),
                 "migrate or delete them first");
+  secrets::forget(catalog, "host", id);
   SQLite::Statement del(db, "DELETE FROM host WHERE id = ?");
   del.bind(1, id);
   del.exec();
@@ -294,6 +337,9 @@ nlohmann::ordered_json to_json(const Host& h) {
   j["php_pool_dir"] = h.php_pool_dir;
   // PHP runs as the user hostctl logs in as ("" on the control node: its own user).
   j["php_user"] = h.transport == "local" ? "" : h.user;
+  j["db_engine"] = h.db_engine;
+  j["db_port"] = h.db_port;
+  j["db_admin_user"] = h.db_admin_user;
   j["verified_at"] = h.verified_at ? nlohmann::ordered_json(*h.verified_at) : nullptr;
   j["verify_result"] = h.verify_result ? nlohmann::ordered_json(*h.verify_result) : nullptr;
   j["created_at"] = h.created_at;

@@ -38,6 +38,12 @@ struct Host {
   std::string php_fpm_bin = "/usr/sbin/php-fpm8.2";
   std::string php_fpm_conf = "/etc/php/8.2/fpm/php-fpm.conf";
   std::string php_pool_dir = "/etc/php/8.2/fpm/pool.d";
+  // For database servers (role db): the engine hostctl drives with its client
+  // on the host, where applications reach it (the host's address), and the
+  // admin user; the admin password is a secret (secrets::load "host", id, kDbAdminPassword).
+  std::string db_engine;  // "" or "mariadb"
+  int db_port = 3306;
+  std::string db_admin_user;
   std::optional<std::string> verified_at;
   std::optional<std::string> verify_result;
   std::string created_at;
@@ -48,8 +54,12 @@ struct HostInput {
   std::optional<std::string> transport, address, port, user, identity_file, capacity, base_dir;
   std::optional<std::string> nginx_bin, nginx_conf, router_dir, http_listen, https_listen, web_listen, web_dir, web_conf;
   std::optional<std::string> php_fpm_bin, php_fpm_conf, php_pool_dir;
+  std::optional<std::string> db_engine, db_port, db_admin_user, db_admin_password;
   std::optional<std::vector<std::string>> roles;
 };
+
+// The name of a db host's admin password among its secrets.
+inline constexpr const char* kDbAdminPassword = "db_admin_password";
 
 Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInput& input);
 Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInput& input);

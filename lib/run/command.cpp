@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::run {
 
@@ -20,7 +21,22 @@ const char* status_name(int status) {
   return "UNKNOWN";
 }
 
+std::string secret_names(const Env& env) {
+  for (const auto& [k, v] : env)
+    if (k == kSecretsVariable) return " " + v + " ";
+  return "";
+}
+
 namespace {
+
+// A task's variables as the catalog keeps them: the secrets sealed (secrets/),
+// opened again only by the runner, for the session that hands them over.
+Env sealed_env(catalog::Catalog& catalog, Env env) {
+  std::string names = secret_names(env);
+  for (auto& [k, v] : env)
+    if (!v.empty() && is_secret(names, k)) v = secrets::seal(catalog, v);
+  return env;
+}
 
 void own(SQLite::Database& db, int64_t command_id) {
   ProcessRef me = self_process();
@@ -162,7 +178,7 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
     task.bind(7, t.name);
     task.bind(8, t.script);
     task.bind(9, t.rollback);
-    task.bind(10, nlohmann::json(t.env).dump());
+    task.bind(10, nlohmann::json(sealed_env(catalog, t.env)).dump());
     task.bind(11, t.timeout);
     if (t.copy_host_id) {
       task.bind(12, *t.copy_host_id);

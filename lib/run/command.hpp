@@ -21,7 +21,14 @@ const char* status_name(int status);
 
 // A task's variable listing (space-separated) the names of the variables that
 // hold secrets; the runner masks their values in every output line.
+// The catalog keeps their values sealed (secrets/seal).
 inline constexpr const char* kSecretsVariable = "HOSTCTL_SECRETS";
+using Env = std::vector<std::pair<std::string, std::string>>;
+// The names kSecretsVariable lists in `env`, with spaces around each (" A B ").
+std::string secret_names(const Env& env);
+inline bool is_secret(const std::string& names, const std::string& variable) {
+  return names.find(" " + variable + " ") != std::string::npos;
+}
 
 struct TaskSpec {
   int lane = 0;
@@ -32,7 +39,7 @@ struct TaskSpec {
   std::string script;
   std::string rollback;
   int64_t timeout = 300;
-  std::vector<std::pair<std::string, std::string>> env;
+  Env env;
   // Before its script, the task copies copy_from on host copy_host_id to
   // copy_to on its own host, through the sessions hostctl holds (SFTP).
   std::optional<int64_t> copy_host_id;

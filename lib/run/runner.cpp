@@ -12,6 +12,7 @@
 #include "run/command.hpp"
 #include "exec/wrapper.hpp"
 #include "run/recorder.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::run {
 namespace {
@@ -20,22 +21,28 @@ struct Step {
   int64_t id = 0;
   std::string name, script, rollback;
   int64_t timeout = 300;
-  std::vector<std::pair<std::string, std::string>> env;
+  Env env;
   std::vector<std::string> secrets;  // values never written to a log or a terminal
   int status = 0;
   std::optional<int64_t> deployment_id;
   std::optional<exec::Endpoint> copy_host;  // a file to copy here first (TaskSpec::copy_*)
   std::string copy_from, copy_to;
+  // The step's own host. A lane's steps run in order, most on the lane's host;
+  // a step on another (a database server's) runs on a session opened to it.
+  exec::Endpoint endpoint;
+  bool host_missing = false;
 };
 
-// The values of the variables that kSecretsVariable names.
-std::vector<std::string> secrets_of(const std::vector<std::pair<std::string, std::string>>& env) {
-  std::string names;
-  for (const auto& [k, v] : env)
-    if (k == kSecretsVariable) names = " " + v + " ";
+// Opens the sealed values of the variables that kSecretsVariable names, and
+// returns them, to be masked in every line the task prints.
+std::vector<std::string> open_secrets(catalog::Catalog& catalog, Env& env) {
+  std::string names = secret_names(env);
   std::vector<std::string> values;
-  for (const auto& [k, v] : env)
-    if (!v.empty() && names.find(" " + k + " ") != std::string::npos) values.push_back(v);
+  for (auto& [k, v] : env) {
+    if (v.empty() || !is_secret(names, k)) continue;
+    if (secrets::is_sealed(v)) v = secrets::unseal(catalog, v);
+    values.push_back(v);
+  }
   return values;
 }
 
@@ -70,8 +77,8 @@ std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
     s.name = q.getColumn(2).getString();
     s.script = q.getColumn(3).getString();
     s.rollback = q.getColumn(4).getString();
-    s.env = nlohmann::json::parse(q.getColumn(5).getString()).get<std::vector<std::pair<std::string, std::string>>>();
-    s.secrets = secrets_of(s.env);
+    s.env = nlohmann::json::parse(q.getColumn(5).getString()).get<Env>();
+    s.secrets = open_secrets(catalog, s.env);
     s.timeout = q.getColumn(6).getInt64();
     s.status = q.getColumn(7).getInt();
     if (!q.getColumn(8).isNull()) s.deployment_id = q.getColumn(8).getInt64();
@@ -83,14 +90,18 @@ std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
       s.copy_from = q.getColumn(22).getString();
       s.copy_to = q.getColumn(23).getString();
     }
-    lane.endpoint.name = q.getColumn(9).getString();
-    lane.host_missing = q.getColumn(10).isNull();
-    if (!lane.host_missing) {
-      lane.endpoint.transport = q.getColumn(11).getString();
-      lane.endpoint.address = q.getColumn(12).getString();
-      lane.endpoint.port = q.getColumn(13).getInt();
-      lane.endpoint.user = q.getColumn(14).getString();
-      lane.endpoint.identity_file = q.getColumn(15).getString();
+    s.endpoint.name = q.getColumn(9).getString();
+    s.host_missing = q.getColumn(10).isNull();
+    if (!s.host_missing) {
+      s.endpoint.transport = q.getColumn(11).getString();
+      s.endpoint.address = q.getColumn(12).getString();
+      s.endpoint.port = q.getColumn(13).getInt();
+      s.endpoint.user = q.getColumn(14).getString();
+      s.endpoint.identity_file = q.getColumn(15).getString();
+    }
+    if (lane.steps.empty()) {
+      lane.endpoint = s.endpoint;
+      lane.host_missing = s.host_missing;
     }
     lane.steps.push_back(std::move(s));
   }
@@ -113,10 +124,9 @@ class LaneRunner {
 
   void run(Lane& lane) {
     if (lane.host_missing) return fail_lane(lane, "its host was removed from the catalog", "", false);
-    std::unique_ptr<exec::Session> session;
+    Sessions sessions;
     try {
-      session = options_.connector ? options_.connector(lane.endpoint, options_.connect)
-                                   : exec::connect(lane.endpoint, options_.connect);
+      sessions[lane.endpoint.name] = open(lane.endpoint);
     } catch (const Error& e) {
       return fail_lane(lane, e.what(), e.hint(), e.retryable());
     }
@@ -128,15 +138,24 @@ class LaneRunner {
         return;
       }
       rec_.task_started(step.id);
+      exec::Session* session = nullptr;
+      try {
+        session = &session_for(sessions, step);
+      } catch (const Error& e) {
+        rec_.note(step.id, std::string("hostctl: ") + e.what());
+        rec_.task_finished(step.id, kFailed, std::nullopt, e.what());
+        record_failure(step, e.what(), true);
+        return;
+      }
       auto sink = [&](exec::Stream s, std::string_view raw) {
         std::string text = masked(raw, step.secrets);
         rec_.line(step.id, step.deployment_id, s, text);
-        if (options_.echo) options_.echo(lane.endpoint.name, step.name, s, text);
+        if (options_.echo) options_.echo(step.endpoint.name, step.name, s, text);
       };
       if (step.copy_host) {
-        if (auto failed = copy_in(*session, lane, step)) {
+        if (auto failed = copy_in(*session, step)) {
           rec_.task_finished(step.id, kFailed, std::nullopt, failed->what());
-          record_failure(lane, step, failed->what(), failed->kind() == ErrorKind::Unreachable);
+          record_failure(step, failed->what(), failed->kind() == ErrorKind::Unreachable);
           return;
         }
       }
@@ -150,25 +169,39 @@ class LaneRunner {
         count(&RunSummary::completed);
         continue;
       }
-      record_failure(lane, step, error, !o.lost.empty());
-      if (o.lost.empty()) roll_back(*session, lane, i);
+      record_failure(step, error, !o.lost.empty());
+      if (o.lost.empty()) roll_back(sessions, lane, i);
       return;
     }
   }
 
  private:
+  using Sessions = std::map<std::string, std::unique_ptr<exec::Session>>;
+
+  std::unique_ptr<exec::Session> open(const exec::Endpoint& endpoint) {
+    return options_.connector ? options_.connector(endpoint, options_.connect)
+                              : exec::connect(endpoint, options_.connect);
+  }
+
+  // The session to the step's host, opened the first time a step needs it.
+  exec::Session& session_for(Sessions& sessions, const Step& step) {
+    if (step.host_missing) throw Error(ErrorKind::Unreachable, "its host was removed from the catalog");
+    auto& session = sessions[step.endpoint.name];
+    if (!session) session = open(step.endpoint);
+    return *session;
+  }
+
   // Streams the step's file from its source host into this lane's host, chunk
   // by chunk through both open sessions; nothing passes through the catalog.
-  Failure copy_in(exec::Session& session, const Lane& lane, const Step& step) {
+  Failure copy_in(exec::Session& session, const Step& step) {
     try {
       if (step.copy_host->name.empty())
         return Error(ErrorKind::Unreachable, "the host to copy from was removed from the catalog");
-      auto source = options_.connector ? options_.connector(*step.copy_host, options_.connect)
-                                       : exec::connect(*step.copy_host, options_.connect);
+      auto source = open(*step.copy_host);
       auto reader = source->open_file(step.copy_from);
       int64_t bytes = session.write_file(step.copy_to, *reader, cancel_);
       rec_.note(step.id, fmt::format("hostctl: copied {} bytes from {}:{} to {}:{}", bytes, step.copy_host->name,
-                                     step.copy_from, lane.endpoint.name, step.copy_to));
+                                     step.copy_from, step.endpoint.name, step.copy_to));
       return std::nullopt;
     } catch (const Error& e) {
       rec_.note(step.id, std::string("hostctl: copy failed: ") + e.what());
@@ -181,11 +214,11 @@ class LaneRunner {
     ++(summary_.*field);
   }
 
-  void record_failure(const Lane& lane, const Step& step, const std::string& error, bool unreachable) {
+  void record_failure(const Step& step, const std::string& error, bool unreachable) {
     std::lock_guard lock(summary_mutex_);
     ++(unreachable ? summary_.unreachable : summary_.failed);
     if (summary_.error.empty()) {
-      summary_.error = fmt::format("task '{}' on host '{}' failed: {}", step.name, lane.endpoint.name, error);
+      summary_.error = fmt::format("task '{}' on host '{}' failed: {}", step.name, step.endpoint.name, error);
       summary_.failed_task = step.id;
     }
   }
@@ -209,7 +242,7 @@ class LaneRunner {
 
   // Undoes the lane's completed steps before `failed`, newest first. An undone
   // step goes back to INITIATED so that a retry does it again.
-  void roll_back(exec::Session& session, Lane& lane, size_t failed) {
+  void roll_back(Sessions& sessions, Lane& lane, size_t failed) {
     std::atomic<bool> never{false};
     for (size_t j = failed; j-- > 0;) {
       Step& step = lane.steps[j];
@@ -219,7 +252,9 @@ class LaneRunner {
       auto sink = [&](exec::Stream s, std::string_view text) {
         rec_.line(step.id, std::nullopt, s, masked(text, step.secrets));
       };
-      exec::Outcome o = session.run({step.rollback, step.env, step.timeout}, sink, never);
+      auto found = sessions.find(step.endpoint.name);
+      if (found == sessions.end()) continue;  // never opened: the step did not run here
+      exec::Outcome o = found->second->run({step.rollback, step.env, step.timeout}, sink, never);
       if (o.exit_code == 0 && o.lost.empty()) {
         rec_.note(step.id, "hostctl: rolled back");
         rec_.task_reset(step.id);

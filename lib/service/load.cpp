@@ -152,7 +152,7 @@ class Checker {
 
   void top(const YAML::Node& root) {
     if (!mapping(root, "the service", {"name", "version", "description", "price", "params", "placement",
-                                       "reserve", "timeout", "schedule", "serve", "check", "actions"}))
+                                       "reserve", "timeout", "schedule", "serve", "check", "database", "actions"}))
       return;
     Plan& plan = out_.plan;
     if (!root["name"])
@@ -176,6 +176,7 @@ class Checker {
     if (root["schedule"]) schedule(root["schedule"]);
     if (root["serve"]) serve(root["serve"]);
     if (root["check"]) check(root["check"]);
+    if (root["database"]) database(root["database"]);
     if (!root["actions"])
       problem(root, "missing required key 'actions'");
     else
@@ -327,6 +328,15 @@ class Checker {
       if (auto text = scalar(node["contains"], "check.contains")) c.contains = *text;
   }
 
+  void database(const YAML::Node& node) {
+    if (!mapping(node, "database", {"engine"})) return;
+    if (!node["engine"]) return problem(node, "database needs engine: mariadb");
+    if (auto engine = scalar(node["engine"], "database.engine")) {
+      if (*engine != "mariadb") return problem(node["engine"], "database.engine must be mariadb");
+      out_.plan.database.engine = *engine;
+    }
+  }
+
   void actions(const YAML::Node& node) {
     if (!node.IsMap()) return problem(node, "actions must be a mapping of action names to task lists");
     unique_keys(node, "actions");
@@ -445,7 +455,8 @@ bool too_deep(const std::string& text) {
 
 const std::vector<std::string>& action_names() {
   static const std::vector<std::string> names = {"install", "allocate", "finalize", "clone", "backup", "restore",
-                                                 "enable",  "disable",  "cron",     "stats", "verify", "remove"};
+                                                 "enable",  "disable",  "cron",     "stats", "verify", "remove",
+                                                 "routes"};
   return names;
 }
 

@@ -58,6 +58,11 @@ struct Check {
   std::string contains;
 };
 
+// The plan's own database, on a db host running that engine; "" : none.
+struct Database {
+  std::string engine;
+};
+
 struct Plan {
   std::string name;
   int64_t version = 0;
@@ -71,6 +76,7 @@ struct Plan {
   int64_t timeout = 300;
   Serve serve;
   Check check;
+  Database database;
   std::map<std::string, std::vector<Task>> actions;
 };
 

@@ -184,6 +184,7 @@ nlohmann::ordered_json to_json(const Registered& r) {
   else
     j["serve"] = {{"http", {{"socket", p.serve.socket}}}};
   j["check"] = {{"path", p.check.path}, {"expect", p.check.expect}, {"contains", p.check.contains}};
+  j["database"] = p.database.engine.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json{{"engine", p.database.engine}};
   j["files"] = r.files;
   j["deployments"] = r.deployments ? nlohmann::ordered_json(*r.deployments) : nullptr;
   j["source_path"] = r.source_path;

@@ -13,10 +13,13 @@
 # After rig_web_start I: RIG_WEB_PORT[I], RIG_WEB_DIR[I] (host I's own nginx on
 # its own address, run as its user; backend blocks in $RIG_WEB_DIR[I]/sites).
 # After rig_php_start I (host I registered): RIG_PHP_DIR[I], its php-fpm.
+# After rig_mariadb_start I (host I registered): host I is a database server
+# (role db, engine mariadb) running as its user on RIG_DB_PORT[I] at its address.
 
 RIG_SSHD=${RIG_SSHD:-/usr/sbin/sshd}
 RIG_NGINX=${RIG_NGINX:-/usr/sbin/nginx}
 declare -a RIG_ADDR RIG_PORT RIG_PID RIG_BASE RIG_HOST_USER RIG_WEB_PORT RIG_WEB_DIR RIG_WEB_PID RIG_PHP_PID RIG_PHP_DIR
+declare -a RIG_DB_PID RIG_DB_PORT RIG_DB_DIR
 RIG_COUNT=0
 RIG_NGINX_PID=""
 RIG_PER_USER=${RIG_PER_USER:-0}
@@ -294,6 +297,41 @@ CFG
     --php-pool-dir "$dir/pool.d" -q >/dev/null
 }
 
+# MariaDB for host I, run as its user in its own data directory (root only),
+# with an admin user that hostctl is given the password of through a file.
+rig_mariadb_start() {
+  local i=$1 dir="$RIG_DIR/host$1/mariadb" user=${RIG_HOST_USER[$1]} n
+  command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] ||
+    { echo "skip: mariadb-server is not installed (scripts/setup.sh installs it)"; exit 77; }
+  mkdir -p "$dir/data" "$dir/run"
+  chown -R "$user" "$dir"
+  chmod 700 "$dir"
+  mariadb-install-db --no-defaults --user="$user" --datadir="$dir/data" --auth-root-authentication-method=socket \
+    --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; return 1; }
+  RIG_DB_PORT[$i]=$(rig_free_port "${RIG_ADDR[$i]}")
+  ( exec /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$dir/data" --socket="$dir/run/mysqld.sock" \
+      --port="${RIG_DB_PORT[$i]}" --bind-address="${RIG_ADDR[$i]}" --pid-file="$dir/run/mariadbd.pid" \
+      --log-error="$dir/error.log" --skip-log-bin --innodb-buffer-pool-size=32M --skip-name-resolve \
+      </dev/null >/dev/null 2>&1 ) &
+  RIG_DB_PID[$i]=$!
+  RIG_DB_DIR[$i]=$dir
+  for n in $(seq 1 200); do [ -S "$dir/run/mysqld.sock" ] && break; sleep 0.05; done
+  [ -S "$dir/run/mysqld.sock" ] || { echo "rig: mariadb $i did not start" >&2; cat "$dir/error.log" >&2; return 1; }
+  ( umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$RIG_DIR/db$i-admin.pw" )
+  # root by socket only (as this root); the admin's password goes in on stdin.
+  mariadb --no-defaults -S "$dir/run/mysqld.sock" -u root <<SQL || return 1
+CREATE USER 'hcadmin'@'%' IDENTIFIED BY '$(cat "$RIG_DIR/db$i-admin.pw")';
+GRANT ALL PRIVILEGES ON *.* TO 'hcadmin'@'%' WITH GRANT OPTION;
+SQL
+  "$HOSTCTL_BIN" host edit "rig$i" --role db --db-engine mariadb --db-port "${RIG_DB_PORT[$i]}" \
+    --db-admin-user hcadmin --db-admin-password-file "$RIG_DIR/db$i-admin.pw" -q >/dev/null
+}
+
+# For tests: runs SQL (stdin) as root on host I's MariaDB; rows tab-separated.
+rig_sql() {
+  mariadb --no-defaults -S "${RIG_DB_DIR[$1]}/run/mysqld.sock" -u root --batch --skip-column-names "${@:2}"
+}
+
 # A real ACME server for the router: pebble, with pebble-challtestsrv as its
 # DNS answering 127.0.0.1 for every name, so HTTP-01 validation really fetches
 # the challenge from the router's nginx on 127.0.0.1:RIG_NGINX_PORT.
@@ -362,6 +400,7 @@ rig_stop() {
     rig_kill_host "$i"
     [ -n "${RIG_WEB_PID[$i]:-}" ] && kill -TERM "${RIG_WEB_PID[$i]}" 2>/dev/null && { wait "${RIG_WEB_PID[$i]}" 2>/dev/null || true; }
     [ -n "${RIG_PHP_PID[$i]:-}" ] && kill -QUIT "${RIG_PHP_PID[$i]}" 2>/dev/null && { wait "${RIG_PHP_PID[$i]}" 2>/dev/null || true; }
+    [ -n "${RIG_DB_PID[$i]:-}" ] && kill -TERM "${RIG_DB_PID[$i]}" 2>/dev/null && { wait "${RIG_DB_PID[$i]}" 2>/dev/null || true; }
   done
   [ -n "$RIG_NGINX_PID" ] && kill -TERM "$RIG_NGINX_PID" 2>/dev/null && { wait "$RIG_NGINX_PID" 2>/dev/null || true; }
   for i in ${RIG_ACME_PIDS:-}; do kill -TERM "$i" 2>/dev/null && { wait "$i" 2>/dev/null || true; }; done

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Database servers and secrets: a plan with `database: {engine: mariadb}` gets
+# its own database and user on a db host running a real MariaDB (its own
+# Unix user, its own data directory), made before install, copied on clone,
+# dumped into the backup and loaded on restore, and dropped with the copy.
+# The passwords are sealed in the catalog and never reach a log.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../rig/rig.sh"
+rig_skip_unless_ready
+H=$HOSTCTL_BIN
+rig_data_plane 3 || exit 1
+rig_php_start 1 || exit 1
+rig_php_start 2 || exit 1
+$H createservice "$EXAMPLES/guestbook/service.yaml" -q >/dev/null || exit 1
+get() {  # DOMAIN PATH: status through the router, body in $WORK/page
+  curl -s -o "$WORK/page" -w '%{http_code}' -H "Host: $1" "http://127.0.0.1:$RIG_NGINX_PORT$2"
+}
+post() {  # DOMAIN TEXT: adds a guestbook entry through the router
+  curl -s -o /dev/null -w '%{http_code}' -H "Host: $1" --data-urlencode "body=$2" "http://127.0.0.1:$RIG_NGINX_PORT/"
+}
+databases() { rig_sql 3 -e "SHOW DATABASES LIKE 'hc\\_%'" | sort | tr '\n' ' '; }
+db_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
+
+TEST "a plan with a database is refused while no database server runs its engine, changing nothing"
+digest=$(catalog_digest)
+hc site create early --service guestbook
+expect_rc 4
+expect_err_has "no database server runs mariadb with room for service 'guestbook'"
+expect_err_has "--db-engine mariadb"
+expect_catalog_unchanged "$digest"
+
+TEST "host edit refuses a database server it could not use, naming what is wrong, changing nothing"
+digest=$(catalog_digest)
+hc host edit rig3 --db-engine mariadb
+expect_rc 2
+expect_err_has "not the db role"
+hc host edit rig3 --role db --db-engine postgres
+expect_rc 2
+expect_err_has "invalid database engine 'postgres'"
+hc host edit rig3 --role db --db-engine mariadb --db-admin-user root
+expect_rc 2
+expect_err_has "needs its admin password"
+: > "$WORK/empty.pw"
+hc host edit rig3 --role db --db-engine mariadb --db-admin-user root --db-admin-password-file "$WORK/empty.pw"
+expect_rc 2
+expect_err_has "the database admin password is empty"
+expect_catalog_unchanged "$digest"
+
+TEST "a database server's admin password is given once, from a file or stdin, and kept sealed"
+rig_mariadb_start 3 || exit 1
+hc host show rig3 -o json
+expect_json "d['db_engine'] == 'mariadb' and d['db_admin_user'] == 'hcadmin' and d['roles'] == ['db']"
+admin_pw=$(cat "$RIG_DIR/db3-admin.pw")
+expect_true test -n "$admin_pw"
+grep -c "$admin_pw" "$HOSTCTL_CATALOG" >/dev/null && fail "the admin password is in the catalog in clear"
+expect_true test "$(stat -c %a "$HOSTCTL_CATALOG.key")" = 600
+hc host show rig3
+printf '%s' "$OUT" | grep -q "$admin_pw" && fail "host show printed the admin password"
+
+TEST "site create makes the site's database and user on the db host before install; the app uses it"
+hc site create shop --service guestbook --host rig2 --param title=Shop -q
+expect_rc 0
+db=$(db_of shop)
+expect_true test -n "$db"
+expect_true test "$(databases)" = "$db "
+# The user has rights on its own database alone.
+expect_true test "$(rig_sql 3 -e "SHOW GRANTS FOR '$db'@'%'" | grep -c 'ON \*\.\*.*PRIVILEGES\|ALL PRIVILEGES ON `')" = 1
+hc route add shop.test --site shop --primary -q
+hc route activate shop.test -q
+expect_rc 0
+expect_true test "$(post shop.test 'first entry')" = 201
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "<li>first entry</li>" "$WORK/page"
+expect_true grep -q "database: $db" "$WORK/page"
+expect_true test "$(rig_sql 3 -e "SELECT body FROM $db.entries")" = "first entry"
+
+TEST "the deployment's password is sealed, shown only on request (a TTY or --yes), and in no log"
+d=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$db'")
+hc deployment secret "$d" db_password
+expect_rc 4
+expect_err_has "--yes"
+hc deployment secret "$d" db_password --yes
+expect_rc 0
+pw=$OUT
+expect_true test ${#pw} = 24
+# The password works: it is the one MariaDB has.
+expect_true mariadb --no-defaults -h "${RIG_ADDR[3]}" -P "${RIG_DB_PORT[3]}" -u "$db" --password="$pw" -e 'SELECT 1' "$db" >/dev/null
+grep -c "$pw" "$HOSTCTL_CATALOG" >/dev/null && fail "the database password is in the catalog in clear"
+for c in $(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM command"); do
+  "$H" task log "$c" 2>&1 | grep -q -e "$pw" -e "$admin_pw" && fail "command $c's log holds a password"
+done
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM audit WHERE action LIKE 'deployment secret%'")" = 1
+hc deployment secret "$d" nope --yes
+expect_rc 3
+expect_err_has "db_password"
+HOSTCTL_SECRET_KEY=$(head -c 32 /dev/urandom | base64) hc deployment secret "$d" db_password --yes
+expect_rc 4
+expect_err_has "not the key it was sealed with"
+
+TEST "a clone gets its own database, a copy of the source's"
+hc site clone shop --label v2 -o json
+expect_rc 0
+c=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE label = 'v2'")
+expect_true test -n "$c" -a "$c" != "$db"
+expect_true test "$(rig_sql 3 -e "SELECT body FROM $c.entries")" = "first entry"
+rig_sql 3 -e "INSERT INTO $c.entries(body) VALUES ('only in the clone')"
+expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 1
+
+TEST "a backup holds the database; a restore brings it back after damage"
+hc site backup shop -o json
+expect_rc 0
+rig_sql 3 -e "DELETE FROM $db.entries"
+expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 0
+hc site restore shop --backup "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes
+expect_rc 0
+expect_true test "$(rig_sql 3 -e "SELECT body FROM $db.entries")" = "first entry"
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "<li>first entry</li>" "$WORK/page"
+expect_true test ! -e "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE db_name = '$db'")/.hostctl-database.sql"
+
+TEST "migrate to another web host: the new copy has its own database with the data"
+hc site migrate shop --to-host rig1 -q
+expect_rc 0
+m=$(db_of shop)
+expect_true test -n "$m" -a "$m" != "$db"
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "<li>first entry</li>" "$WORK/page"
+expect_true grep -q "database: $m" "$WORK/page"
+
+TEST "deleting the site drops every database and user it had"
+hc site delete shop --yes -q
+expect_rc 0
+expect_true test -z "$(databases)"
+expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM mysql.user WHERE user LIKE 'hc\\_%'")" = 0
+
+done_testing
