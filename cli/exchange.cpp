@@ -13,7 +13,7 @@ namespace hostctl::cli {
 namespace {
 
 Output export_(Context& ctx, const Args& a) {
-  std::string text = exchange::export_yaml(ctx.catalog());
+  std::string text = exchange::export_yaml(ctx.catalog(), a.flag("with-secrets"));
   auto file = a.opt("file");
   if (!file) {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -45,7 +45,9 @@ Output import(Context& ctx, const Args& a) {
 
 void add_exchange_commands(std::vector<Command>& t) {
   t.push_back({"export", "write the inventory (hosts, services, sites, deployments, routes, ...) as one YAML file",
-               {}, {{"file", "f", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File}},
+               {},
+               {{"file", "f", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File},
+                {"with-secrets", "", "write secrets open (to be sealed again by import); masked otherwise", Opt::Flag}},
                kCatalog | kRawOutput, export_});
   t.push_back({"import", "read an exported inventory into an empty catalog",
                {{"FILE", "a file written by hostctl export", true, false, Complete::File}}, {},

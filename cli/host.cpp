@@ -136,7 +136,8 @@ nlohmann::ordered_json drift_json(const std::vector<lifecycle::Drift>& drift) {
 
 Output verify(Context& ctx, const Args& a) {
   auto hosts = chosen_hosts(ctx, a);
-  Output out = run_on_hosts(ctx, hostops::verify_spec(hosts, ctx.settings.seconds("timeout")), a.flag("accept-new-key"));
+  Output out = run_on_hosts(ctx, lifecycle::verify_spec(ctx.catalog(), hosts, ctx.settings.seconds("timeout")),
+                            a.flag("accept-new-key"));
   if (ctx.dry_run || out.data.empty()) return out;
   int64_t command_id = out.data.front()["command_id"].get<int64_t>();
   auto drift = lifecycle::drift_of(ctx.catalog(), command_id);

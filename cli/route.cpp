@@ -15,11 +15,15 @@
 namespace hostctl::cli {
 namespace {
 
-// The sites' manifests keep their routes, for host import: due to be rewritten after a change.
-void record_sites(Context& ctx, const std::vector<routing::Route>& routes) {
+// After a change to routes: each site's record is due and its plan's routes
+// action runs (lifecycle::routes_changed); the first failure, if any.
+Failure routes_changed(run::Ops& ops, const std::vector<routing::Route>& routes) {
   std::set<std::string> sites;
   for (const auto& r : routes) sites.insert(r.site);
-  for (const auto& site : sites) lifecycle::mark_record_due(ctx.catalog(), site);
+  Failure first;
+  for (const auto& site : sites)
+    if (auto error = lifecycle::routes_changed(ops, site); error && !first) first = error;
+  return first;
 }
 
 std::string read_pem(const std::string& option, const std::string& path) {
@@ -57,12 +61,12 @@ Output add(Context& ctx, const Args& a) {
   in.tls = tls_mode(a, in);
   Failure cert_error;
   auto r = routing::add_route(ops, in, cert_error);
-  record_sites(ctx, {r});
+  auto hook_error = routes_changed(ops, {r});
   ctx.info(fmt::format("added route '{}' for site '{}' on router '{}'", r.source, r.site, r.router));
   if (cert_error)
     cert_error = reworded(*cert_error, std::string(cert_error->what()) +
                                            "; the route was added and is served over plain HTTP until it has one");
-  return {routing::to_json(r), {}, {}, remote_error(cert_error)};
+  return {routing::to_json(r), {}, {}, remote_error(cert_error ? cert_error : hook_error)};
 }
 
 Output cert(Context& ctx, const Args& a) {
@@ -101,7 +105,7 @@ Output change(Context& ctx, const Args& a, bool active) {
   std::vector<int64_t> ids;
   for (const auto& ref : a.all("ROUTE")) ids.push_back(routing::get_route(ctx.catalog(), ref).id);
   auto result = routing::set_active(ops, ids, active);
-  if (!result.error) record_sites(ctx, result.routes);
+  if (!result.error) result.error = routes_changed(ops, result.routes);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& r : result.routes) rows.push_back(routing::to_json(r));
   if (!result.error) ctx.info(fmt::format("{} {} route(s)", active ? "activated" : "deactivated", ids.size()));
@@ -115,9 +119,9 @@ Output remove(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = routing::get_route(ctx.catalog(), a.get("ROUTE"));
   routing::delete_route(ops, a.get("ROUTE"));
-  record_sites(ctx, {r});
+  auto hook_error = routes_changed(ops, {r});
   ctx.info(fmt::format("deleted route '{}'", r.source));
-  return {routing::to_json(r), {}};
+  return {routing::to_json(r), {}, {}, remote_error(hook_error)};
 }
 
 }  // namespace

@@ -5,7 +5,7 @@ _hostctl_children() {
     "backup") echo "delete list show verify" ;;
     "client") echo "add list remove show" ;;
     "config") echo "show" ;;
-    "deployment") echo "archive delete list lock show unlock verify" ;;
+    "deployment") echo "archive delete list lock secret show unlock verify" ;;
     "host") echo "add edit exec import list remove show verify" ;;
     "package") echo "list" ;;
     "queue") echo "run" ;;
@@ -26,10 +26,10 @@ _hostctl_options() {
     "createservice") echo " --replace --dry-run" ;;
     "listservices") echo "" ;;
     "deleteservice") echo " --dry-run" ;;
-    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --dry-run" ;;
+    "host add") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --db-engine --db-port --db-admin-user --db-admin-password-file --dry-run" ;;
     "host list") echo " --role -r" ;;
     "host show") echo "" ;;
-    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --dry-run" ;;
+    "host edit") echo " --transport --address --port -p --user -u --identity -i --role -r --capacity --base-dir --nginx-bin --nginx-conf --router-dir --http-listen --https-listen --web-listen --web-dir --web-conf --php-fpm-bin --php-fpm-conf --php-pool-dir --db-engine --db-port --db-admin-user --db-admin-password-file --dry-run" ;;
     "host remove") echo " --dry-run" ;;
     "host verify") echo " --accept-new-key --repair --dry-run" ;;
     "host import") echo "" ;;
@@ -41,6 +41,7 @@ _hostctl_options() {
     "deployservice") echo " --host --client --param --label --async --reserve" ;;
     "deployment list") echo " --site --service --host --stage --all" ;;
     "deployment show") echo "" ;;
+    "deployment secret") echo "" ;;
     "deployment lock") echo "" ;;
     "deployment unlock") echo "" ;;
     "deployment archive") echo "" ;;
@@ -77,7 +78,7 @@ _hostctl_options() {
     "queue run") echo "" ;;
     "usage report") echo " --client -c --from --to" ;;
     "invoice") echo " --period" ;;
-    "export") echo " --file -f" ;;
+    "export") echo " --file -f --with-secrets" ;;
     "import") echo " --dry-run" ;;
     "package list") echo " --name --below" ;;
     "task list") echo " --failed --status --action --limit -n" ;;
@@ -104,6 +105,7 @@ _hostctl_positional() {
     "client remove") echo "client" ;;
     "deployservice") echo "service" ;;
     "deployment show") echo "deployment" ;;
+    "deployment secret") echo "deployment" ;;
     "deployment lock") echo "deployment" ;;
     "deployment unlock") echo "deployment" ;;
     "deployment archive") echo "deployment" ;;
@@ -149,10 +151,12 @@ _hostctl_option_value() {
     "host add:--nginx-conf") echo "@file" ;;
     "host add:--web-conf") echo "@file" ;;
     "host add:--php-fpm-conf") echo "@file" ;;
+    "host add:--db-admin-password-file") echo "@file" ;;
     "host edit:--identity") echo "@file" ;;
     "host edit:--nginx-conf") echo "@file" ;;
     "host edit:--web-conf") echo "@file" ;;
     "host edit:--php-fpm-conf") echo "@file" ;;
+    "host edit:--db-admin-password-file") echo "@file" ;;
     "deployservice:--host") echo "host" ;;
     "deployservice:--client") echo "client" ;;
     "deployment list:--site") echo "site" ;;
@@ -192,7 +196,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -4,19 +4,44 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "catalog/migrations.hpp"
 #include "core/error.hpp"
 #include "model/validate.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::exchange {
 namespace {
 
 // In foreign-key order.
 const std::vector<std::string> kTables = {"host",       "host_role", "client",  "service", "service_file",
-                                          "site",       "deployment", "route",  "fact",    "package",
-                                          "backup",     "usage",     "schedule_run"};
+                                          "site",       "deployment", "secret", "route",   "fact",
+                                          "package",    "backup",    "usage",  "schedule_run"};
+
+// How secrets travel in an export: masked, or (--with-secrets) open, marked,
+// to be sealed again with the importing catalog's key.
+constexpr std::string_view kMasked = "********";
+constexpr std::string_view kOpen = "hostctl-secret:";
+
+// The columns that hold sealed values: the secret table's, and secret
+// parameters inside a deployment's params (a JSON object).
+bool holds_secrets(const std::string& table, const std::string& column) {
+  return (table == "secret" && column == "sealed") || (table == "deployment" && column == "params");
+}
+
+// Applies `one` to each sealed value of the column's text.
+std::string each_secret(const std::string& table, const std::string& text,
+                        const std::function<std::string(const std::string&)>& one) {
+  if (table == "secret") return one(text);
+  auto params = nlohmann::json::parse(text, nullptr, false);
+  if (!params.is_object()) return text;
+  for (auto& [_, v] : params.items())
+    if (v.is_string()) v = one(v.get<std::string>());
+  return params.dump();
+}
 
 struct Column {
   std::string name, type;
@@ -32,7 +57,11 @@ std::vector<Column> columns(SQLite::Database& db, const std::string& table) {
 
 }  // namespace
 
-std::string export_yaml(catalog::Catalog& catalog) {
+std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
+  auto out_secret = [&](const std::string& v) {
+    if (!secrets::is_sealed(v)) return v;
+    return with_secrets ? std::string(kOpen) + secrets::unseal(catalog, v) : std::string(kMasked);
+  };
   auto& db = catalog.db();
   YAML::Emitter out;
   out << YAML::BeginMap;
@@ -47,7 +76,8 @@ std::string export_yaml(catalog::Catalog& catalog) {
       for (int i = 0; i < q.getColumnCount(); ++i) {
         out << YAML::Key << cols[i].name << YAML::Value;
         auto c = q.getColumn(i);
-        if (c.isNull()) out << YAML::Null;
+        if (c.isText() && holds_secrets(table, cols[i].name)) out << YAML::DoubleQuoted << each_secret(table, c.getString(), out_secret);
+        else if (c.isNull()) out << YAML::Null;
         else if (c.isInteger()) out << c.getInt64();
         else if (c.isFloat()) out << c.getDouble();
         else if (c.getString().find('\n') != std::string::npos) out << YAML::Literal << c.getString();
@@ -119,6 +149,13 @@ std::string import_yaml(catalog::Catalog& catalog, const std::string& text, cons
           }
         } else if (cols[i].type == "REAL" && v.Tag() != "!") {
           insert.bind(index, v.as<double>());
+        } else if (holds_secrets(table, cols[i].name)) {
+          insert.bind(index, each_secret(table, v.Scalar(), [&](const std::string& value) {
+            if (value == kMasked)
+              throw Error(ErrorKind::Refused, fmt::format("{}: {}.{} holds a masked secret", where(v), table, cols[i].name),
+                          "export with --with-secrets to carry the secrets");
+            return value.starts_with(kOpen) ? secrets::seal(catalog, value.substr(kOpen.size())) : value;
+          }));
         } else {
           insert.bind(index, v.Scalar());
         }

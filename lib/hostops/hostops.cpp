@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include <algorithm>
 
 #include "core/clock.hpp"
@@ -105,12 +107,18 @@ run::CommandSpec verify_spec(const std::vector<model::Host>& hosts, int64_t time
 
 void record_verify_results(catalog::Catalog& catalog, int64_t command_id) {
   auto command = run::get_command(catalog, command_id);
-  catalog::Write write(catalog, "");
+  // A host's result is its first failed step's, else ok (a db host has two steps).
+  std::map<std::string, std::string> results;
   for (const auto& t : command.tasks) {
+    auto& result = results.try_emplace(t.host_name, "ok").first->second;
+    if (result == "ok" && t.status != run::kCompleted) result = t.error.empty() ? "failed" : t.error;
+  }
+  catalog::Write write(catalog, "");
+  for (const auto& [host, result] : results) {
     SQLite::Statement st(catalog.db(), "UPDATE host SET verified_at = ?, verify_result = ? WHERE name = ?");
     st.bind(1, now_utc());
-    st.bind(2, t.status == run::kCompleted ? std::string("ok") : t.error.empty() ? "failed" : t.error);
-    st.bind(3, t.host_name);
+    st.bind(2, result);
+    st.bind(3, host);
     st.exec();
   }
   write.commit();
@@ -119,28 +127,32 @@ void record_verify_results(catalog::Catalog& catalog, int64_t command_id) {
 nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_id) {
   auto command = run::get_command(catalog, command_id);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  // One row per host: the steps of a host's lane (verify, then a db host's
+  // database listing) are one result, failed as soon as one step failed.
+  std::map<std::string, size_t> row_of;
   for (const auto& t : command.tasks) {
-    nlohmann::ordered_json row;
-    row["host"] = t.host_name;
-    row["status"] = t.status;
-    row["status_name"] = run::status_name(t.status);
-    row["exit_code"] = t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr;
-    row["error"] = t.error;
-    nlohmann::ordered_json out = nlohmann::ordered_json::array(), err = nlohmann::ordered_json::array();
-    for (const auto& line : run::command_log(catalog, command_id, 0, t.id)) {
-      if (line.stream == "out" && line.line.rfind("@hostctl", 0) != 0) out.push_back(line.line);
-      if (line.stream == "err") err.push_back(line.line);
+    auto [at, first] = row_of.try_emplace(t.host_name, rows.size());
+    if (first) {
+      rows.push_back({{"host", t.host_name}, {"status", t.status}, {"status_name", run::status_name(t.status)},
+                      {"exit_code", t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr},
+                      {"error", t.error}, {"stdout", nlohmann::ordered_json::array()},
+                      {"stderr", nlohmann::ordered_json::array()}, {"facts", nlohmann::ordered_json::object()},
+                      {"command_id", command_id}, {"task_id", t.id}});
     }
-    row["stdout"] = out;
-    row["stderr"] = err;
-    nlohmann::ordered_json facts = nlohmann::ordered_json::object();
+    auto& row = rows[at->second];
+    if (!first && row["status"] == run::kCompleted && t.status != run::kCompleted) {
+      row["status"] = t.status;
+      row["status_name"] = run::status_name(t.status);
+      row["exit_code"] = t.exit_code ? nlohmann::ordered_json(*t.exit_code) : nullptr;
+      row["error"] = t.error;
+    }
+    for (const auto& line : run::command_log(catalog, command_id, 0, t.id)) {
+      if (line.stream == "out" && line.line.rfind("@hostctl", 0) != 0) row["stdout"].push_back(line.line);
+      if (line.stream == "err") row["stderr"].push_back(line.line);
+    }
     SQLite::Statement q(catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
     q.bind(1, t.id);
-    while (q.executeStep()) facts[q.getColumn(0).getString()] = q.getColumn(1).getString();
-    row["facts"] = facts;
-    row["command_id"] = command_id;
-    row["task_id"] = t.id;
-    rows.push_back(row);
+    while (q.executeStep()) row["facts"][q.getColumn(0).getString()] = q.getColumn(1).getString();
   }
   return rows;
 }

@@ -370,6 +370,26 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
   write.commit();
 }
 
+Failure routes_changed(run::Ops& ops, const std::string& site) {
+  mark_record_due(ops.catalog, site);
+  SQLite::Statement q(ops.catalog.db(), "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id "
+                                        "WHERE s.name = ? AND d.active = 1");
+  q.bind(1, site);
+  if (!q.executeStep()) return std::nullopt;
+  auto d = read_deployment(ops.catalog, q.getColumn(0).getInt64());
+  q.reset();
+  if (!service::get_service(ops.catalog, std::to_string(d.service_id)).plan.actions.count("routes")) return std::nullopt;
+  ActionRequest request;
+  request.actions = {"routes"};
+  request.write_manifest = false;
+  auto summary = run_on_deployment(ops, d, "routes", request);
+  if (summary.status == run::kCompleted) return std::nullopt;
+  return Error(run::failure_kind(summary),
+               fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", site, d.name,
+                           summary.command_id, summary.error),
+               fmt::format("fix it, then 'hostctl task retry {}'", summary.command_id));
+}
+
 std::vector<int64_t> write_due_records(run::Ops& ops) {
   struct Due {
     int64_t site_id, serial;

@@ -5,9 +5,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "databases/databases.hpp"
 #include "hostops/hostops.hpp"
 #include "lifecycle/deployment.hpp"
 #include "model/host.hpp"
@@ -269,11 +271,63 @@ void compare_files(std::vector<Drift>& out, const std::string& host, const std::
                      router ? "no active route needs this file" : "no ready deployment needs this file"});
 }
 
+namespace {
+
+constexpr const char* kDatabaseList = "database/list";
+
+// Drift between a database server's hostctl databases and the deployments placed on it.
+void compare_databases(catalog::Catalog& catalog, std::vector<Drift>& out, const model::Host& host,
+                       int64_t task_id) {
+  std::set<std::string> found;
+  SQLite::Statement fact(catalog.db(), "SELECT value FROM directive WHERE task_id = ? AND kind = 'set' AND key = 'databases'");
+  fact.bind(1, task_id);
+  if (fact.executeStep()) {
+    std::istringstream names(fact.getColumn(0).getString());
+    for (std::string name; names >> name;) found.insert(name);
+  }
+  std::set<std::string> owned;
+  SQLite::Statement live(catalog.db(), "SELECT name, db_name FROM deployment WHERE db_host_id = ? AND stage != 'removed' ORDER BY name");
+  live.bind(1, host.id);
+  while (live.executeStep()) {
+    std::string name = live.getColumn(0).getString(), db = live.getColumn(1).getString();
+    owned.insert(db);
+    if (!found.count(db))
+      out.push_back({host.name, "database-missing", name, fmt::format("its database {} is not on the server", db)});
+  }
+  for (const auto& db : found) {
+    if (owned.count(db)) continue;
+    SQLite::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE db_name = ? AND db_host_id = ?");
+    removed.bind(1, db);
+    removed.bind(2, host.id);
+    out.push_back({host.name, "database-extra", db,
+                   removed.executeStep() ? "its deployment was removed; --repair drops it"
+                                         : "no deployment in the catalog owns it (left alone)"});
+  }
+}
+
+}  // namespace
+
+run::CommandSpec verify_spec(catalog::Catalog& catalog, const std::vector<model::Host>& hosts, int64_t timeout) {
+  auto spec = hostops::verify_spec(hosts, timeout);
+  std::vector<run::TaskSpec> tasks;
+  for (auto& t : spec.tasks) {
+    tasks.push_back(t);
+    auto host = std::find_if(hosts.begin(), hosts.end(), [&](const model::Host& h) { return h.id == t.host_id; });
+    if (host != hosts.end() && !host->db_engine.empty()) tasks.push_back(databases::list_step(catalog, *host, t.lane));
+  }
+  spec.tasks = tasks;
+  return spec;
+}
+
 std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
   std::vector<Drift> out;
   auto command = run::get_command(catalog, command_id);
   for (const auto& t : command.tasks) {
     if (t.status != run::kCompleted) continue;
+    if (t.name == kDatabaseList) {
+      compare_databases(catalog, out, model::get_host(catalog, t.host_name), t.id);
+      continue;
+    }
     auto host = model::get_host(catalog, t.host_name);
     Found found = parse_found(catalog, command_id, t.id);
     DeploymentFilter f;
@@ -322,18 +376,52 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
   return out;
 }
 
+namespace {
+
+// The database of a deployment the catalog removed: still the catalog's to drop.
+bool removed_database(catalog::Catalog& catalog, const Drift& d) {
+  SQLite::Statement q(catalog.db(), "SELECT 1 FROM deployment d JOIN host h ON h.id = d.db_host_id "
+                                    "WHERE d.db_name = ? AND h.name = ? AND d.stage = 'removed'");
+  q.bind(1, d.object);
+  q.bind(2, d.host);
+  return q.executeStep();
+}
+
+Failure repair_database(run::Ops& ops, const Drift& d) {
+  auto server = model::get_host(ops.catalog, d.host);
+  run::TaskSpec step;
+  std::string object;
+  if (d.kind == "database-missing") {
+    auto deployment = get_deployment(ops.catalog, d.object);
+    step = databases::create_step(ops.catalog, *database_of(ops.catalog, deployment), 0);
+    object = deployment.name;
+  } else {
+    step = databases::drop_step(ops.catalog, {server, d.object, ""}, 0);
+    object = d.object;
+  }
+  auto summary = run::execute(ops, run::begin_command(ops.catalog, {"database repair", "database", object, {step}}));
+  if (summary.status == run::kCompleted) return std::nullopt;
+  return Error(run::failure_kind(summary), summary.error);
+}
+
+}  // namespace
+
 std::vector<Drift> repair(run::Ops& ops, const std::vector<Drift>& drift) {
   std::vector<Drift> left;
   std::set<std::string> routers, web_hosts, manifests;
-  std::vector<Drift> certificates;
+  std::vector<Drift> certificates, databases;
   for (const auto& d : drift) {
     if (d.kind.rfind("router-file", 0) == 0) routers.insert(d.host);
     else if (d.kind == "certificate-missing") certificates.push_back(d);
     else if (d.kind.rfind("web-file", 0) == 0 || d.kind.rfind("php-file", 0) == 0) web_hosts.insert(d.host);
     else if (d.kind == "stage" || d.kind == "site" || d.kind == "manifest-missing" || d.kind == "manifest-stale")
       manifests.insert(d.object);
+    else if (d.kind == "database-missing" || (d.kind == "database-extra" && removed_database(ops.catalog, d)))
+      databases.push_back(d);
     else left.push_back(d);
   }
+  for (const auto& d : databases)
+    if (auto error = repair_database(ops, d)) left.push_back({d.host, d.kind, d.object, error->what()});
   // Backends first: a router repaired next proxies to them.
   for (const auto& host : web_hosts)
     if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id))

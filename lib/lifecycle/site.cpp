@@ -316,7 +316,7 @@ std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& comma
                                         error->what(), d.name,
                                         undo ? std::string("; restoring it also failed: ") + undo->what() : ""));
   }
-  return {};
+  return routes_changed(ops, command.object_name);
 }
 
 SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,
@@ -432,6 +432,7 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
   }
   // The locked copy's manifest follows its new stage.
   if (from) run_on_deployment(ops, read_deployment(ops.catalog, from->id), "lock", lock_request());
+  out.error = routes_changed(ops, site.name);
   out.site = get_site(ops.catalog, site.name);
   return out;
 }
@@ -455,7 +456,7 @@ LaunchResult launch_site(run::Ops& ops, const std::string& site_ref) {
     }
   }
   set_site_flag(ops, site, "launched", true, "site launch " + site.name);
-  mark_record_due(ops.catalog, site.name);
+  out.error = routes_changed(ops, site.name);
   out.site = get_site(ops.catalog, site.name);
   return out;
 }

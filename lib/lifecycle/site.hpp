@@ -47,7 +47,7 @@ SiteRun set_enabled(run::Ops& ops, const std::string& site, bool enabled);
 
 struct SwitchResult {
   Site site;
-  Failure error;  // why the switch was undone
+  Failure error;  // why the switch was undone, or its routes action failed after it
   run::RunSummary verify;
 };
 SwitchResult switch_site(run::Ops& ops, const std::string& site, const std::string& to);

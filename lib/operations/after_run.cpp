@@ -51,6 +51,7 @@ const run::AfterRunTable& after_run_table() {
       {"enable", {nullptr, lifecycle::after_enable}},
       {"disable", {nullptr, lifecycle::after_enable}},
       {"verify", {}},
+      {"routes", {}},
       {"lock", {}},
       {"unlock", {}},
       {"archive", {}},
@@ -65,6 +66,7 @@ const run::AfterRunTable& after_run_table() {
       {"host verify", {nullptr, record_verify}},
       {"host exec", {}},
       {"host import", {}},
+      {"database repair", {}},
   };
   return table;
 }

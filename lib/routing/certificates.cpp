@@ -13,6 +13,7 @@
 #include "core/file.hpp"
 #include "core/library.hpp"
 #include "run/command.hpp"
+#include "secrets/secrets.hpp"
 
 namespace hostctl::routing {
 namespace {
@@ -266,8 +267,10 @@ Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string&
       auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
       if (env.is_array())
         for (const auto& pair : env)
-          if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
-            vars[pair[0].get<std::string>()] = pair[1].get<std::string>();
+          if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
+            std::string value = pair[1].get<std::string>();  // the key is kept sealed
+            vars[pair[0].get<std::string>()] = secrets::is_sealed(value) ? secrets::unseal(ops.catalog, value) : value;
+          }
     }
   }
   if (vars["HOSTCTL_TLS_SOURCE"] == "manual")

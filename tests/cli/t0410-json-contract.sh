@@ -88,7 +88,7 @@ check config config show --origin
 "$HOSTCTL_BIN" host exec control -q -- echo hello >/dev/null
 check log task log "$("$HOSTCTL_BIN" task list -n 1 -o id)"
 check host-import host import control
-hc export --file "$WORK/inv.yaml"
+hc export --with-secrets --file "$WORK/inv.yaml"
 HOSTCTL_CATALOG="$WORK/other.db" "$HOSTCTL_BIN" init -q >/dev/null
 HOSTCTL_CATALOG="$WORK/other.db" check import import "$WORK/inv.yaml"
 

@@ -74,6 +74,18 @@ expect_true grep -q "<li>first entry</li>" "$WORK/page"
 expect_true grep -q "database: $db" "$WORK/page"
 expect_true test "$(rig_sql 3 -e "SELECT body FROM $db.entries")" = "first entry"
 
+TEST "the plan's routes action runs on the active deployment when the site's routes change"
+expect_true grep -q "home: http://shop.test:$RIG_NGINX_PORT" "$WORK/page"
+# (mariadb --batch writes a newline inside a value as \n)
+routes() { rig_sql 3 -e "SELECT value FROM $db.options WHERE name = 'routes'" | tr '\n' ' '; }
+hc route add www.shop.test --site shop -q
+expect_rc 0
+expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\nhttp://www.shop.test:$RIG_NGINX_PORT\\n "
+hc route delete www.shop.test --yes -q
+expect_rc 0
+expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\n "
+
+
 TEST "the deployment's password is sealed, shown only on request (a TTY or --yes), and in no log"
 d=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$db'")
 hc deployment secret "$d" db_password
@@ -105,6 +117,42 @@ expect_true test -n "$c" -a "$c" != "$db"
 expect_true test "$(rig_sql 3 -e "SELECT body FROM $c.entries")" = "first entry"
 rig_sql 3 -e "INSERT INTO $c.entries(body) VALUES ('only in the clone')"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 1
+
+TEST "host verify on the db host reports databases without a deployment and deployments without a database"
+rig_sql 3 -e "CREATE DATABASE hc_stray"
+rig_sql 3 -e "DROP DATABASE $c"
+hc host verify rig3 -o json
+expect_rc 0
+expect_json "sorted((x['kind'], x['object']) for x in d[0]['drift']) == [('database-extra', 'hc_stray'), ('database-missing', '$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$c'")')]"
+expect_json "len(d) == 1 and d[0]['host'] == 'rig3'"
+hc host verify rig3 --repair -o json
+expect_rc 0
+# The catalog's side is repaired (the clone's database made again, empty); the stray one is not the catalog's.
+expect_json "[(x['kind'], x['object']) for x in d[0]['drift']] == [('database-extra', 'hc_stray')]"
+expect_true test "$(rig_sql 3 -e "SHOW DATABASES LIKE '$c'")" = "$c"
+rig_sql 3 -e "DROP DATABASE hc_stray"
+
+TEST "export masks secrets unless --with-secrets; import seals them again with its own key"
+hc export
+expect_rc 0
+printf '%s' "$OUT" | grep -q -e "$pw" -e "$admin_pw" && fail "export printed a secret"
+expect_out_has '"********"'
+hc export --with-secrets
+expect_rc 0
+expect_out_has "hostctl-secret:$pw"
+printf '%s' "$OUT" > "$WORK/open.yaml"
+hc export
+printf '%s' "$OUT" > "$WORK/masked.yaml"
+HOSTCTL_CATALOG=$WORK/new.db "$H" init -q >/dev/null
+HOSTCTL_CATALOG=$WORK/new.db hc import "$WORK/masked.yaml"
+expect_rc 4
+expect_err_has "holds a masked secret"
+HOSTCTL_CATALOG=$WORK/new.db hc import "$WORK/open.yaml"
+expect_rc 0
+grep -c "$pw" "$WORK/new.db" >/dev/null && fail "import stored a secret in clear"
+HOSTCTL_CATALOG=$WORK/new.db hc deployment secret "$d" db_password --yes
+expect_rc 0
+expect_out "$pw"
 
 TEST "a backup holds the database; a restore brings it back after damage"
 hc site backup shop -o json

@@ -1,7 +1,8 @@
 #!/bin/sh
-# The guestbook's every action: install writes the application and its table;
+# The guestbook's every action: install writes the application and its tables;
 # allocate and clone rewrite config.php for this copy (a clone's database is
-# its own, copied by hostctl); verify and stats count the entries.
+# its own, copied by hostctl); routes keeps the site's public address in the
+# database, as WordPress keeps its home URL; verify and stats count the entries.
 set -eu
 opts=$(mktemp)
 trap 'rm -f "$opts"' EXIT
@@ -57,7 +58,8 @@ if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST') {
 $h = fn($s) => htmlspecialchars((string) $s, ENT_QUOTES);
 header('Content-Type: text/html; charset=utf-8');
 echo "<!doctype html>\n<title>{$h($config['title'])}</title>\n<h1>{$h($config['title'])}</h1>\n";
-echo "<p>site: {$h($config['site'])}</p>\n<p>database: {$h($db['name'])}</p>\n<ul>\n";
+$home = $link->query("SELECT value FROM options WHERE name = 'home'")->fetch_row()[0] ?? '';
+echo "<p>site: {$h($config['site'])}</p>\n<p>database: {$h($db['name'])}</p>\n<p>home: {$h($home)}</p>\n<ul>\n";
 foreach ($link->query('SELECT body FROM entries ORDER BY id') as $row) echo "<li>{$h($row['body'])}</li>\n";
 echo "</ul>\n";
 PHP
@@ -68,7 +70,13 @@ case "$HOSTCTL_ACTION" in
     write_app
     write_config
     sql -e 'CREATE TABLE IF NOT EXISTS entries (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT NOT NULL,
-            created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)'
+            created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);
+            CREATE TABLE IF NOT EXISTS options (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)'
+    ;;
+  routes)
+    # The public addresses are validated domain names: no quote can be in them.
+    sql -e "REPLACE INTO options VALUES ('home', '$HOSTCTL_PRIMARY_URL'), ('routes', '$HOSTCTL_ROUTES')"
+    echo "home is now ${HOSTCTL_PRIMARY_URL:-(none)}"
     ;;
   allocate) write_config ;;
   clone)
