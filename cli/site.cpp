@@ -5,6 +5,7 @@
 #include "lifecycle/backup.hpp"
 #include "lifecycle/migrate.hpp"
 #include "lifecycle/site.hpp"
+#include "model/validate.hpp"
 #include "routing/routing.hpp"
 #include "run_support.hpp"
 
@@ -58,6 +59,22 @@ Output switch_to(Context& ctx, const Args& a) {
   auto r = lifecycle::switch_site(ops, a.get("SITE"), *a.opt("to"));
   if (!r.error) ctx.info(fmt::format("site '{}' now runs on '{}'", r.site.name, r.site.active_deployment));
   if (r.verify.status != run::kCompleted) return {site_json(ctx, r.site), {}, {}, outcome_error(ctx, r.verify)};
+  return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
+}
+
+Output upgrade(Context& ctx, const Args& a) {
+  std::optional<int64_t> version;
+  if (auto v = a.opt("to-version")) {
+    int64_t n = 0;
+    model::require(model::check_count(*v, n), "--to-version", *v);
+    version = n;
+  }
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::upgrade_site(ops, a.get("SITE"), version);
+  if (!r.error)
+    ctx.info(fmt::format("site '{}' now runs version {} on '{}'; the version {} copy is kept locked "
+                         "('site switch' back is the rollback)", r.site.name, r.to_version, r.site.active_deployment,
+                         r.from_version));
   return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
 }
 
@@ -163,6 +180,13 @@ void add_site_commands(std::vector<Command>& t) {
                {{"to", "", "the deployment to switch to", Opt::Value, "DEPLOYMENT", Complete::Deployment, true}},
                kCatalog | kMutates,
                switch_to});
+  t.push_back({"site upgrade",
+               "move a site to another version of its plan: clone into it, run its upgrade action, switch "
+               "(health-checked); the old copy is kept locked",
+               {site},
+               {{"to-version", "", "the plan version to move to (default: the newest registered)", Opt::Value, "N"}},
+               kCatalog | kMutates,
+               upgrade});
   t.push_back({"site launch", "launch a site: needs a primary route; activates the active-on-launch routes", {site},
                {}, kCatalog | kMutates, launch});
   t.push_back({"site enable", "run the enable action on the site's active deployment", {site}, {},

@@ -11,7 +11,7 @@ _hostctl_children() {
     "queue") echo "run" ;;
     "reserve") echo "prune refill status" ;;
     "route") echo "activate add cert deactivate delete list show" ;;
-    "site") echo "backup clone create delete disable enable launch list migrate protect restore show switch unprotect" ;;
+    "site") echo "backup clone create delete disable enable launch list migrate protect restore show switch unprotect upgrade" ;;
     "task") echo "cancel list log retry show" ;;
     "usage") echo "report" ;;
   esac
@@ -52,6 +52,7 @@ _hostctl_options() {
     "site show") echo "" ;;
     "site clone") echo " --from --label" ;;
     "site switch") echo " --to" ;;
+    "site upgrade") echo " --to-version" ;;
     "site launch") echo "" ;;
     "site enable") echo "" ;;
     "site disable") echo "" ;;
@@ -115,6 +116,7 @@ _hostctl_positional() {
     "site show") echo "site" ;;
     "site clone") echo "site" ;;
     "site switch") echo "site" ;;
+    "site upgrade") echo "site" ;;
     "site launch") echo "site" ;;
     "site enable") echo "site" ;;
     "site disable") echo "site" ;;
@@ -196,7 +198,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --to-version --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -17,9 +17,11 @@ namespace hostctl::exchange {
 namespace {
 
 // In foreign-key order.
-const std::vector<std::string> kTables = {"host",       "host_role", "client",  "service", "service_file",
-                                          "site",       "deployment", "secret", "route",   "fact",
-                                          "package",    "backup",    "usage",  "schedule_run"};
+const std::vector<std::string> kTables = {"host",         "host_role",  "client",     "service",
+                                          "service_file", "service_version", "service_version_file",
+                                          "site",         "deployment", "secret",     "route",
+                                          "fact",         "package",    "backup",     "usage",
+                                          "schedule_run"};
 
 // How secrets travel in an export: masked, or (--with-secrets) open, marked,
 // to be sealed again with the importing catalog's key.

@@ -145,7 +145,7 @@ BackupRun backup_site(run::Ops& ops, const std::string& site_ref) {
   auto site = get_site(ops.catalog, site_ref);
   model::check_has_active(rule_view(site), site.active_deployment, "back up");
   auto d = get_deployment(ops.catalog, site.active_deployment);
-  auto service = service::get_service(ops.catalog, std::to_string(d.service_id));
+  auto service = plan_of(ops.catalog, d);
   if (!service.plan.actions.count("backup"))
     throw Error(ErrorKind::Refused, fmt::format("service '{}' has no backup action", service.plan.name));
   auto host = model::get_host(ops.catalog, std::to_string(d.host_id));
@@ -278,7 +278,10 @@ BackupCheck verify_backup(run::Ops& ops, const std::string& backup_ref) {
   if (!out.backup.site_id || !out.backup.host_id)
     throw Error(ErrorKind::Refused, fmt::format("backup {}'s site or host is gone", out.backup.id));
   auto site = get_site(ops.catalog, std::to_string(*out.backup.site_id));
-  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  // The scratch copy runs the plan version that made the backup, when that is known.
+  auto service = out.backup.deployment_id
+                     ? plan_of(ops.catalog, read_deployment(ops.catalog, *out.backup.deployment_id))
+                     : service::get_service(ops.catalog, std::to_string(site.service_id));
   auto host = model::get_host(ops.catalog, std::to_string(*out.backup.host_id));
   int64_t id = 0;
   {

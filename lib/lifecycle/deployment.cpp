@@ -39,7 +39,8 @@ rm -rf "$real"
 constexpr const char* kSelect =
     "SELECT d.id, d.name, d.service_id, s.name, d.host_id, h.name, d.site_id, coalesce(si.name, ''), d.client_id, "
     "d.stage, d.status, d.active, d.label, d.directory, d.params, d.created_at, coalesce(d.ready_at, ''), "
-    "d.cloned_from, d.reserve, d.db_host_id, coalesce(dh.name, ''), d.db_name FROM deployment d "
+    "d.cloned_from, d.reserve, d.db_host_id, coalesce(dh.name, ''), d.db_name, coalesce(d.service_version, s.version) "
+    "FROM deployment d "
     "JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
     "LEFT JOIN site si ON si.id = d.site_id LEFT JOIN host dh ON dh.id = d.db_host_id ";
 
@@ -67,6 +68,7 @@ Deployment read_row(SQLite::Statement& q) {
   if (!q.getColumn(19).isNull()) d.db_host_id = q.getColumn(19).getInt64();
   d.db_host = q.getColumn(20).getString();
   d.db_name = q.getColumn(21).getString();
+  d.service_version = q.getColumn(22).getInt64();
   return d;
 }
 
@@ -111,20 +113,24 @@ mv "$HOSTCTL_ROOT/.hostctl-manifest.json.tmp" "$HOSTCTL_ROOT/.hostctl-manifest.j
 
 // Which params of each deployment's service are secret, so output can mask them.
 void note_secrets(catalog::Catalog& catalog, std::vector<Deployment>& deployments) {
-  std::map<int64_t, std::vector<std::string>> by_service;
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> by_service;
   for (auto& d : deployments) {
-    auto it = by_service.find(d.service_id);
+    auto it = by_service.find({d.service_id, d.service_version});
     if (it == by_service.end()) {
       std::vector<std::string> names;
-      for (const auto& p : service::get_service(catalog, std::to_string(d.service_id)).plan.params)
+      for (const auto& p : plan_of(catalog, d).plan.params)
         if (p.secret) names.push_back(p.name);
-      it = by_service.emplace(d.service_id, names).first;
+      it = by_service.emplace(std::pair{d.service_id, d.service_version}, names).first;
     }
     d.secret_params = it->second;
   }
 }
 
 }  // namespace
+
+service::Registered plan_of(catalog::Catalog& catalog, const Deployment& d) {
+  return service::get_service_version(catalog, d.service_id, d.service_version);
+}
 
 Deployment read_deployment(catalog::Catalog& catalog, int64_t id) {
   SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE d.id = ?");
@@ -166,6 +172,7 @@ nlohmann::ordered_json to_json(const Deployment& d) {
   j["id"] = d.id;
   j["name"] = d.name;
   j["service"] = d.service;
+  j["service_version"] = d.service_version;
   j["host"] = d.host;
   j["site"] = d.site_id ? nlohmann::ordered_json(d.site) : nullptr;
   j["stage"] = model::stage_name(d.stage);
@@ -290,6 +297,15 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
   return out;
 }
 
+nlohmann::json seal_params(catalog::Catalog& catalog, const service::Plan& plan, nlohmann::json params) {
+  for (const auto& p : plan.params) {
+    if (!p.secret || !params.contains(p.name) || !params[p.name].is_string()) continue;
+    std::string v = params[p.name].get<std::string>();
+    if (!v.empty() && !secrets::is_sealed(v)) params[p.name] = secrets::seal(catalog, v);
+  }
+  return params;
+}
+
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
@@ -297,7 +313,8 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
   SQLite::Statement st(catalog.db(),
                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
-                       "label, directory, params, created_at, cloned_from, reserve) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)");
+                       "label, directory, params, created_at, cloned_from, reserve, service_version) "
+                       "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, name);
   st.bind(2, service.id);
   st.bind(3, host.id);
@@ -306,16 +323,11 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   st.bind(6, std::string(model::stage_name(stage)));
   st.bind(7, label);
   st.bind(8, host.base_dir + "/" + name);
-  // Secret parameters are kept sealed, as every secret is (a clone's come sealed already).
-  nlohmann::json stored = params;
-  for (const auto& p : service.plan.params)
-    if (p.secret && stored.contains(p.name) && stored[p.name].is_string() && !stored[p.name].get<std::string>().empty() &&
-        !secrets::is_sealed(stored[p.name].get<std::string>()))
-      stored[p.name] = secrets::seal(catalog, stored[p.name].get<std::string>());
-  st.bind(9, stored.dump());
+  st.bind(9, seal_params(catalog, service.plan, params).dump());
   st.bind(10, now_utc());
   if (cloned_from) st.bind(11, *cloned_from); else st.bind(11);
   st.bind(12, reserve ? 1 : 0);
+  st.bind(13, service.plan.version);
   st.exec();
   int64_t id = catalog.db().getLastInsertRowid();
   if (!service.plan.database.engine.empty()) {
@@ -378,7 +390,7 @@ Failure routes_changed(run::Ops& ops, const std::string& site) {
   if (!q.executeStep()) return std::nullopt;
   auto d = read_deployment(ops.catalog, q.getColumn(0).getInt64());
   q.reset();
-  if (!service::get_service(ops.catalog, std::to_string(d.service_id)).plan.actions.count("routes")) return std::nullopt;
+  if (!plan_of(ops.catalog, d).plan.actions.count("routes")) return std::nullopt;
   ActionRequest request;
   request.actions = {"routes"};
   request.write_manifest = false;
@@ -442,16 +454,26 @@ std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const
   return databases::Placement{model::get_host(catalog, std::to_string(*d.db_host_id)), d.db_name, *password};
 }
 
+ActionRequest clone_request(const Deployment& source) {
+  ActionRequest request;
+  request.actions = {"clone"};
+  request.after = {{"clone/writable", "chmod -R u+w \"$HOSTCTL_ROOT\""}};
+  request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
+  request.source = source.id;
+  return request;
+}
+
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb) {
-  auto service = service::get_service(catalog, std::to_string(d.service_id));
-  auto files = service::service_files(catalog, d.service_id);
+  auto service = plan_of(catalog, d);
+  auto files = service::version_files(catalog, d.service_id, d.service_version);
   auto host = model::get_host(catalog, std::to_string(d.host_id));
   const service::Plan& plan = service.plan;
 
   std::vector<std::pair<std::string, std::string>> env = {
       {"HOSTCTL_ROOT", d.directory},         {"HOSTCTL_DEPLOYMENT", d.name},
-      {"HOSTCTL_SERVICE", plan.name},        {"HOSTCTL_HOST", host.name},
+      {"HOSTCTL_SERVICE", plan.name},        {"HOSTCTL_SERVICE_VERSION", std::to_string(plan.version)},
+      {"HOSTCTL_HOST", host.name},
       {"HOSTCTL_BASE_DIR", host.base_dir},   {"HOSTCTL_SITE", request.site_after.value_or(d.site)},
       {"HOSTCTL_MIN_FREE_KB", std::to_string(min_free_kb)}};
   // The site's public addresses: where an application takes its home URL from.
@@ -660,7 +682,7 @@ std::string reveal_secret(catalog::Catalog& catalog, const std::string& ref, con
   auto d = get_deployment(catalog, ref);
   std::vector<std::string> names = secrets::names(catalog, "deployment", d.id);
   std::optional<std::string> value = secrets::load(catalog, "deployment", d.id, name);
-  for (const auto& p : service::get_service(catalog, std::to_string(d.service_id)).plan.params) {
+  for (const auto& p : plan_of(catalog, d).plan.params) {
     if (!p.secret) continue;
     names.push_back(p.name);
     if (p.name == name) value = param_value(catalog, d, p);

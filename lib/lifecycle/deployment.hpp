@@ -23,6 +23,7 @@ struct Deployment {
   int64_t id = 0;
   std::string name;
   int64_t service_id = 0;
+  int64_t service_version = 0;  // the plan version it was installed with (or upgraded into)
   std::string service;
   int64_t host_id = 0;
   std::string host;
@@ -50,6 +51,8 @@ struct DeploymentFilter {
 };
 
 Deployment get_deployment(catalog::Catalog& catalog, const std::string& ref);
+// The plan a deployment runs: its service at the version it was installed with.
+service::Registered plan_of(catalog::Catalog& catalog, const Deployment& d);
 Deployment read_deployment(catalog::Catalog& catalog, int64_t id);
 std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const DeploymentFilter& filter);
 nlohmann::ordered_json to_json(const Deployment& d);
@@ -64,6 +67,9 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
 model::Host choose_host(catalog::Catalog& catalog, const service::Plan& plan, const std::optional<std::string>& ref);
 // Hosts for `n` new copies, spread over the least loaded fitting hosts; fewer when room runs out.
 std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::Plan& plan, int64_t n);
+
+// A deployment's parameters as the catalog keeps them: secret ones sealed (a clone's come sealed already).
+nlohmann::json seal_params(catalog::Catalog& catalog, const service::Plan& plan, nlohmann::json params);
 
 // Inserts a deployment row (status PENDING) inside an open write transaction;
 // for a plan with a database, places it on the least loaded database server
@@ -89,6 +95,10 @@ struct ActionRequest {
 };
 // Where a deployment's database is, with its password; nullopt when it has none.
 std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const Deployment& d);
+
+// The clone action from `source` (on its host; its database copied too). A
+// locked source's read-only files become the owner's to write in the copy.
+ActionRequest clone_request(const Deployment& source);
 
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb);

@@ -19,7 +19,7 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   auto site = get_site(ops.catalog, site_ref);
   model::check_has_active(rule_view(site), site.active_deployment, "migrate");
   auto from = get_deployment(ops.catalog, site.active_deployment);
-  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  auto service = plan_of(ops.catalog, from);  // a move, not an upgrade: the same plan version
   auto target = choose_host(ops.catalog, service.plan, to_host_ref);
   if (target.id == from.host_id)
     throw Error(ErrorKind::Refused, fmt::format("site '{}' already runs on host '{}'", site.name, target.name));

@@ -133,11 +133,12 @@ std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_
                           "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
                           "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
                           "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
-                          "AND client_id IS NULL AND (?5 IS NULL OR host_id = ?5) ORDER BY ready_at, id LIMIT 1) "
+                          "AND client_id IS NULL AND (?5 IS NULL OR host_id = ?5) AND service_version = "
+                          "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1) "
                           "RETURNING id");
   claim.bind(1, site_id);
   if (client_id) claim.bind(2, *client_id); else claim.bind(2);
-  claim.bind(3, values.dump());
+  claim.bind(3, values.dump());  // secret parameters come sealed (seal_params)
   claim.bind(4, service_id);
   if (host) claim.bind(5, host->id); else claim.bind(5);
   if (claim.executeStep()) return claim.getColumn(0).getInt64();
@@ -155,7 +156,9 @@ struct Handout {
 Handout take_or_install(catalog::Catalog& catalog, const service::Registered& service, int64_t site_id,
                         std::optional<int64_t> client_id, const nlohmann::json& values,
                         const std::optional<model::Host>& host) {
-  if (auto claimed = claim_ready_copy(catalog, site_id, client_id, values, service.id, host)) return {*claimed, true};
+  if (auto claimed = claim_ready_copy(catalog, site_id, client_id, seal_params(catalog, service.plan, values),
+                                      service.id, host))
+    return {*claimed, true};
   model::Host target = host ? *host : choose_host(catalog, service.plan, std::nullopt);
   int64_t id = insert_deployment(catalog, service, target, values, site_id, client_id, model::Stage::Allocate, "");
   SQLite::Statement activate(catalog.db(), "UPDATE deployment SET active = 1 WHERE id = ?");
@@ -320,7 +323,7 @@ std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& comma
 }
 
 SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::optional<std::string>& from,
-                   const std::string& label) {
+                   const std::string& label, std::optional<int64_t> version) {
   auto site = get_site(ops.catalog, site_ref);
   model::require(model::check_text(label, 200), "label", label);
   Deployment source;
@@ -333,7 +336,8 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
     source = get_deployment(ops.catalog, site.active_deployment);
   }
   model::check_not_removed(rule_view(source), "be cloned");
-  auto service = service::get_service(ops.catalog, std::to_string(site.service_id));
+  // A clone runs its source's plan version, unless it is an upgrade's new copy.
+  auto service = version ? service::get_service_version(ops.catalog, site.service_id, *version) : plan_of(ops.catalog, source);
   if (!service.plan.actions.count("clone"))
     throw Error(ErrorKind::Refused, fmt::format("service '{}' has no clone action", service.plan.name));
   // The clone action copies from $HOSTCTL_SOURCE_ROOT, a path on the source's own host.
@@ -349,13 +353,8 @@ SiteRun clone_site(run::Ops& ops, const std::string& site_ref, const std::option
   SiteRun out;
   out.deployment = read_deployment(ops.catalog, id);
   ops.say(fmt::format("site '{}': cloning '{}' into '{}'", site.name, source.name, out.deployment.name));
-  ActionRequest request;
-  // A clone is its source's copy: allocate is not run again on it. A locked
-  // source's read-only files become the owner's to write in the copy.
-  request.actions = {"clone"};
-  request.after = {{"clone/writable", "chmod -R u+w \"$HOSTCTL_ROOT\""}};
-  request.extra_env = {{"HOSTCTL_SOURCE_ROOT", source.directory}, {"HOSTCTL_SOURCE_DEPLOYMENT", source.name}};
-  request.source = source.id;
+  // A clone is its source's copy: allocate is not run again on it.
+  ActionRequest request = clone_request(source);
   request.stage_after = model::Stage::Allocate;
   out.summary = run_on_deployment(ops, out.deployment, "clone", request);
   out.deployment = read_deployment(ops.catalog, id);
@@ -434,6 +433,53 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
   if (from) run_on_deployment(ops, read_deployment(ops.catalog, from->id), "lock", lock_request());
   out.error = routes_changed(ops, site.name);
   out.site = get_site(ops.catalog, site.name);
+  return out;
+}
+
+UpgradeResult upgrade_site(run::Ops& ops, const std::string& site_ref, std::optional<int64_t> to_version) {
+  auto site = get_site(ops.catalog, site_ref);
+  model::check_has_active(rule_view(site), site.active_deployment, "upgrade");
+  auto active = get_deployment(ops.catalog, site.active_deployment);
+  UpgradeResult out;
+  out.from_version = active.service_version;
+  out.to_version = to_version.value_or(service::get_service(ops.catalog, std::to_string(site.service_id)).plan.version);
+  auto target = service::get_service_version(ops.catalog, site.service_id, out.to_version);
+  if (out.to_version == active.service_version)
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' already runs version {} of service '{}'", site.name,
+                                                out.to_version, target.plan.name),
+                "register a new version with 'hostctl createservice FILE --replace'");
+  if (!target.plan.actions.count("clone"))
+    throw Error(ErrorKind::Refused, fmt::format("version {} of service '{}' has no clone action to upgrade with",
+                                                out.to_version, target.plan.name));
+  out.clone = clone_site(ops, site.name, std::nullopt, fmt::format("upgrade to v{}", out.to_version), out.to_version);
+  out.site = out.clone.site;
+  if (out.clone.summary.status != run::kCompleted) {
+    out.error = Error(run::failure_kind(out.clone.summary),
+                      fmt::format("copying site '{}' into version {} failed: {}; it still runs '{}'", site.name,
+                                  out.to_version, out.clone.summary.error, active.name));
+    return out;
+  }
+  // The new version's own schema update, on the copy, before anything is switched.
+  if (target.plan.actions.count("upgrade")) {
+    ActionRequest upgrade;
+    upgrade.actions = {"upgrade"};
+    out.upgrade = run_on_deployment(ops, out.clone.deployment, "upgrade", upgrade);
+    if (out.upgrade.status != run::kCompleted) {
+      out.error = Error(run::failure_kind(out.upgrade),
+                        fmt::format("the upgrade action failed on '{}': {}; site '{}' still runs '{}'",
+                                    out.clone.deployment.name, out.upgrade.error, site.name, active.name),
+                        fmt::format("'hostctl task log {}' shows why; delete the copy or fix and 'hostctl site switch'",
+                                    out.upgrade.command_id));
+      return out;
+    }
+  }
+  auto switched = switch_site(ops, site.name, out.clone.deployment.name);
+  out.site = switched.site;
+  out.error = switched.error;
+  if (switched.verify.status != run::kCompleted && !out.error)
+    out.error = Error(run::failure_kind(switched.verify),
+                      fmt::format("the upgraded copy '{}' failed its verify action; site '{}' still runs '{}'",
+                                  out.clone.deployment.name, site.name, active.name));
   return out;
 }
 

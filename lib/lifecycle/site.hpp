@@ -42,7 +42,8 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
                     const std::optional<std::string>& client, const std::optional<std::string>& host,
                     const std::vector<std::string>& params);
 SiteRun clone_site(run::Ops& ops, const std::string& site, const std::optional<std::string>& from,
-                   const std::string& label);
+                   const std::string& label,
+                   std::optional<int64_t> version = std::nullopt);
 SiteRun set_enabled(run::Ops& ops, const std::string& site, bool enabled);
 
 struct SwitchResult {
@@ -51,6 +52,19 @@ struct SwitchResult {
   run::RunSummary verify;
 };
 SwitchResult switch_site(run::Ops& ops, const std::string& site, const std::string& to);
+
+// site upgrade: clones the active deployment into another version of its
+// plan (default: the newest), runs that version's `upgrade` action on the
+// copy, then switches to it through the health check, locking the old copy;
+// `site switch` back is the rollback.
+struct UpgradeResult {
+  Site site;
+  int64_t from_version = 0, to_version = 0;
+  SiteRun clone;
+  run::RunSummary upgrade;
+  Failure error;
+};
+UpgradeResult upgrade_site(run::Ops& ops, const std::string& site, std::optional<int64_t> to_version);
 
 struct LaunchResult {
   Site site;

@@ -52,6 +52,7 @@ const run::AfterRunTable& after_run_table() {
       {"disable", {nullptr, lifecycle::after_enable}},
       {"verify", {}},
       {"routes", {}},
+      {"upgrade", {}},
       {"lock", {}},
       {"unlock", {}},
       {"archive", {}},

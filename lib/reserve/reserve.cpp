@@ -8,6 +8,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "lifecycle/deployment.hpp"
+#include "lifecycle/site.hpp"
 #include "run/command.hpp"
 #include "service/store.hpp"
 
@@ -51,9 +52,18 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
     st.max_age = s.plan.reserve.max_age;
     st.window = s.plan.reserve.window;
     st.window_open = in_window(st.window, minute);
+    // A template site's last change (its active copy made ready): copies older than it expire.
+    int64_t template_changed = 0;
+    if (!s.plan.reserve.from_site.empty()) {
+      SQLite::Statement t(catalog.db(), "SELECT d.ready_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
+                                        "d.active = 1 WHERE s.name = ? AND d.ready_at IS NOT NULL");
+      t.bind(1, s.plan.reserve.from_site);
+      if (t.executeStep()) parse_utc(t.getColumn(0).getString(), template_changed);
+    }
     SQLite::Statement q(catalog.db(),
-                        "SELECT name, status, coalesce(ready_at, created_at) FROM deployment WHERE service_id = ? "
-                        "AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND client_id IS NULL ORDER BY id");
+                        "SELECT name, status, coalesce(ready_at, created_at), service_version FROM deployment "
+                        "WHERE service_id = ? AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND "
+                        "client_id IS NULL ORDER BY id");
     q.bind(1, s.id);
     while (q.executeStep()) {
       int status = q.getColumn(1).getInt();
@@ -63,7 +73,8 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
         st.failed.push_back(q.getColumn(0).getString());
       } else if (status == run::kCompleted) {
         int64_t age = now - ready_at;
-        if (age > st.max_age) {
+        // A copy of an older plan version is never handed out: it goes as expired ones do.
+        if (age > st.max_age || q.getColumn(3).getInt64() != s.plan.version || ready_at < template_changed) {
           st.expired.push_back(q.getColumn(0).getString());
         } else {
           ++st.ready;
@@ -129,6 +140,29 @@ void add_lane(run::CommandSpec& spec, std::vector<run::TaskSpec> tasks, int lane
   }
 }
 
+// The template site's active deployment, for a plan with reserve.from_site;
+// refused, saying why, when it cannot be cloned into the reserve.
+lifecycle::Deployment template_of(catalog::Catalog& catalog, const service::Registered& service) {
+  const std::string& name = service.plan.reserve.from_site;
+  auto site = lifecycle::get_site(catalog, name);
+  if (site.service_id != service.id)
+    throw Error(ErrorKind::Refused, fmt::format("the reserve of '{}' is filled from site '{}', which runs another "
+                                                "service ({})", service.plan.name, name, site.service));
+  if (site.active_deployment.empty())
+    throw Error(ErrorKind::Refused, fmt::format("the reserve of '{}' is filled from site '{}', which has no active "
+                                                "deployment", service.plan.name, name));
+  auto d = lifecycle::get_deployment(catalog, site.active_deployment);
+  if (d.service_version != service.plan.version)
+    throw Error(ErrorKind::Refused,
+                fmt::format("the reserve of '{}' needs version {}, and its template site '{}' runs version {}",
+                            service.plan.name, service.plan.version, name, d.service_version),
+                fmt::format("hostctl site upgrade {}", name));
+  if (!service.plan.actions.count("clone"))
+    throw Error(ErrorKind::Refused, fmt::format("service '{}' has no clone action to fill its reserve from site '{}'",
+                                                service.plan.name, name));
+  return d;
+}
+
 void sort_by_status(run::Ops& ops, const std::vector<int64_t>& ids, int ok_status,
                     std::map<std::string, std::vector<std::string>>& ok, std::vector<std::string>& failed) {
   for (int64_t id : ids) {
@@ -161,21 +195,35 @@ Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
     }
     if (row.make > 0) {
       auto service = service::get_service(ops.catalog, row.state.service);
-      auto hosts = lifecycle::place_copies(ops.catalog, service.plan, row.make);
+      lifecycle::ActionRequest request;
+      request.actions = {"install", "verify"};
+      request.stage_after = model::Stage::Provision;
+      std::vector<model::Host> hosts;
+      auto params = lifecycle::resolve_params(service.plan, {});
+      std::optional<lifecycle::Deployment> source;
+      if (service.plan.reserve.from_site.empty()) {
+        hosts = lifecycle::place_copies(ops.catalog, service.plan, row.make);
+      } else {
+        // hosting_reserve's way: clones of the template, on its host (the clone
+        // action copies from a path there), with its content and database.
+        source = template_of(ops.catalog, service);
+        auto host = model::get_host(ops.catalog, std::to_string(source->host_id));
+        hosts.assign(static_cast<size_t>(row.make), host);
+        params = source->params;
+        request = lifecycle::clone_request(*source);
+        request.actions.push_back("verify");
+        request.stage_after = model::Stage::Provision;
+      }
       std::vector<int64_t> ids;
       {
         catalog::Write write(ops.catalog, fmt::format("reserve refill {}: {} copies", service.plan.name, hosts.size()));
         for (const auto& host : hosts)
-          ids.push_back(lifecycle::insert_deployment(ops.catalog, service, host,
-                                                     lifecycle::resolve_params(service.plan, {}), std::nullopt,
-                                                     std::nullopt, model::Stage::Provision, "reserve", std::nullopt,
-                                                     true));
+          ids.push_back(lifecycle::insert_deployment(ops.catalog, service, host, params, std::nullopt, std::nullopt,
+                                                     model::Stage::Provision, "reserve",
+                                                     source ? std::optional(source->id) : std::nullopt, true));
         write.commit();
       }
       run::CommandSpec spec{"reserve refill", "service", service.plan.name, {}};
-      lifecycle::ActionRequest request;
-      request.actions = {"install", "verify"};
-      request.stage_after = model::Stage::Provision;
       for (size_t i = 0; i < ids.size(); ++i)
         add_lane(spec, lifecycle::action_tasks(ops.catalog, lifecycle::read_deployment(ops.catalog, ids[i]), request,
                                                ops.min_free_kb),

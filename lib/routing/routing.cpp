@@ -571,18 +571,17 @@ struct Served {
 // may be the one a site serves, and a sync run meanwhile must not drop it.
 std::vector<Served> served_on(catalog::Catalog& catalog, int64_t host_id) {
   std::vector<Served> out;
-  std::map<int64_t, service::Serve> serve_of;  // by service id
+  std::map<std::pair<int64_t, int64_t>, service::Serve> serve_of;  // by service id and version
   SQLite::Statement q(catalog.db(),
-                      "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id FROM deployment d "
-                      "LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND d.ready_at IS NOT NULL AND "
-                      "d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
+                      "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id, d.service_version "
+                      "FROM deployment d LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND "
+                      "d.ready_at IS NOT NULL AND d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
   q.bind(1, host_id);
   while (q.executeStep()) {
-    int64_t service_id = q.getColumn(4).getInt64();
-    if (!serve_of.count(service_id))
-      serve_of[service_id] = service::get_service(catalog, std::to_string(service_id)).plan.serve;
+    std::pair<int64_t, int64_t> plan{q.getColumn(4).getInt64(), q.getColumn(5).getInt64()};
+    if (!serve_of.count(plan)) serve_of[plan] = service::get_service_version(catalog, plan.first, plan.second).plan.serve;
     out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString(), serve_of[service_id]});
+                   q.getColumn(3).getString(), serve_of[plan]});
   }
   return out;
 }
@@ -635,12 +634,12 @@ Failure sync_web(run::Ops& ops, int64_t host_id) {
 }
 
 std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
-  SQLite::Statement q(catalog.db(), "SELECT host_id, service_id FROM deployment WHERE id = ?");
+  SQLite::Statement q(catalog.db(), "SELECT host_id, service_id, service_version FROM deployment WHERE id = ?");
   q.bind(1, deployment_id);
   if (!q.executeStep()) return fmt::format("deployment {} not found", deployment_id);
   auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
   if (host.web_listen.empty()) return {};
-  const auto plan = service::get_service(catalog, std::to_string(q.getColumn(1).getInt64())).plan;
+  const auto plan = service::get_service_version(catalog, q.getColumn(1).getInt64(), q.getColumn(2).getInt64()).plan;
   Endpoint at;
   std::tie(at.address, at.port) = model::web_endpoint(host);
   return http_get_check(at, backend_name(deployment_id),

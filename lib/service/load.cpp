@@ -247,13 +247,15 @@ class Checker {
   }
 
   void reserve(const YAML::Node& node) {
-    if (!mapping(node, "reserve", {"size", "minimum", "max_age", "window"})) return;
+    if (!mapping(node, "reserve", {"size", "minimum", "max_age", "window", "from_site"})) return;
     Reserve& r = out_.plan.reserve;
     if (node["size"]) count(node["size"], "reserve.size", r.size);
     if (node["minimum"]) count(node["minimum"], "reserve.minimum", r.minimum);
     if (node["max_age"]) duration(node["max_age"], "reserve.max_age", r.max_age);
     if (node["window"] && checked(node["window"], "reserve.window", model::check_window))
       r.window = node["window"].Scalar();
+    if (node["from_site"] && checked(node["from_site"], "reserve.from_site", model::check_name))
+      r.from_site = node["from_site"].Scalar();
     if (r.minimum > r.size) problem(node, "reserve.minimum must not exceed reserve.size");
   }
 
@@ -456,7 +458,7 @@ bool too_deep(const std::string& text) {
 const std::vector<std::string>& action_names() {
   static const std::vector<std::string> names = {"install", "allocate", "finalize", "clone", "backup", "restore",
                                                  "enable",  "disable",  "cron",     "stats", "verify", "remove",
-                                                 "routes"};
+                                                 "routes", "upgrade"};
   return names;
 }
 

@@ -31,6 +31,9 @@ struct Reserve {
   int64_t minimum = 0;
   int64_t max_age = 23 * 3600;
   std::string window;  // "HH:MM-HH:MM", local time; empty: any time
+  // Copies are clones of this site's active deployment (its database too), not
+  // fresh installs; those older than its last change expire. "" : installs.
+  std::string from_site;
 };
 
 struct Schedule {

@@ -13,9 +13,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Registered read_service(catalog::Catalog& catalog, int64_t id) {
+// The service as registered, with the plan of `version` (nullopt: its newest).
+Registered read_service(catalog::Catalog& catalog, int64_t id, std::optional<int64_t> version = std::nullopt) {
   auto& db = catalog.db();
-  SQLite::Statement q(db, "SELECT id, yaml, source_path, created_at, updated_at FROM service WHERE id = ?");
+  SQLite::Statement q(db, "SELECT id, yaml, source_path, created_at, updated_at, version FROM service WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("service {} not found", id));
   Registered r;
@@ -23,9 +24,19 @@ Registered read_service(catalog::Catalog& catalog, int64_t id) {
   r.source_path = q.getColumn(2).getString();
   r.created_at = q.getColumn(3).getString();
   r.updated_at = q.getColumn(4).getString();
-  auto files = service_files(catalog, id);
+  std::string yaml = q.getColumn(1).getString();
+  if (version && *version != q.getColumn(5).getInt64()) {
+    SQLite::Statement v(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
+    v.bind(1, id);
+    v.bind(2, *version);
+    if (!v.executeStep())
+      throw Error(ErrorKind::NotFound, fmt::format("service {} has no version {}", id, *version),
+                  "'hostctl listservices -o json' shows each service's versions");
+    yaml = v.getColumn(0).getString();
+  }
+  auto files = version ? version_files(catalog, id, *version) : service_files(catalog, id);
   for (const auto& [path, _] : files) r.files.push_back(path);
-  auto loaded = load_plan(q.getColumn(1).getString(), [&](const std::string& path) -> std::optional<std::string> {
+  auto loaded = load_plan(yaml, [&](const std::string& path) -> std::optional<std::string> {
     auto it = files.find(path);
     return it == files.end() ? std::nullopt : std::optional(it->second);
   });
@@ -38,6 +49,15 @@ Registered read_service(catalog::Catalog& catalog, int64_t id) {
 
 }  // namespace
 
+std::map<std::string, std::string> version_files(catalog::Catalog& catalog, int64_t service_id, int64_t version) {
+  std::map<std::string, std::string> files;
+  SQLite::Statement q(catalog.db(), "SELECT path, content FROM service_version_file WHERE service_id = ? AND version = ?");
+  q.bind(1, service_id);
+  q.bind(2, version);
+  while (q.executeStep()) files[q.getColumn(0).getString()] = q.getColumn(1).getString();
+  return files;
+}
+
 std::map<std::string, std::string> service_files(catalog::Catalog& catalog, int64_t service_id) {
   std::map<std::string, std::string> files;
   SQLite::Statement q(catalog.db(), "SELECT path, content FROM service_file WHERE service_id = ?");
@@ -45,6 +65,53 @@ std::map<std::string, std::string> service_files(catalog::Catalog& catalog, int6
   while (q.executeStep()) files[q.getColumn(0).getString()] = q.getColumn(1).getString();
   return files;
 }
+
+namespace {
+
+// Registers the plan as version `version` of the service, beside the older
+// ones. A version a deployment runs is never changed under it.
+void keep_version(catalog::Catalog& catalog, int64_t id, int64_t version, const std::string& yaml,
+                  const std::map<std::string, std::string>& files, const std::string& now) {
+  auto& db = catalog.db();
+  SQLite::Statement old(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
+  old.bind(1, id);
+  old.bind(2, version);
+  if (old.executeStep()) {
+    bool same = old.getColumn(0).getString() == yaml && version_files(catalog, id, version) == files;
+    old.reset();
+    if (same) return;
+    SQLite::Statement used(db, "SELECT count(*) FROM deployment WHERE service_id = ? AND service_version = ? "
+                               "AND stage != 'removed'");
+    used.bind(1, id);
+    used.bind(2, version);
+    used.executeStep();
+    if (int64_t n = used.getColumn(0).getInt64(); n > 0)
+      throw Error(ErrorKind::Refused,
+                  fmt::format("version {} of this service runs {} deployment(s) and would change under them", version, n),
+                  fmt::format("register the change as version {} and move sites to it with 'hostctl site upgrade'",
+                              version + 1));
+    SQLite::Statement del(db, "DELETE FROM service_version WHERE service_id = ? AND version = ?");
+    del.bind(1, id);
+    del.bind(2, version);
+    del.exec();
+  }
+  SQLite::Statement add(db, "INSERT INTO service_version(service_id, version, yaml, created_at) VALUES (?, ?, ?, ?)");
+  add.bind(1, id);
+  add.bind(2, version);
+  add.bind(3, yaml);
+  add.bind(4, now);
+  add.exec();
+  for (const auto& [path, content] : files) {
+    SQLite::Statement file(db, "INSERT INTO service_version_file(service_id, version, path, content) VALUES (?, ?, ?, ?)");
+    file.bind(1, id);
+    file.bind(2, version);
+    file.bind(3, path);
+    file.bind(4, content.data(), static_cast<int>(content.size()));
+    file.exec();
+  }
+}
+
+}  // namespace
 
 CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, bool replace) {
   auto text = read_file(file);
@@ -110,6 +177,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     add.bind(3, content.data(), static_cast<int>(content.size()));
     add.exec();
   }
+  keep_version(catalog, id, plan.version, *text, loaded.files, now);
   result.service = with_count(catalog, read_service(catalog, id));
   write.commit();
   return result;
@@ -143,7 +211,23 @@ Registered get_service(catalog::Catalog& catalog, const std::string& ref) {
   return read_service(catalog, model::find_id(catalog.db(), "service", "service", ref));
 }
 
+Registered get_service_version(catalog::Catalog& catalog, int64_t service_id, int64_t version) {
+  return read_service(catalog, service_id, version);
+}
+
+std::vector<std::pair<int64_t, int64_t>> service_versions(catalog::Catalog& catalog, int64_t service_id) {
+  SQLite::Statement q(catalog.db(),
+                      "SELECT v.version, (SELECT count(*) FROM deployment d WHERE d.service_id = v.service_id AND "
+                      "d.service_version = v.version AND d.stage != 'removed') FROM service_version v "
+                      "WHERE v.service_id = ? ORDER BY v.version");
+  q.bind(1, service_id);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+  return out;
+}
+
 Registered with_count(catalog::Catalog& catalog, Registered service) {
+  service.versions = service_versions(catalog, service.id);
   SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE service_id = ? AND stage != 'removed'");
   q.bind(1, service.id);
   q.executeStep();
@@ -176,7 +260,8 @@ nlohmann::ordered_json to_json(const Registered& r) {
   j["reserve"] = {{"size", p.reserve.size},
                   {"minimum", p.reserve.minimum},
                   {"max_age", p.reserve.max_age},
-                  {"window", p.reserve.window}};
+                  {"window", p.reserve.window},
+                  {"from_site", p.reserve.from_site}};
   if (p.serve.kind == ServeKind::Static)
     j["serve"] = {{"static", p.serve.root}};
   else if (p.serve.kind == ServeKind::Php)
@@ -187,6 +272,8 @@ nlohmann::ordered_json to_json(const Registered& r) {
   j["database"] = p.database.engine.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json{{"engine", p.database.engine}};
   j["files"] = r.files;
   j["deployments"] = r.deployments ? nlohmann::ordered_json(*r.deployments) : nullptr;
+  j["versions"] = nlohmann::ordered_json::array();
+  for (const auto& [version, n] : r.versions) j["versions"].push_back({{"version", version}, {"deployments", n}});
   j["source_path"] = r.source_path;
   j["created_at"] = r.created_at;
   j["updated_at"] = r.updated_at;

@@ -175,6 +175,84 @@ expect_true test "$(get shop.test /)" = 200
 expect_true grep -q "<li>first entry</li>" "$WORK/page"
 expect_true grep -q "database: $m" "$WORK/page"
 
+TEST "a new plan version leaves running deployments on theirs; a version in use is never changed in place"
+mkdir -p "$WORK/gb2"
+cp "$EXAMPLES/guestbook/app.sh" "$WORK/gb2/"
+sed 's/^version: 1/version: 2/' "$EXAMPLES/guestbook/service.yaml" > "$WORK/gb2/service.yaml"
+printf '  upgrade:\n    - name: schema\n      script: app.sh\n' >> "$WORK/gb2/service.yaml"
+hc createservice "$WORK/gb2/service.yaml" --replace -o json
+expect_rc 0
+expect_json "d['version'] == 2 and [v['version'] for v in d['versions']] == [1, 2] and d['versions'][1]['deployments'] == 0"
+hc deployment show "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$m'")" -o json
+expect_json "d['service_version'] == 1"
+mkdir -p "$WORK/gb1"
+cp "$EXAMPLES/guestbook/app.sh" "$WORK/gb1/"
+sed 's/^description: .*/description: changed in place/' "$EXAMPLES/guestbook/service.yaml" > "$WORK/gb1/service.yaml"
+digest=$(catalog_digest)
+hc createservice "$WORK/gb1/service.yaml" --replace
+expect_rc 4
+expect_err_has "version 1 of this service runs"
+expect_err_has "version 2"
+expect_catalog_unchanged "$digest"
+
+TEST "site upgrade: a copy in the new version, its upgrade action, a health-checked switch; switch back is the rollback"
+old=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$m'")
+hc site upgrade shop
+expect_rc 0
+expect_err_has "now runs version 2"
+u=$(db_of shop)
+expect_true test -n "$u" -a "$u" != "$m"
+expect_true test "$(rig_sql 3 -e "SELECT value FROM $u.options WHERE name = 'schema'")" = 2
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "<li>first entry</li>" "$WORK/page"
+hc deployment show "$old" -o json
+expect_json "d['stage'] == 'lock' and d['service_version'] == 1"
+hc site upgrade shop
+expect_rc 4
+expect_err_has "already runs version 2"
+hc site switch shop --to "$old" -q
+expect_rc 0
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "database: $m" "$WORK/page"
+
+TEST "reserve from_site: the reserve is filled with clones of a template site, database included"
+mkdir -p "$WORK/gbt"
+cp "$EXAMPLES/guestbook/app.sh" "$WORK/gbt/"
+sed -e 's/^name: guestbook/name: gbt/' -e 's/^reserve: .*/reserve: {size: 2, minimum: 1, from_site: tpl}/' \
+  "$EXAMPLES/guestbook/service.yaml" > "$WORK/gbt/service.yaml"
+$H createservice "$WORK/gbt/service.yaml" -q >/dev/null
+hc reserve refill gbt
+expect_rc 3
+expect_err_has "site 'tpl' not found"
+hc site create tpl --service gbt --host rig2 -q
+expect_rc 0
+t=$(db_of tpl)
+for i in 1 2 3; do rig_sql 3 -e "INSERT INTO $t.entries(body) VALUES ('template post $i')"; done
+hc reserve refill gbt -o json
+expect_rc 0
+hc reserve status gbt -o json
+expect_json "d[0]['ready'] == 2 and d[0]['expired'] == []"
+for r in $(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE reserve = 1 AND stage = 'provision'"); do
+  expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $r.entries")" = 3
+done
+hc site create fromtpl --service gbt -o json
+expect_rc 0
+f=$(db_of fromtpl)
+expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $f.entries")" = 3
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 1
+# The template changes (a new copy switched in): the copy made before it expires.
+sleep 1
+hc site clone tpl --label next -q
+expect_rc 0
+hc site switch tpl --to "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'next'")" -q
+expect_rc 0
+hc reserve status gbt -o json
+expect_json "d[0]['ready'] == 0 and len(d[0]['expired']) == 1"
+hc reserve prune gbt
+expect_rc 0
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 0
+for s in tpl fromtpl; do $H site delete "$s" --yes -q >/dev/null; done
+
 TEST "deleting the site drops every database and user it had"
 hc site delete shop --yes -q
 expect_rc 0

@@ -78,6 +78,11 @@ case "$HOSTCTL_ACTION" in
     sql -e "REPLACE INTO options VALUES ('home', '$HOSTCTL_PRIMARY_URL'), ('routes', '$HOSTCTL_ROUTES')"
     echo "home is now ${HOSTCTL_PRIMARY_URL:-(none)}"
     ;;
+  upgrade)
+    # A new version's schema update, run on the upgrade's copy before the switch.
+    sql -e "CREATE TABLE IF NOT EXISTS options (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL);
+            REPLACE INTO options VALUES ('schema', '$HOSTCTL_SERVICE_VERSION')"
+    ;;
   allocate) write_config ;;
   clone)
     mkdir -p "$HOSTCTL_ROOT"
