@@ -59,6 +59,7 @@ Output add(Context& ctx, const Args& a) {
   in.active_on_launch = a.flag("active-on-launch");
   in.redirect = a.flag("redirect");
   in.tls = tls_mode(a, in);
+  in.preview = a.opt("preview");
   Failure cert_error;
   auto r = routing::add_route(ops, in, cert_error);
   auto hook_error = routes_changed(ops, {r});
@@ -141,7 +142,9 @@ void add_route_commands(std::vector<Command>& t) {
                  Opt::Value, "acme"},
                 {"tls-cert", "", "serve it over HTTPS with this PEM certificate (chain)", Opt::Value, "FILE",
                  Complete::File},
-                {"tls-key", "", "the PEM private key of --tls-cert", Opt::Value, "FILE", Complete::File}},
+                {"tls-key", "", "the PEM private key of --tls-cert", Opt::Value, "FILE", Complete::File},
+                {"preview", "", "serve this deployment of the site (a test copy) instead of its active one",
+                 Opt::Value, "DEPLOYMENT", Complete::Deployment}},
                kCatalog | kMutates | kDryRun,
                add});
   t.push_back({"route cert",

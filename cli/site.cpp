@@ -1,5 +1,6 @@
 // site create|list|show|clone|switch|launch|enable|disable|protect|unprotect|delete
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "command.hpp"
 #include "lifecycle/backup.hpp"
@@ -51,7 +52,20 @@ Output show(Context& ctx, const Args& a) { return {site_json(ctx, lifecycle::get
 Output clone(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::clone_site(ops, a.get("SITE"), a.opt("from"), a.opt("label").value_or(""));
-  return {lifecycle::to_json(r.deployment), {}, {}, outcome_error(ctx, r.summary)};
+  auto preview = a.opt("preview");
+  if (!preview || r.summary.status != run::kCompleted)
+    return {lifecycle::to_json(r.deployment), {}, {}, outcome_error(ctx, r.summary)};
+  auto error = lifecycle::add_preview(ops, a.get("SITE"), r.deployment.name, *preview);
+  if (!error) ctx.info(fmt::format("'{}' serves the copy '{}'", *preview, r.deployment.name));
+  return {lifecycle::to_json(r.deployment), {}, {}, remote_error(error)};
+}
+
+Output refresh_test(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto r = lifecycle::refresh_test(ops, a.get("SITE"));
+  if (!r.error)
+    ctx.info(fmt::format("site '{}': production copied into {}", r.site.name, fmt::join(r.refreshed, ", ")));
+  return {site_json(ctx, r.site), {}, {}, remote_error(r.error)};
 }
 
 Output switch_to(Context& ctx, const Args& a) {
@@ -171,9 +185,17 @@ void add_site_commands(std::vector<Command>& t) {
                {site},
                {{"from", "", "clone this deployment of the site (any stage; default: the active one)", Opt::Value,
                  "DEPLOYMENT", Complete::Deployment},
-                {"label", "", "what the copy is for: test, training for Bill, ...", Opt::Value, "TEXT"}},
+                {"label", "", "what the copy is for: test, training for Bill, ...", Opt::Value, "TEXT"},
+                {"preview", "", "serve the copy at this preview route (test.example.org), beside production",
+                 Opt::Value, "SOURCE"}},
                kCatalog | kMutates,
                clone});
+  t.push_back({"site refresh-test",
+               "copy production's files and database into the test copy again (the copy its preview routes serve)",
+               {site},
+               {},
+               kCatalog | kMutates,
+               refresh_test});
   t.push_back({"site switch",
                "make another deployment the active one (checked first; switched back if its routes fail)",
                {site},

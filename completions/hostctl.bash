@@ -11,7 +11,7 @@ _hostctl_children() {
     "queue") echo "run" ;;
     "reserve") echo "prune refill status" ;;
     "route") echo "activate add cert deactivate delete list show" ;;
-    "site") echo "backup clone create delete disable enable launch list migrate protect restore show switch unprotect upgrade" ;;
+    "site") echo "backup clone create delete disable enable launch list migrate protect refresh-test restore show switch unprotect upgrade" ;;
     "task") echo "cancel list log retry show" ;;
     "usage") echo "report" ;;
   esac
@@ -50,7 +50,8 @@ _hostctl_options() {
     "site create") echo " --service -s --client -c --host --param" ;;
     "site list") echo " --client -c" ;;
     "site show") echo "" ;;
-    "site clone") echo " --from --label" ;;
+    "site clone") echo " --from --label --preview" ;;
+    "site refresh-test") echo "" ;;
     "site switch") echo " --to" ;;
     "site upgrade") echo " --to-version" ;;
     "site launch") echo "" ;;
@@ -62,7 +63,7 @@ _hostctl_options() {
     "site restore") echo " --backup" ;;
     "site migrate") echo " --to-host" ;;
     "site delete") echo "" ;;
-    "route add") echo " --site --router --primary --active-on-launch --redirect --tls --tls-cert --tls-key --dry-run" ;;
+    "route add") echo " --site --router --primary --active-on-launch --redirect --tls --tls-cert --tls-key --preview --dry-run" ;;
     "route cert") echo " --tls-cert --tls-key" ;;
     "route list") echo " --site" ;;
     "route show") echo "" ;;
@@ -115,6 +116,7 @@ _hostctl_positional() {
     "site create") echo "" ;;
     "site show") echo "site" ;;
     "site clone") echo "site" ;;
+    "site refresh-test") echo "site" ;;
     "site switch") echo "site" ;;
     "site upgrade") echo "site" ;;
     "site launch") echo "site" ;;
@@ -175,6 +177,7 @@ _hostctl_option_value() {
     "route add:--router") echo "host" ;;
     "route add:--tls-cert") echo "@file" ;;
     "route add:--tls-key") echo "@file" ;;
+    "route add:--preview") echo "deployment" ;;
     "route cert:--tls-cert") echo "@file" ;;
     "route cert:--tls-key") echo "@file" ;;
     "route list:--site") echo "site" ;;
@@ -198,7 +201,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --to-version --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --preview --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --to-version --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -226,6 +226,10 @@ nlohmann::json resolve_params(const service::Plan& plan, const std::vector<std::
       values[p.name] = from_env;
       continue;
     }
+    if (p.generate) {
+      values[p.name] = secrets::generate_password();
+      continue;
+    }
     if (p.required)
       throw Error(ErrorKind::Usage,
                   fmt::format("service '{}' needs --param {}=...{}", plan.name, p.name,
@@ -384,22 +388,30 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
 
 Failure routes_changed(run::Ops& ops, const std::string& site) {
   mark_record_due(ops.catalog, site);
-  SQLite::Statement q(ops.catalog.db(), "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id "
-                                        "WHERE s.name = ? AND d.active = 1");
-  q.bind(1, site);
-  if (!q.executeStep()) return std::nullopt;
-  auto d = read_deployment(ops.catalog, q.getColumn(0).getInt64());
-  q.reset();
-  if (!plan_of(ops.catalog, d).plan.actions.count("routes")) return std::nullopt;
-  ActionRequest request;
-  request.actions = {"routes"};
-  request.write_manifest = false;
-  auto summary = run_on_deployment(ops, d, "routes", request);
-  if (summary.status == run::kCompleted) return std::nullopt;
-  return Error(run::failure_kind(summary),
-               fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", site, d.name,
-                           summary.command_id, summary.error),
-               fmt::format("fix it, then 'hostctl task retry {}'", summary.command_id));
+  std::vector<int64_t> served;
+  {
+    SQLite::Statement q(ops.catalog.db(),
+                        "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
+                        "d.stage != 'removed' AND (d.active = 1 OR EXISTS (SELECT 1 FROM route r WHERE "
+                        "r.deployment_id = d.id)) ORDER BY d.active DESC, d.id");
+    q.bind(1, site);
+    while (q.executeStep()) served.push_back(q.getColumn(0).getInt64());
+  }
+  Failure first;
+  for (int64_t id : served) {
+    auto d = read_deployment(ops.catalog, id);
+    if (!plan_of(ops.catalog, d).plan.actions.count("routes")) continue;
+    ActionRequest request;
+    request.actions = {"routes"};
+    request.write_manifest = false;
+    auto summary = run_on_deployment(ops, d, "routes", request);
+    if (summary.status != run::kCompleted && !first)
+      first = Error(run::failure_kind(summary),
+                    fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", site, d.name,
+                                summary.command_id, summary.error),
+                    fmt::format("fix it, then 'hostctl task retry {}'", summary.command_id));
+  }
+  return first;
 }
 
 std::vector<int64_t> write_due_records(run::Ops& ops) {
@@ -479,10 +491,15 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
   // The site's public addresses: where an application takes its home URL from.
   std::string site = request.site_after.value_or(d.site), primary, routes;
   if (!site.empty()) {
-    for (const auto& r : routing::routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", site))) {
+    // A copy that preview routes serve has those as its addresses (a test
+    // copy's home URL is its own); the others have the site's public routes.
+    auto all = routing::routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", site));
+    bool previewed = std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.preview_id == d.id; });
+    for (const auto& r : all) {
+      if (previewed ? r.preview_id != d.id : r.preview_id.has_value()) continue;
       std::string url = routing::public_url(catalog, r);
       routes += url + "\n";
-      if (r.primary) primary = url;
+      if (r.primary || (previewed && primary.empty())) primary = url;
     }
   }
   env.emplace_back("HOSTCTL_PRIMARY_URL", primary);
@@ -671,6 +688,12 @@ run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool al
     throw Error(ErrorKind::Refused,
                 fmt::format("deployment '{}' is the active deployment of site '{}'", d.name, d.site),
                 "switch the site to another deployment, or delete the site");
+  SQLite::Statement preview(ops.catalog.db(), "SELECT source FROM route WHERE deployment_id = ?");
+  preview.bind(1, d.id);
+  if (preview.executeStep())
+    throw Error(ErrorKind::Refused,
+                fmt::format("route '{}' previews deployment '{}'", preview.getColumn(0).getString(), d.name),
+                fmt::format("hostctl route delete {}", preview.getColumn(0).getString()));
   ActionRequest request;
   request.actions = {"remove"};
   request.write_manifest = false;

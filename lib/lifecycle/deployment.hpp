@@ -120,7 +120,8 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site);
 // After a change to a site's routes or its active deployment (route add,
 // activate, deactivate, delete; launch, switch, finalize, migrate): its record
 // is due, and the plan's `routes` action, when it has one, runs on the active
-// deployment, with the site's new HOSTCTL_PRIMARY_URL and HOSTCTL_ROUTES.
+// deployment and on each that preview routes serve, with their new
+// HOSTCTL_PRIMARY_URL and HOSTCTL_ROUTES.
 Failure routes_changed(run::Ops& ops, const std::string& site);
 // Rewrites the manifest of each due site's active deployment; the ids of the
 // commands that failed (the site stays due, for the next run).

@@ -212,7 +212,9 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
     SQLite::Statement ins(db,
                           "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
-                          "directory, params, created_at, ready_at, reserve) VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?)");
+                          "directory, params, created_at, ready_at, reserve, service_version) "
+                          "VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT version FROM service_version "
+                          "WHERE service_id = ?2 AND version = ?13), (SELECT version FROM service WHERE id = ?2)))");
     ins.bind(1, name);
     ins.bind(2, service_id);
     ins.bind(3, host.id);
@@ -228,6 +230,8 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     // A reserve copy stays one; a deployment given to a site never is.
     bool reserve = m.contains("reserve") && m["reserve"].is_boolean() && m["reserve"].get<bool>();
     ins.bind(12, !site_id && reserve ? 1 : 0);
+    // The version its manifest names, when the catalog has it; else the newest.
+    ins.bind(13, m.value("service_version", int64_t{0}));
     ins.exec();
     out.registered.push_back(name);
     if (active) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/clock.hpp"
@@ -480,6 +481,62 @@ UpgradeResult upgrade_site(run::Ops& ops, const std::string& site_ref, std::opti
     out.error = Error(run::failure_kind(switched.verify),
                       fmt::format("the upgraded copy '{}' failed its verify action; site '{}' still runs '{}'",
                                   out.clone.deployment.name, site.name, active.name));
+  return out;
+}
+
+Failure add_preview(run::Ops& ops, const std::string& site, const std::string& deployment, const std::string& source) {
+  routing::RouteInput in;
+  in.source = source;
+  in.site = site;
+  in.preview = deployment;
+  Failure cert_error;
+  auto route = routing::add_route(ops, in, cert_error);
+  auto change = routing::set_active(ops, {route.id}, true);
+  if (change.error) return change.error;
+  return routes_changed(ops, site);
+}
+
+RefreshResult refresh_test(run::Ops& ops, const std::string& site_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  model::check_has_active(rule_view(site), site.active_deployment, "refresh a test copy from");
+  RefreshResult out;
+  std::map<int64_t, std::vector<routing::Route>> previews;  // by the deployment they serve
+  for (const auto& r : routing::routes_of_site(ops.catalog, site.id))
+    if (r.preview_id) previews[*r.preview_id].push_back(r);
+  if (previews.empty())
+    throw Error(ErrorKind::Refused, fmt::format("site '{}' has no test copy (no preview route)", site.name),
+                fmt::format("hostctl site clone {} --label test --preview test.DOMAIN", site.name));
+  for (const auto& [old_id, routes] : previews) {
+    auto old = read_deployment(ops.catalog, old_id);
+    // A fresh copy of production (files and database) takes the old test copy's routes, then the old one goes.
+    auto copy = clone_site(ops, site.name, std::nullopt, old.label);
+    if (copy.summary.status != run::kCompleted) {
+      out.error = Error(run::failure_kind(copy.summary),
+                        fmt::format("copying production into a new test copy failed: {}; '{}' still serves {}",
+                                    copy.summary.error, old.name, routes.front().source));
+      return out;
+    }
+    {
+      catalog::Write write(ops.catalog, fmt::format("site refresh-test {}: {} -> {}", site.name, old.name,
+                                                    copy.deployment.name));
+      SQLite::Statement move(ops.catalog.db(), "UPDATE route SET deployment_id = ? WHERE deployment_id = ?");
+      move.bind(1, copy.deployment.id);
+      move.bind(2, old_id);
+      move.exec();
+      write.commit();
+    }
+    if (auto error = resync_and_check(ops, site.id)) {
+      out.error = error;
+      return out;
+    }
+    out.refreshed.push_back(copy.deployment.name);
+    auto removed = remove_deployment(ops, old.name, false);
+    if (removed.status != run::kCompleted)
+      out.error = Error(run::failure_kind(removed), fmt::format("the old test copy '{}' was not removed: {}", old.name,
+                                                                removed.error));
+  }
+  if (auto error = routes_changed(ops, site.name); error && !out.error) out.error = error;
+  out.site = get_site(ops.catalog, site.name);
   return out;
 }
 

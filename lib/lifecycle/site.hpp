@@ -66,6 +66,20 @@ struct UpgradeResult {
 };
 UpgradeResult upgrade_site(run::Ops& ops, const std::string& site, std::optional<int64_t> to_version);
 
+// A preview route SOURCE for `deployment`, a copy of the site beside its
+// active one (MWS's test service), added and activated.
+Failure add_preview(run::Ops& ops, const std::string& site, const std::string& deployment, const std::string& source);
+
+// site refresh-test: production's files and database copied into the test
+// copy again: a new clone of the active deployment takes the preview routes of
+// the old test copy, which is then removed.
+struct RefreshResult {
+  Site site;
+  std::vector<std::string> refreshed;  // the new test copies
+  Failure error;
+};
+RefreshResult refresh_test(run::Ops& ops, const std::string& site);
+
 struct LaunchResult {
   Site site;
   std::vector<std::string> activated;

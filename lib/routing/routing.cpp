@@ -27,8 +27,10 @@ constexpr const char* kDomainOf =
 const std::string kSelect = fmt::format(
     "SELECT r.id, r.source, r.site_id, s.name, r.router_id, coalesce(h.name, ''), r.active, r.is_primary, "
     "r.active_on_launch, r.created_at, r.redirect, s.enabled, r.tls, coalesce(c.issuer, ''), "
-    "coalesce(c.serial, ''), coalesce(c.not_after, ''), c.id IS NOT NULL AND h.https_listen != '' "
+    "coalesce(c.serial, ''), coalesce(c.not_after, ''), c.id IS NOT NULL AND h.https_listen != '', "
+    "r.deployment_id, coalesce(p.name, '') "
     "FROM route r JOIN site s ON s.id = r.site_id LEFT JOIN host h ON h.id = r.router_id "
+    "LEFT JOIN deployment p ON p.id = r.deployment_id "
     "LEFT JOIN certificate c ON c.router_id = r.router_id AND c.domain = {} ",
     kDomainOf);
 
@@ -57,6 +59,8 @@ Route read_row(SQLite::Statement& q) {
   r.cert_serial = q.getColumn(14).getString();
   r.cert_not_after = q.getColumn(15).getString();
   r.https = q.getColumn(16).getInt() != 0;
+  if (!q.getColumn(17).isNull()) r.preview_id = q.getColumn(17).getInt64();
+  r.preview = q.getColumn(18).getString();
   split(r);
   return r;
 }
@@ -91,6 +95,16 @@ std::optional<ActiveCopy> active_copy(catalog::Catalog& catalog, int64_t site_id
                     q.getColumn(3).getString()};
 }
 
+// The deployment a route serves: its preview deployment, or its site's active one.
+std::optional<ActiveCopy> served_copy(catalog::Catalog& catalog, const Route& r) {
+  if (!r.preview_id) return active_copy(catalog, r.site_id);
+  SQLite::Statement q(catalog.db(), "SELECT id, host_id, name, directory FROM deployment WHERE id = ? AND stage != 'removed'");
+  q.bind(1, *r.preview_id);
+  if (!q.executeStep()) return std::nullopt;
+  return ActiveCopy{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                    q.getColumn(3).getString()};
+}
+
 // Where a router sends a location: to the deployment's backend block on its
 // web host (so the router needs none of its files), or, for a host without a
 // managed web server, to the directory on the router's own disk.
@@ -102,7 +116,8 @@ std::string location_body(catalog::Catalog& catalog, const ActiveCopy& copy, boo
   return fmt::format(
       "        proxy_pass http://{}{};\n"
       "        proxy_set_header Host {};\n"
-      "        proxy_set_header X-Forwarded-Host $host;\n"
+      // (with the port the client used, so an application's canonical-URL check matches its home URL)
+      "        proxy_set_header X-Forwarded-Host $http_host;\n"
       "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
       "        proxy_set_header X-Forwarded-Proto $scheme;\n",
       host.web_listen, prefix ? "/" : "", backend_name(copy.id));
@@ -236,6 +251,7 @@ nlohmann::ordered_json to_json(const Route& r) {
     j["certificate"] = {{"issuer", r.cert_issuer}, {"serial", r.cert_serial}, {"not_after", r.cert_not_after}};
   }
   j["https"] = r.https;
+  j["preview"] = r.preview_id ? nlohmann::ordered_json(r.preview) : nlohmann::ordered_json();
   j["created_at"] = r.created_at;
   return j;
 }
@@ -243,7 +259,7 @@ nlohmann::ordered_json to_json(const Route& r) {
 void insert_route(SQLite::Database& db, const RouteRow& row) {
   SQLite::Statement insert(db,
                            "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
-                           "redirect, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                           "redirect, tls, deployment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, row.source);
   insert.bind(2, row.site_id);
   insert.bind(3, row.router_id);
@@ -252,8 +268,34 @@ void insert_route(SQLite::Database& db, const RouteRow& row) {
   insert.bind(6, now_utc());
   insert.bind(7, row.redirect ? 1 : 0);
   insert.bind(8, row.tls);
+  if (row.preview_id) insert.bind(9, *row.preview_id); else insert.bind(9);
   insert.exec();
 }
+
+namespace {
+
+// The deployment a preview route may serve: one of the site's, not removed,
+// not its active one (that is what its other routes serve).
+int64_t preview_target(catalog::Catalog& catalog, int64_t site_id, const RouteInput& in) {
+  if (in.primary || in.redirect)
+    throw Error(ErrorKind::Usage, "a preview route is neither --primary nor --redirect");
+  int64_t id = model::find_id(catalog.db(), "deployment", "deployment", *in.preview);
+  SQLite::Statement q(catalog.db(), "SELECT site_id, active, stage FROM deployment WHERE id = ?");
+  q.bind(1, id);
+  q.executeStep();
+  bool of_site = !q.getColumn(0).isNull() && q.getColumn(0).getInt64() == site_id;
+  bool active = q.getColumn(1).getInt() != 0, removed = q.getColumn(2).getString() == "removed";
+  q.reset();
+  if (!of_site || removed)
+    throw Error(ErrorKind::Refused, fmt::format("deployment {} is not a live copy of site '{}'", model::shown(*in.preview), in.site));
+  if (active)
+    throw Error(ErrorKind::Refused,
+                fmt::format("deployment {} is site '{}''s active one: its routes already serve it", model::shown(*in.preview), in.site),
+                "a preview route is for another copy, such as a clone (site clone --preview)");
+  return id;
+}
+
+}  // namespace
 
 Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
   const std::string& source = in.source;
@@ -287,7 +329,9 @@ Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
   std::vector<model::RuleRoute> current;
   for (const auto& r : routes_of_site(ops.catalog, site_id)) current.push_back(rule_view(r));
   model::check_primary_change(site_rules(ops.catalog, site_id), current, rule_view(candidate), in.primary);
-  insert_route(db, {source, site_id, router->id, in.primary, in.active_on_launch, in.redirect, in.tls});
+  std::optional<int64_t> preview;
+  if (in.preview) preview = preview_target(ops.catalog, site_id, in);
+  insert_route(db, {source, site_id, router->id, in.primary, in.active_on_launch, in.redirect, in.tls, preview});
   Route added = get_route(ops.catalog, source);
   write.commit();
   if (!in.tls.empty()) {
@@ -319,8 +363,9 @@ std::string route_location(catalog::Catalog& catalog, const Route& r) {
     return fmt::format("    # route {} -> redirect to {}\n", r.source, target) + open +
            fmt::format("        rewrite ^{}/(.*)$ $scheme://{}/$1 permanent;\n", r.path, target) + close;
   }
-  auto copy = active_copy(catalog, r.site_id);
-  if (!copy) return fmt::format("    # route {}: site '{}' has no active deployment\n", r.source, r.site);
+  auto copy = served_copy(catalog, r);
+  if (!copy) return fmt::format("    # route {}: site '{}' has no {}\n", r.source, r.site,
+                                r.preview_id ? "such deployment" : "active deployment");
   return fmt::format("    # route {} -> site '{}', deployment '{}'\n", r.source, r.site, copy->name) + open +
          location_body(catalog, *copy, !r.path.empty()) + close;
 }

@@ -33,6 +33,9 @@ struct Route {
   // The router's certificate for the domain (shared by its routes), when it has one.
   std::string cert_issuer, cert_serial, cert_not_after;
   bool https = false;         // served over HTTPS: a TLS route whose domain has a certificate
+  // A preview route serves this deployment of the site, not its active one.
+  std::optional<int64_t> preview_id;
+  std::string preview;
   std::string created_at;
 };
 
@@ -44,6 +47,7 @@ struct RouteInput {
   bool primary = false, active_on_launch = false, redirect = false;
   std::string tls;                // "", "acme" or "manual"
   std::string cert_pem, key_pem;  // manual: the operator's certificate (chain) and key
+  std::optional<std::string> preview;  // a deployment of the site, not its active one
 };
 // A route as stored, inactive: add_route and host import write it this way,
 // inside their own transaction, after their own checks.
@@ -52,6 +56,7 @@ struct RouteRow {
   int64_t site_id = 0, router_id = 0;
   bool primary = false, active_on_launch = false, redirect = false;
   std::string tls;
+  std::optional<int64_t> preview_id;
 };
 void insert_route(SQLite::Database& db, const RouteRow& row);
 

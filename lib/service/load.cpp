@@ -218,7 +218,7 @@ class Checker {
       p.name = *name;
       const YAML::Node& spec = item.second;
       std::string what = "params." + p.name;
-      if (!mapping(spec, what, {"default", "pattern", "secret", "required", "description"})) continue;
+      if (!mapping(spec, what, {"default", "pattern", "secret", "required", "description", "generate"})) continue;
       if (spec["default"])
         if (auto d = scalar(spec["default"], what + ".default")) p.default_value = *d;
       if (spec["pattern"]) {
@@ -231,6 +231,8 @@ class Checker {
       }
       if (spec["secret"]) boolean(spec["secret"], what + ".secret", p.secret);
       if (spec["required"]) boolean(spec["required"], what + ".required", p.required);
+      if (spec["generate"]) boolean(spec["generate"], what + ".generate", p.generate);
+      if (p.generate && !p.secret) problem(spec["generate"], fmt::format("{}.generate needs secret: true", what));
       if (spec["description"]) scalar(spec["description"], what + ".description");
       out_.plan.params.push_back(p);
     }

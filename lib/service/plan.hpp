@@ -24,6 +24,7 @@ struct Param {
   std::string pattern;  // POSIX ERE the whole value must match (model/pattern.hpp)
   bool secret = false;
   bool required = false;
+  bool generate = false;  // secret: a new random value for each deployment that is not given one
 };
 
 struct Reserve {

@@ -118,6 +118,36 @@ expect_true test "$(rig_sql 3 -e "SELECT body FROM $c.entries")" = "first entry"
 rig_sql 3 -e "INSERT INTO $c.entries(body) VALUES ('only in the clone')"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 1
 
+TEST "a test copy beside production: clone --preview serves it at its own route; refresh-test copies production again"
+hc site clone shop --label test --preview test.shop.test -o json
+expect_rc 0
+t1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+tdb=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE name = '$t1'")
+expect_true test "$(get test.shop.test /)" = 200
+expect_true grep -q "database: $tdb" "$WORK/page"
+expect_true grep -q "home: http://test.shop.test:$RIG_NGINX_PORT" "$WORK/page"  # its routes action: its own home
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "database: $db" "$WORK/page"
+expect_true grep -q "home: http://shop.test:$RIG_NGINX_PORT" "$WORK/page"
+rig_sql 3 -e "INSERT INTO $db.entries(body) VALUES ('second entry')"
+get test.shop.test / >/dev/null
+grep -q "second entry" "$WORK/page" && fail "the test copy saw production's new entry before a refresh"
+hc deployment delete "$t1" --yes
+expect_rc 4
+expect_err_has "route 'test.shop.test' previews deployment '$t1'"
+hc site refresh-test shop
+expect_rc 0
+t2=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+expect_true test -n "$t2" -a "$t2" != "$t1"
+expect_true test "$(get test.shop.test /)" = 200
+expect_true grep -q "<li>second entry</li>" "$WORK/page"
+expect_true test -z "$(rig_sql 3 -e "SHOW DATABASES LIKE '$tdb'")"
+rig_sql 3 -e "DELETE FROM $db.entries WHERE body = 'second entry'"
+hc route delete test.shop.test --yes -q
+expect_rc 0
+hc deployment delete "$t2" --yes -q
+expect_rc 0
+
 TEST "host verify on the db host reports databases without a deployment and deployments without a database"
 rig_sql 3 -e "CREATE DATABASE hc_stray"
 rig_sql 3 -e "DROP DATABASE $c"
