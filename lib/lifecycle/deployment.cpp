@@ -398,20 +398,22 @@ Failure routes_changed(run::Ops& ops, const std::string& site) {
     while (q.executeStep()) served.push_back(q.getColumn(0).getInt64());
   }
   Failure first;
-  for (int64_t id : served) {
-    auto d = read_deployment(ops.catalog, id);
-    if (!plan_of(ops.catalog, d).plan.actions.count("routes")) continue;
-    ActionRequest request;
-    request.actions = {"routes"};
-    request.write_manifest = false;
-    auto summary = run_on_deployment(ops, d, "routes", request);
-    if (summary.status != run::kCompleted && !first)
-      first = Error(run::failure_kind(summary),
-                    fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", site, d.name,
-                                summary.command_id, summary.error),
-                    fmt::format("fix it, then 'hostctl task retry {}'", summary.command_id));
-  }
+  for (int64_t id : served)
+    if (auto error = run_routes_action(ops, read_deployment(ops.catalog, id)); error && !first) first = error;
   return first;
+}
+
+Failure run_routes_action(run::Ops& ops, const Deployment& d) {
+  if (!plan_of(ops.catalog, d).plan.actions.count("routes")) return std::nullopt;
+  ActionRequest request;
+  request.actions = {"routes"};
+  request.write_manifest = false;
+  auto summary = run_on_deployment(ops, d, "routes", request);
+  if (summary.status == run::kCompleted) return std::nullopt;
+  return Error(run::failure_kind(summary),
+               fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", d.site, d.name,
+                           summary.command_id, summary.error),
+               fmt::format("fix it, then 'hostctl task retry {}'", summary.command_id));
 }
 
 std::vector<int64_t> write_due_records(run::Ops& ops) {

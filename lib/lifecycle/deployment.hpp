@@ -123,6 +123,8 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site);
 // deployment and on each that preview routes serve, with their new
 // HOSTCTL_PRIMARY_URL and HOSTCTL_ROUTES.
 Failure routes_changed(run::Ops& ops, const std::string& site);
+// The plan's routes action on one deployment (nothing when the plan has none).
+Failure run_routes_action(run::Ops& ops, const Deployment& d);
 // Rewrites the manifest of each due site's active deployment; the ids of the
 // commands that failed (the site stays due, for the next run).
 std::vector<int64_t> write_due_records(run::Ops& ops);

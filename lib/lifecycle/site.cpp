@@ -412,6 +412,13 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     out.site = get_site(ops.catalog, site.name);
     return out;
   }
+  // The copy learns the site's addresses before it gets its traffic (an
+  // application redirects requests for any other home URL to its own).
+  if (auto error = run_routes_action(ops, to)) {
+    out.error = reworded(*error, std::string(error->what()) + "; the site was not switched");
+    out.site = get_site(ops.catalog, site.name);
+    return out;
+  }
   std::optional<Deployment> from;
   if (!site.active_deployment.empty()) from = get_deployment(ops.catalog, site.active_deployment);
   if (from)

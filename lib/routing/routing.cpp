@@ -581,6 +581,9 @@ std::string php_block(const model::Host& host, int64_t id, const std::string& di
          "        fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n"
          "        try_files $fastcgi_script_name =404;\n" +
          fmt::format("        fastcgi_pass unix:{};\n", php_socket(host, id)) + params +
+         // A page is held in memory whole (not spilled to a temporary file), so
+         // a worker retiring after a reload has nothing left half-sent.
+         "        fastcgi_buffer_size 32k;\n        fastcgi_buffers 32 16k;\n"
          "    }\n"
          "    location ~* \\.(phps|phtml|php[0-9]|inc)$ {\n        return 404;\n    }\n"
          "    location ~ /\\. {\n        return 404;\n    }\n}\n";

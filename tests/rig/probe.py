@@ -17,7 +17,9 @@ address, port, host, expect, stop_file = sys.argv[1:6]
 rate = float(sys.argv[6]) if len(sys.argv) > 6 else 50.0
 limit = float(sys.argv[7]) if len(sys.argv) > 7 else 300.0
 
+# As a browser sends it: with the port when it is not the scheme's own.
 ca = os.environ.get("PROBE_CA")
+host_header = host if int(port) == (443 if ca else 80) else f"{host}:{port}"
 context = ssl.create_default_context(cafile=ca) if ca else None
 
 
@@ -44,14 +46,15 @@ while not os.path.exists(stop_file) and time.monotonic() - start < limit:
     problem = None
     try:
         conn = connection()
-        conn.request("GET", "/", headers={"Host": host, "Connection": "close"})
+        conn.request("GET", "/", headers={"Host": host_header, "Connection": "close"})
         response = conn.getresponse()
         body = response.read().decode("utf-8", "replace")
         conn.close()
         if response.status != 200:
             problem = f"HTTP {response.status}"
         elif expect not in body:
-            problem = "another page: " + body[:80].replace("\n", " ")
+            title = body.split("<title>", 1)[1].split("</title>", 1)[0] if "<title>" in body else ""
+            problem = "another page: " + (title or body[:80]).replace("\n", " ")
     except Exception as e:  # a refused or reset connection, a timeout
         problem = f"{type(e).__name__}: {e}"
     if problem:

@@ -275,6 +275,8 @@ rig_php_start() {
 pid = $dir/php-fpm.pid
 error_log = $dir/error.log
 daemonize = no
+; a reload (USR2) lets requests in flight finish instead of cutting them off
+process_control_timeout = 10s
 include = $dir/pool.d/*.conf
 CFG
   cat > "$dir/pool.d/rig-idle.conf" <<CFG

@@ -44,6 +44,13 @@ require_once ABSPATH . 'wp-settings.php';
 PHP
   mv "$pub/wp-config.php.tmp" "$pub/wp-config.php"
   umask 022
+  # The plan's health check: WordPress boots and its database answers.
+  cat > "$pub/hostctl-health.php" <<'PHP'
+<?php
+require __DIR__ . '/wp-load.php';
+header('Content-Type: text/plain');
+echo $GLOBALS['wpdb']->get_var('SELECT 1') === '1' ? "ok\n" : "no database\n";
+PHP
 }
 
 # A small plugin whose version is the plan's: what an upgrade bumps.
