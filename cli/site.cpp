@@ -149,13 +149,15 @@ Output restore(Context& ctx, const Args& a) {
 
 Output migrate(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
-  auto r = lifecycle::migrate_site(ops, a.get("SITE"), *a.opt("to-host"));
+  auto r = lifecycle::migrate_site(ops, a.get("SITE"), a.opt("to-host"), a.opt("to-db-host"));
   auto j = site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE")));
   j["migrated_from"] = r.from_host;
   j["migrated_to"] = r.to_host;
   if (!r.error) {
-    ctx.info(fmt::format("site '{}' moved from '{}' to '{}' (deployment '{}'); the old copy is locked on '{}'",
-                         a.get("SITE"), r.from_host, r.to_host, r.deployment, r.from_host));
+    ctx.info(fmt::format("site '{}' moved from '{}' to '{}' (deployment '{}'{}); the old copy is locked on '{}'",
+                         a.get("SITE"), r.from_host, r.to_host, r.deployment,
+                         r.to_db_host.empty() ? "" : fmt::format(", its database from '{}' to '{}'", r.from_db_host, r.to_db_host),
+                         r.from_host));
     return {j, {}};
   }
   if (r.failed.command_id) return {j, {}, {}, outcome_error(ctx, r.failed)};
@@ -224,7 +226,9 @@ void add_site_commands(std::vector<Command>& t) {
                {{"backup", "", "the backup to restore", Opt::Value, "ID", Complete::None, true}},
                kCatalog | kMutates | kDestructive, restore});
   t.push_back({"site migrate", "move a site to another host: backup, install, copy, restore, switch", {site},
-               {{"to-host", "", "the host to move to", Opt::Value, "HOST", Complete::Host, true}},
+               {{"to-host", "", "the web host to move to (default: the one it is on)", Opt::Value, "HOST", Complete::Host},
+                {"to-db-host", "", "the database server to move its database to", Opt::Value, "HOST",
+                 Complete::Host}},
                kCatalog | kMutates, migrate});
   t.push_back({"site delete", "delete a site: its routes, then its deployments on the hosts", {site}, {},
                kCatalog | kMutates | kDestructive, remove});

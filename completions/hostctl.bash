@@ -61,7 +61,7 @@ _hostctl_options() {
     "site unprotect") echo " --dry-run" ;;
     "site backup") echo "" ;;
     "site restore") echo " --backup" ;;
-    "site migrate") echo " --to-host" ;;
+    "site migrate") echo " --to-host --to-db-host" ;;
     "site delete") echo "" ;;
     "route add") echo " --site --router --primary --active-on-launch --redirect --tls --tls-cert --tls-key --preview --dry-run" ;;
     "route cert") echo " --tls-cert --tls-key" ;;
@@ -173,6 +173,7 @@ _hostctl_option_value() {
     "site clone:--from") echo "deployment" ;;
     "site switch:--to") echo "deployment" ;;
     "site migrate:--to-host") echo "host" ;;
+    "site migrate:--to-db-host") echo "host" ;;
     "route add:--site") echo "site" ;;
     "route add:--router") echo "host" ;;
     "route add:--tls-cert") echo "@file" ;;
@@ -201,7 +202,7 @@ _hostctl_complete_kind() {
 }
 _hostctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" w i kids
-  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --preview --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-host --to-version --transport --user --wait --web-conf --web-dir --web-listen -o "
+  local value_opts=" --action --address --backup --base-dir --below --capacity --catalog --client --config --db-admin-password-file --db-admin-user --db-engine --db-port --email --field --file --from --host --http-listen --https-listen --identity --jobs --label --limit --max-sites --name --nginx-bin --nginx-conf --output --param --period --php-fpm-bin --php-fpm-conf --php-pool-dir --port --preview --role --router --router-dir --service --site --stage --status --task --timeout --tls --tls-cert --tls-key --to --to-db-host --to-host --to-version --transport --user --wait --web-conf --web-dir --web-listen -o "
   _hostctl_catalog=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

@@ -143,6 +143,19 @@ model::Host choose_server(catalog::Catalog& catalog, const std::string& engine, 
   return model::get_host(catalog, std::to_string(id));
 }
 
+model::Host named_server(catalog::Catalog& catalog, const std::string& engine, const std::string& ref) {
+  auto host = model::get_host(catalog, ref);
+  if (host.db_engine != engine)
+    throw Error(ErrorKind::Refused, fmt::format("host '{}' is not a {} database server", host.name, engine),
+                fmt::format("hostctl host edit {} --role db --db-engine {} ...", host.name, engine));
+  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE db_host_id = ? AND stage != 'removed'");
+  q.bind(1, host.id);
+  q.executeStep();
+  if (q.getColumn(0).getInt64() >= host.capacity)
+    throw Error(ErrorKind::Refused, fmt::format("database server '{}' is full ({} databases)", host.name, host.capacity));
+  return host;
+}
+
 run::Env application_env(const Placement& db) {
   return {{"HOSTCTL_DB_HOST", db.server.address.empty() ? "127.0.0.1" : db.server.address},
           {"HOSTCTL_DB_PORT", std::to_string(db.server.db_port)},

@@ -31,6 +31,8 @@ std::string database_name(const std::string& deployment_name);
 
 // The least loaded database server of `engine` with room; Refused when none.
 model::Host choose_server(catalog::Catalog& catalog, const std::string& engine, const std::string& service);
+// The named host, checked: a database server of `engine` with room.
+model::Host named_server(catalog::Catalog& catalog, const std::string& engine, const std::string& ref);
 
 // What every task of a deployment with a database gets: HOSTCTL_DB_HOST,
 // _PORT, _NAME, _USER, _PASSWORD (the last a secret).

@@ -313,7 +313,8 @@ nlohmann::json seal_params(catalog::Catalog& catalog, const service::Plan& plan,
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
-                          std::optional<int64_t> cloned_from, bool reserve) {
+                          std::optional<int64_t> cloned_from, bool reserve,
+                          const std::optional<model::Host>& db_server) {
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
   SQLite::Statement st(catalog.db(),
                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
@@ -335,7 +336,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   st.exec();
   int64_t id = catalog.db().getLastInsertRowid();
   if (!service.plan.database.engine.empty()) {
-    auto server = databases::choose_server(catalog, service.plan.database.engine, service.plan.name);
+    auto server = db_server ? *db_server : databases::choose_server(catalog, service.plan.database.engine, service.plan.name);
     SQLite::Statement db(catalog.db(), "UPDATE deployment SET db_host_id = ?, db_name = ? WHERE id = ?");
     db.bind(1, server.id);
     db.bind(2, databases::database_name(name));

@@ -72,12 +72,13 @@ std::vector<model::Host> place_copies(catalog::Catalog& catalog, const service::
 nlohmann::json seal_params(catalog::Catalog& catalog, const service::Plan& plan, nlohmann::json params);
 
 // Inserts a deployment row (status PENDING) inside an open write transaction;
-// for a plan with a database, places it on the least loaded database server
-// and keeps a new password for it (sealed).
+// for a plan with a database, places it on `db_server` (default: the least
+// loaded database server) and keeps a new password for it (sealed).
 int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& service, const model::Host& host,
                           const nlohmann::json& params, std::optional<int64_t> site_id,
                           std::optional<int64_t> client_id, model::Stage stage, const std::string& label,
-                          std::optional<int64_t> cloned_from = std::nullopt, bool reserve = false);
+                          std::optional<int64_t> cloned_from = std::nullopt, bool reserve = false,
+                          const std::optional<model::Host>& db_server = std::nullopt);
 
 // The tasks that carry out `actions` on a deployment, in order: a pre-flight
 // check when the actions write data, the plan's tasks, then the manifest.

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "databases/databases.hpp"
 #include "lifecycle/backup.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
@@ -15,20 +16,36 @@
 
 namespace hostctl::lifecycle {
 
-MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std::string& to_host_ref) {
+MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std::optional<std::string>& to_host_ref,
+                           const std::optional<std::string>& to_db_host_ref) {
+  if (!to_host_ref && !to_db_host_ref) throw Error(ErrorKind::Usage, "site migrate needs --to-host, --to-db-host or both");
   auto site = get_site(ops.catalog, site_ref);
   model::check_has_active(rule_view(site), site.active_deployment, "migrate");
   auto from = get_deployment(ops.catalog, site.active_deployment);
   auto service = plan_of(ops.catalog, from);  // a move, not an upgrade: the same plan version
-  auto target = choose_host(ops.catalog, service.plan, to_host_ref);
-  if (target.id == from.host_id)
-    throw Error(ErrorKind::Refused, fmt::format("site '{}' already runs on host '{}'", site.name, target.name));
+  auto target = to_host_ref ? choose_host(ops.catalog, service.plan, to_host_ref)
+                            : model::get_host(ops.catalog, std::to_string(from.host_id));
+  std::optional<model::Host> db_target;
+  if (to_db_host_ref) {
+    if (service.plan.database.engine.empty())
+      throw Error(ErrorKind::Refused, fmt::format("service '{}' has no database to move", service.plan.name));
+    db_target = databases::named_server(ops.catalog, service.plan.database.engine, *to_db_host_ref);
+  } else if (from.db_host_id && target.id == from.host_id) {
+    db_target = model::get_host(ops.catalog, std::to_string(*from.db_host_id));
+  }
+  bool same_db = !db_target || (from.db_host_id && db_target->id == *from.db_host_id);
+  if (target.id == from.host_id && same_db)
+    throw Error(ErrorKind::Refused,
+                db_target ? fmt::format("site '{}' already runs on host '{}' with its database on '{}'", site.name,
+                                        target.name, db_target->name)
+                          : fmt::format("site '{}' already runs on host '{}'", site.name, target.name));
   for (const char* action : {"backup", "restore", "install"})
     if (!service.plan.actions.count(action))
       throw Error(ErrorKind::Refused, fmt::format("service '{}' has no {} action to migrate with", service.plan.name, action));
   MigrateResult out;
   out.from_host = from.host;
   out.to_host = target.name;
+  out.from_db_host = from.db_host;
   auto fail = [&](const std::string& what, const run::RunSummary& s) {
     out.error = Error(run::failure_kind(s), what);
     out.failed = s;
@@ -40,13 +57,15 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
 
   int64_t id = 0;
   {
-    catalog::Write write(ops.catalog, fmt::format("site migrate {} --to-host {}", site.name, target.name));
+    catalog::Write write(ops.catalog, fmt::format("site migrate {} --to-host {}{}", site.name, target.name,
+                                                  db_target ? " --to-db-host " + db_target->name : ""));
     id = insert_deployment(ops.catalog, service, target, from.params, site.id, site.client_id, model::Stage::Allocate,
-                           fmt::format("migrated from {}", from.host));
+                           fmt::format("migrated from {}", from.host), std::nullopt, false, db_target);
     write.commit();
   }
   auto to = read_deployment(ops.catalog, id);
   out.deployment = to.name;
+  out.to_db_host = to.db_host;
   ActionRequest install;
   install.actions = {"install"};
   install.stage_after = model::Stage::Allocate;

@@ -62,7 +62,7 @@ expect_true grep -q Isolated "$WORK/page"
 conf="$RIG_NGINX_DIR/sites/hostctl-web1.test.conf"
 expect_true grep -q "proxy_pass http://${RIG_ADDR[2]}:${RIG_WEB_PORT[2]};" "$conf"
 expect_true grep -q "proxy_set_header Host d$d1.backend.hostctl;" "$conf"
-expect_true grep -q "proxy_set_header X-Forwarded-Host \$host;" "$conf"
+expect_true grep -q "proxy_set_header X-Forwarded-Host \$http_host;" "$conf"
 grep -q "root \|alias " "$conf" && fail "the router's block serves files from a disk"
 
 TEST "site switch checks the new copy through its backend before any router is touched"

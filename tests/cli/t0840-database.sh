@@ -283,10 +283,28 @@ expect_rc 0
 expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 0
 for s in tpl fromtpl; do $H site delete "$s" --yes -q >/dev/null; done
 
+TEST "migrate --to-db-host moves the database alone, to another server; a server of another engine is refused"
+hc site migrate shop --to-db-host rig2
+expect_rc 4
+expect_err_has "host 'rig2' is not a mariadb database server"
+rig_mariadb_start 1 router web db || exit 1
+hc site migrate shop --to-db-host rig1
+expect_rc 0
+expect_err_has "its database from 'rig3' to 'rig1'"
+m1=$(db_of shop)
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT h.name || ' ' || w.name FROM deployment d JOIN host h ON h.id = d.db_host_id JOIN host w ON w.id = d.host_id WHERE d.db_name = '$m1'")" = "rig1 rig1"
+expect_true test "$(rig_sql 1 -e "SELECT body FROM $m1.entries")" = "first entry"
+expect_true test "$(get shop.test /)" = 200
+expect_true grep -q "<li>first entry</li>" "$WORK/page"
+hc site migrate shop --to-db-host rig3 -q
+expect_rc 0
+m=$(db_of shop)
+
 TEST "deleting the site drops every database and user it had"
 hc site delete shop --yes -q
 expect_rc 0
 expect_true test -z "$(databases)"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM mysql.user WHERE user LIKE 'hc\\_%'")" = 0
+expect_true test -z "$(rig_sql 1 -e "SHOW DATABASES LIKE 'hc\\_%'")"
 
 done_testing

@@ -301,8 +301,11 @@ CFG
 
 # MariaDB for host I, run as its user in its own data directory (root only),
 # with an admin user that hostctl is given the password of through a file.
+# Host I's roles become ROLES (default: db alone).
 rig_mariadb_start() {
-  local i=$1 dir="$RIG_DIR/host$1/mariadb" user=${RIG_HOST_USER[$1]} n
+  local i=$1 dir="$RIG_DIR/host$1/mariadb" user=${RIG_HOST_USER[$1]} n role roles=()
+  for role in ${@:2}; do roles+=(--role "$role"); done
+  [ ${#roles[@]} -gt 0 ] || roles=(--role db)
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] ||
     { echo "skip: mariadb-server is not installed (scripts/setup.sh installs it)"; exit 77; }
   mkdir -p "$dir/data" "$dir/run"
@@ -325,7 +328,7 @@ rig_mariadb_start() {
 CREATE USER 'hcadmin'@'%' IDENTIFIED BY '$(cat "$RIG_DIR/db$i-admin.pw")';
 GRANT ALL PRIVILEGES ON *.* TO 'hcadmin'@'%' WITH GRANT OPTION;
 SQL
-  "$HOSTCTL_BIN" host edit "rig$i" --role db --db-engine mariadb --db-port "${RIG_DB_PORT[$i]}" \
+  "$HOSTCTL_BIN" host edit "rig$i" "${roles[@]}" --db-engine mariadb --db-port "${RIG_DB_PORT[$i]}" \
     --db-admin-user hcadmin --db-admin-password-file "$RIG_DIR/db$i-admin.pw" -q >/dev/null
 }
 
