@@ -124,7 +124,7 @@ $H site create template --service wordpress -q >/dev/null
 tdb=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = 'template'")
 tdir=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT d.directory FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = 'template'")
 # Realistic content: POSTS posts (about 2 KB each) and UPLOAD_MB of uploads in files of 256 KB.
-rig_sql 3 -e "INSERT INTO $tdb.wp_posts (post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt,
+rig_sql 3 -D "$tdb" -e "INSERT INTO wp_posts (post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt,
   post_status, post_name, to_ping, pinged, post_modified, post_modified_gmt, post_content_filtered, post_type)
   SELECT 1, now(), utc_timestamp(), repeat('Lorem ipsum dolor sit amet. ', 70), concat('Post ', seq),
   '', 'publish', concat('post-', seq), '', '', now(), utc_timestamp(), '', 'post' FROM seq_1_to_$POSTS"

@@ -114,6 +114,14 @@ run::TaskSpec admin_step(catalog::Catalog& catalog, const Placement& db, int lan
   return on(db.server, lane, name, kClient + body, std::move(env));
 }
 
+// The step, once `path` on host `from` is copied to `to` on its own host (through hostctl's sessions).
+run::TaskSpec after_copy(run::TaskSpec step, const model::Host& from, const std::string& path, const std::string& to) {
+  step.copy_host_id = from.id;
+  step.copy_from = path;
+  step.copy_to = to;
+  return step;
+}
+
 // A dump's place on the database server, beside its deployments (where a copy can land).
 std::string dump_path(const model::Host& server, const std::string& database) {
   return fmt::format("{}/.hostctl-{}.sql", server.base_dir, database);
@@ -178,35 +186,30 @@ std::vector<run::TaskSpec> copy_steps(catalog::Catalog& catalog, const Placement
     return {admin_step(catalog, to, lane, "database/copy", std::string(kEmpty) + kCopyHere,
                        {{"HOSTCTL_SOURCE_DB_NAME", from.name}})};
   std::string file = dump_path(from.server, to.name), there = dump_path(to.server, to.name);
-  auto load = admin_step(catalog, to, lane, "database/load", std::string(kEmpty) + kLoadFile, {{"HOSTCTL_DB_FILE", there}});
-  load.copy_host_id = from.server.id;
-  load.copy_from = file;
-  load.copy_to = there;
-  return {admin_step(catalog, from, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", file}}), load,
+  return {admin_step(catalog, from, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", file}}),
+          after_copy(admin_step(catalog, to, lane, "database/load", std::string(kEmpty) + kLoadFile,
+                                {{"HOSTCTL_DB_FILE", there}}),
+                     from.server, file, there),
           on(from.server, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
 }
 
 std::vector<run::TaskSpec> dump_steps(catalog::Catalog& catalog, const Placement& db, const model::Host& into,
                                       const std::string& file, int lane) {
   std::string on_server = dump_path(db.server, db.name);
-  auto fetch = on(into, lane, "database/fetch", "set -u\necho \"the database dump is in $HOSTCTL_DB_FILE\"\n",
-                  {{"HOSTCTL_DB_FILE", file}});
-  fetch.copy_host_id = db.server.id;
-  fetch.copy_from = on_server;
-  fetch.copy_to = file;
-  return {admin_step(catalog, db, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", on_server}}), fetch,
+  return {admin_step(catalog, db, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", on_server}}),
+          after_copy(on(into, lane, "database/fetch", "set -u\necho \"the database dump is in $HOSTCTL_DB_FILE\"\n",
+                        {{"HOSTCTL_DB_FILE", file}}),
+                     db.server, on_server, file),
           on(db.server, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", on_server}})};
 }
 
 std::vector<run::TaskSpec> load_steps(catalog::Catalog& catalog, const Placement& db, const model::Host& from,
                                       const std::string& file, int lane) {
   std::string on_server = dump_path(db.server, db.name);
-  auto load = admin_step(catalog, db, lane, "database/load", std::string(kEmpty) + kLoadFile,
-                         {{"HOSTCTL_DB_FILE", on_server}});
-  load.copy_host_id = from.id;
-  load.copy_from = file;
-  load.copy_to = on_server;
-  return {load, on(from, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
+  return {after_copy(admin_step(catalog, db, lane, "database/load", std::string(kEmpty) + kLoadFile,
+                                {{"HOSTCTL_DB_FILE", on_server}}),
+                     from, file, on_server),
+          on(from, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
 }
 
 run::TaskSpec list_step(catalog::Catalog& catalog, const model::Host& server, int lane) {

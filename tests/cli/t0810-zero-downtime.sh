@@ -10,26 +10,7 @@ rig_skip_unless_ready
 H=$HOSTCTL_BIN
 rig_data_plane 3 || exit 1
 $H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
-PROBE="$HOSTCTL_SOURCE_DIR/tests/rig/probe.py"
 
-# probe_during ARGS...: runs hostctl ARGS while the probe runs; the command
-# must succeed and the probe must have sent at least 10 requests, none failed.
-probe_during() {
-  rm -f "$WORK/stop"
-  python3 "$PROBE" 127.0.0.1 "$RIG_NGINX_PORT" zd.test "site: zd" "$WORK/stop" 50 120 >"$WORK/probe.out" &
-  local probe=$!
-  sleep 0.5
-  hc "$@"
-  expect_rc 0
-  sleep 0.5
-  touch "$WORK/stop"
-  wait "$probe"
-  local sent failed
-  read -r _ sent _ failed < "$WORK/probe.out"
-  echo "# hostctl $*: probe sent $sent requests, $failed failed"
-  expect_true test "$sent" -ge 10
-  [ "$failed" = 0 ] || fail "$failed of $sent requests failed: $(tail -n +2 "$WORK/probe.out" | tr '\n' ';')"
-}
 active() { sqlite3 "$HOSTCTL_CATALOG" "SELECT name || ' ' || host_id FROM deployment WHERE active = 1"; }
 
 TEST "setup: a site from the reserve, served through the router"
@@ -46,17 +27,17 @@ expect_true grep -q "site: zd" "$WORK/page"
 
 TEST "no request fails during a finalize (queue run tasks)"
 before=$(active)
-probe_during queue run tasks
+probe_during "$RIG_NGINX_PORT" zd.test "site: zd" queue run tasks
 expect_true test "$(active)" != "$before"
 
 TEST "no request fails during a site switch"
 hc site clone zd --label v2 -o json
 v2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
-probe_during site switch zd --to "$v2"
+probe_during "$RIG_NGINX_PORT" zd.test "site: zd" site switch zd --to "$v2"
 expect_true test "$(active)" = "$v2 $(sqlite3 "$HOSTCTL_CATALOG" "SELECT host_id FROM deployment WHERE name = '$v2'")"
 
 TEST "no request fails during a site migrate to another web host"
-probe_during site migrate zd --to-host rig3
+probe_during "$RIG_NGINX_PORT" zd.test "site: zd" site migrate zd --to-host rig3
 expect_true test "$(active | cut -d' ' -f2)" = "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM host WHERE name = 'rig3'")"
 
 TEST "no request fails during host verify --repair of a router and a web host"
@@ -65,7 +46,7 @@ echo "# edited by hand" >> "$RIG_NGINX_DIR/sites/hostctl-zd.test.conf"
 echo "# edited by hand" >> "${RIG_WEB_DIR[3]}/sites/hostctl-backend-$id.conf"
 hc host verify rig1 rig3 -o json
 expect_json "sorted(x['kind'] for r in d for x in r['drift']) == ['router-file-differs', 'web-file-differs']"
-probe_during host verify rig1 rig3 --repair
+probe_during "$RIG_NGINX_PORT" zd.test "site: zd" host verify rig1 rig3 --repair
 hc host verify rig1 rig3 -o json
 expect_json "all(r['drift'] == [] for r in d)"
 

@@ -22,7 +22,6 @@ mkdir -p "$WORK/wp"
 cp "$EXAMPLES/wordpress/wp.sh" "$WORK/wp/"
 sed 's/^reserve: .*/reserve: {size: 1, minimum: 1, from_site: template}/' "$EXAMPLES/wordpress/service.yaml" > "$WORK/wp/service.yaml"
 $H createservice "$WORK/wp/service.yaml" -q >/dev/null || exit 1
-PROBE="$HOSTCTL_SOURCE_DIR/tests/rig/probe.py"
 
 https_get() {  # DOMAIN [PATH]: status over HTTPS through the router, body in $WORK/page
   curl -s -o "$WORK/page" -w '%{http_code}' --cacert "$RIG_ACME_BUNDLE" \
@@ -36,26 +35,6 @@ publish() {  # DB TITLE: a published post, as WordPress stores one
     post_status, post_name, to_ping, pinged, post_modified, post_modified_gmt, post_content_filtered, post_type)
     VALUES (1, now(), utc_timestamp(), 'Body of $2', '$2', '', 'publish', lower(replace('$2', ' ', '-')), '', '',
     now(), utc_timestamp(), '', 'post')"
-}
-# probe_during TEXT ARGS...: hostctl ARGS while an HTTPS probe asks for shop.test
-# (50 a second) expecting TEXT; the command must succeed and no request fail.
-probe_during() {
-  local text=$1
-  shift
-  rm -f "$WORK/stop"
-  PROBE_CA=$RIG_ACME_BUNDLE python3 "$PROBE" 127.0.0.1 "$HTTPS_PORT" shop.test "$text" "$WORK/stop" 50 300 >"$WORK/probe.out" &
-  local probe=$!
-  sleep 0.5
-  hc "$@"
-  expect_rc 0
-  sleep 0.5
-  touch "$WORK/stop"
-  wait "$probe"
-  local sent failed
-  read -r _ sent _ failed < "$WORK/probe.out"
-  echo "# hostctl $*: probe sent $sent requests, $failed failed"
-  expect_true test "$sent" -ge 10
-  [ "$failed" = 0 ] || fail "$failed of $sent requests failed: $(tail -n +2 "$WORK/probe.out" | tr '\n' ';')"
 }
 
 TEST "a template site, and the reserve filled with its clones (its posts and database included)"
@@ -103,7 +82,7 @@ expect_true grep -q "Fresh news" "$WORK/page"
 TEST "switch to the clone, backup, damage and restore, with no request failing"
 clone=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
 $H route delete test.shop.test --yes -q >/dev/null
-probe_during "Fresh news" site switch shop --to "$clone"
+PROBE_CA=$RIG_ACME_BUNDLE probe_during "$HTTPS_PORT" shop.test "Fresh news" site switch shop --to "$clone"
 expect_true test "$(db_of shop)" = "$c"
 hc site backup shop -q
 expect_rc 0
@@ -116,7 +95,7 @@ expect_true test "$(https_get shop.test /)" = 200
 expect_true grep -q "Fresh news" "$WORK/page"
 
 TEST "migrate to the other web host: no request fails, the new copy's own database holds every post"
-probe_during "Fresh news" site migrate shop --to-host rig1
+PROBE_CA=$RIG_ACME_BUNDLE probe_during "$HTTPS_PORT" shop.test "Fresh news" site migrate shop --to-host rig1
 m=$(db_of shop)
 expect_true test "$m" != "$c"
 expect_true test "$(posts "$m")" = 7
@@ -128,7 +107,7 @@ printf '  upgrade:\n    - name: schema\n      script: wp.sh\n' >> "$WORK/wp/v2.y
 hc createservice "$WORK/wp/v2.yaml" --replace -q
 expect_rc 0
 before=$(active_of shop)
-probe_during "Fresh news" site upgrade shop
+PROBE_CA=$RIG_ACME_BUNDLE probe_during "$HTTPS_PORT" shop.test "Fresh news" site upgrade shop
 hc deployment verify "$(active_of shop)" -q
 hc deployment show "$(active_of shop)" -o json
 expect_json "d['service_version'] == 2 and d['packages']['plugin-hostctl-hello'] == '2'"

@@ -332,6 +332,29 @@ SQL
     --db-admin-user hcadmin --db-admin-password-file "$RIG_DIR/db$i-admin.pw" -q >/dev/null
 }
 
+# For tests (uses lib.sh): probe_during PORT DOMAIN TEXT ARGS... runs hostctl
+# ARGS while tests/rig/probe.py asks the router on 127.0.0.1:PORT for DOMAIN
+# (about 50 a second; over HTTPS when PROBE_CA is set) expecting TEXT. The
+# command must succeed, and the probe send at least 10 requests, none failed.
+probe_during() {
+  local port=$1 domain=$2 text=$3 probe sent failed
+  shift 3
+  rm -f "$WORK/stop"
+  python3 "$HOSTCTL_SOURCE_DIR/tests/rig/probe.py" 127.0.0.1 "$port" "$domain" "$text" "$WORK/stop" 50 300 \
+    >"$WORK/probe.out" &
+  probe=$!
+  sleep 0.5
+  hc "$@"
+  expect_rc 0
+  sleep 0.5
+  touch "$WORK/stop"
+  wait "$probe"
+  read -r _ sent _ failed < "$WORK/probe.out"
+  echo "# hostctl $*: probe sent $sent requests, $failed failed"
+  expect_true test "$sent" -ge 10
+  [ "$failed" = 0 ] || fail "$failed of $sent requests failed: $(tail -n +2 "$WORK/probe.out" | tr '\n' ';')"
+}
+
 # For tests: runs SQL (stdin) as root on host I's MariaDB; rows tab-separated.
 rig_sql() {
   mariadb --no-defaults -S "${RIG_DB_DIR[$1]}/run/mysqld.sock" -u root --batch --skip-column-names "${@:2}"
