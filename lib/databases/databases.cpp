@@ -72,6 +72,22 @@ rm -f "$HOSTCTL_DB_FILE"
 echo "loaded $HOSTCTL_DB_NAME"
 )sh";
 
+// A locked deployment's database refuses its writes (the grant is checked on
+// each new connection: PHP connects per request).
+constexpr const char* kReadOnly = R"sh(
+sql <<SQL || fail "could not make database $HOSTCTL_DB_NAME read-only"
+REVOKE ALL PRIVILEGES ON \`$HOSTCTL_DB_NAME\`.* FROM '$HOSTCTL_DB_USER'@'%';
+GRANT SELECT, SHOW VIEW ON \`$HOSTCTL_DB_NAME\`.* TO '$HOSTCTL_DB_USER'@'%';
+SQL
+echo "database $HOSTCTL_DB_NAME is read-only"
+)sh";
+
+constexpr const char* kWritable = R"sh(
+sql -e "GRANT ALL PRIVILEGES ON \`$HOSTCTL_DB_NAME\`.* TO '$HOSTCTL_DB_USER'@'%'" ||
+  fail "could not make database $HOSTCTL_DB_NAME writable"
+echo "database $HOSTCTL_DB_NAME is writable"
+)sh";
+
 constexpr const char* kRemoveFile = R"sh(set -u
 rm -f "$HOSTCTL_DB_FILE"
 )sh";
@@ -210,6 +226,11 @@ std::vector<run::TaskSpec> load_steps(catalog::Catalog& catalog, const Placement
                                 {{"HOSTCTL_DB_FILE", on_server}}),
                      from, file, on_server),
           on(from, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
+}
+
+run::TaskSpec access_step(catalog::Catalog& catalog, const Placement& db, bool writable, int lane) {
+  return admin_step(catalog, db, lane, writable ? "database/writable" : "database/read-only",
+                    writable ? kWritable : kReadOnly);
 }
 
 run::TaskSpec list_step(catalog::Catalog& catalog, const model::Host& server, int lane) {

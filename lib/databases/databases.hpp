@@ -52,6 +52,8 @@ std::vector<run::TaskSpec> dump_steps(catalog::Catalog& catalog, const Placement
 // Empties the database and loads `file` from host `from` (a restored backup) into it.
 std::vector<run::TaskSpec> load_steps(catalog::Catalog& catalog, const Placement& db, const model::Host& from,
                                       const std::string& file, int lane);
+// The deployment's user may write its database, or (a locked deployment) only read it.
+run::TaskSpec access_step(catalog::Catalog& catalog, const Placement& db, bool writable, int lane);
 // Lists the server's hostctl databases (hc_*), one `@hostctl set database=NAME` each.
 run::TaskSpec list_step(catalog::Catalog& catalog, const model::Host& server, int lane);
 

@@ -570,6 +570,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
     if (db && action == "restore") add(databases::load_steps(catalog, *db, host, dump, 0));
   }
   for (const auto& [name, script] : request.after) tasks.push_back(task(name, script, 300));
+  if (db && request.database_writable) add({databases::access_step(catalog, *db, *request.database_writable, 0)});
   // Whatever the plan's remove action does, the directory goes: that is what removed means.
   if (removes) tasks.push_back(task(kRemovedStep, kRemoveDirectory, 300));
   // And its database: the catalog owns it as it owns the directory.
@@ -674,6 +675,7 @@ ActionRequest lock_request() {
   ActionRequest r;
   r.stage_after = model::Stage::Lock;
   r.after = {{"lock/read-only", kReadOnly}};
+  r.database_writable = false;
   return r;
 }
 
@@ -681,7 +683,26 @@ ActionRequest unlock_request() {
   ActionRequest r;
   r.stage_after = model::Stage::Allocate;
   r.before = {{"unlock/writable", kWritable}};
+  r.database_writable = true;
   return r;
+}
+
+bool hold_writes(run::Ops& ops, const Deployment& active) {
+  if (active.stage == model::Stage::Lock) return false;
+  ops.say(fmt::format("site '{}' is read-only until its new copy serves: '{}' is locked, its writes are refused",
+                      active.site, active.name));
+  auto locked = change_stage(ops, active.name, model::Stage::Lock);
+  if (locked.status != run::kCompleted)
+    throw Error(run::failure_kind(locked), fmt::format("could not lock '{}' for the move: {}", active.name, locked.error));
+  return true;
+}
+
+void release_writes(run::Ops& ops, int64_t deployment_id) {
+  auto d = read_deployment(ops.catalog, deployment_id);
+  ops.say(fmt::format("site '{}' is writable again on '{}'", d.site, d.name));
+  // A switch that was undone has set the stage back already; the files and database follow it here.
+  if (d.stage == model::Stage::Lock) change_stage(ops, d.name, model::Stage::Allocate);
+  else run_on_deployment(ops, d, "unlock", unlock_request());
 }
 
 run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool allow_active) {

@@ -93,6 +93,8 @@ struct ActionRequest {
   std::vector<std::pair<std::string, std::string>> before, after;
   // clone: the deployment copied from (its database is copied too)
   std::optional<int64_t> source;
+  // lock: false, unlock: true; its database's grant follows (none: unchanged)
+  std::optional<bool> database_writable;
 };
 // Where a deployment's database is, with its password; nullopt when it has none.
 std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const Deployment& d);
@@ -143,6 +145,13 @@ void settle(catalog::Catalog& catalog, const run::CommandView& command);
 // directory itself keeps its manifest writable), or writable again.
 ActionRequest lock_request();
 ActionRequest unlock_request();
+
+// While a copy of a site's active deployment is made to replace it (migrate,
+// upgrade), writes to it are refused rather than lost: hold_writes locks it
+// (files and database read-only) and says so; release_writes unlocks it when
+// the replacement did not happen. hold_writes is false when it was locked already.
+bool hold_writes(run::Ops& ops, const Deployment& active);
+void release_writes(run::Ops& ops, int64_t deployment_id);
 
 // deployment lock|unlock|archive: the stage in the catalog (unlock: back to
 // allocate) and in the host's manifest; lock makes the files read-only.

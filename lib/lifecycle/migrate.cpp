@@ -46,7 +46,10 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   out.from_host = from.host;
   out.to_host = target.name;
   out.from_db_host = from.db_host;
+  // Writes made after the backup would not reach the new copy: refused meanwhile.
+  bool held = hold_writes(ops, from);
   auto fail = [&](const std::string& what, const run::RunSummary& s) {
+    if (held) release_writes(ops, from.id);
     out.error = Error(run::failure_kind(s), what);
     out.failed = s;
     return out;
@@ -110,6 +113,7 @@ MigrateResult migrate_site(run::Ops& ops, const std::string& site_ref, const std
   auto switched = switch_site(ops, site.name, to.name);
   if (switched.verify.status != run::kCompleted) return fail("the migrated copy failed its verify action", switched.verify);
   out.error = switched.error;
+  if (held && get_site(ops.catalog, site.name).active_deployment == from.name) release_writes(ops, from.id);
   return out;
 }
 

@@ -412,8 +412,10 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     out.site = get_site(ops.catalog, site.name);
     return out;
   }
-  // The copy learns the site's addresses before it gets its traffic (an
+  // A copy frozen earlier (the one a rollback returns to) is writable again,
+  // and learns the site's addresses before it gets its traffic (an
   // application redirects requests for any other home URL to its own).
+  if (to.stage == model::Stage::Lock) run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
   if (auto error = run_routes_action(ops, to)) {
     out.error = reworded(*error, std::string(error->what()) + "; the site was not switched");
     out.site = get_site(ops.catalog, site.name);
@@ -425,8 +427,6 @@ SwitchResult switch_site(run::Ops& ops, const std::string& site_ref, const std::
     move_active(ops, site.id, from->id, model::Stage::Lock, to.id, fmt::format("site switch {} --to {}", site.name, to.name));
   else
     move_active(ops, site.id, 0, model::Stage::Lock, to.id, fmt::format("site switch {} --to {}", site.name, to.name));
-  // A copy frozen earlier (the one a rollback returns to) is writable again.
-  if (to.stage == model::Stage::Lock) run_on_deployment(ops, read_deployment(ops.catalog, to.id), "unlock", unlock_request());
   // Third part: the routes, served from the new copy, must answer.
   if (auto error = resync_and_check(ops, site.id)) {
     ops.say(std::string("switching back: ") + error->what());
@@ -459,9 +459,15 @@ UpgradeResult upgrade_site(run::Ops& ops, const std::string& site_ref, std::opti
   if (!target.plan.actions.count("clone"))
     throw Error(ErrorKind::Refused, fmt::format("version {} of service '{}' has no clone action to upgrade with",
                                                 out.to_version, target.plan.name));
+  // Writes made after the copy would not reach it: refused until the switch.
+  bool held = hold_writes(ops, active);
+  auto release = [&] {
+    if (held && get_site(ops.catalog, site.name).active_deployment == active.name) release_writes(ops, active.id);
+  };
   out.clone = clone_site(ops, site.name, std::nullopt, fmt::format("upgrade to v{}", out.to_version), out.to_version);
   out.site = out.clone.site;
   if (out.clone.summary.status != run::kCompleted) {
+    release();
     out.error = Error(run::failure_kind(out.clone.summary),
                       fmt::format("copying site '{}' into version {} failed: {}; it still runs '{}'", site.name,
                                   out.to_version, out.clone.summary.error, active.name));
@@ -473,6 +479,7 @@ UpgradeResult upgrade_site(run::Ops& ops, const std::string& site_ref, std::opti
     upgrade.actions = {"upgrade"};
     out.upgrade = run_on_deployment(ops, out.clone.deployment, "upgrade", upgrade);
     if (out.upgrade.status != run::kCompleted) {
+      release();
       out.error = Error(run::failure_kind(out.upgrade),
                         fmt::format("the upgrade action failed on '{}': {}; site '{}' still runs '{}'",
                                     out.clone.deployment.name, out.upgrade.error, site.name, active.name),
@@ -482,7 +489,8 @@ UpgradeResult upgrade_site(run::Ops& ops, const std::string& site_ref, std::opti
     }
   }
   auto switched = switch_site(ops, site.name, out.clone.deployment.name);
-  out.site = switched.site;
+  release();
+  out.site = get_site(ops.catalog, site.name);
   out.error = switched.error;
   if (switched.verify.status != run::kCompleted && !out.error)
     out.error = Error(run::failure_kind(switched.verify),

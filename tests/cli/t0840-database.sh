@@ -118,6 +118,17 @@ expect_true test "$(rig_sql 3 -e "SELECT body FROM $c.entries")" = "first entry"
 rig_sql 3 -e "INSERT INTO $c.entries(body) VALUES ('only in the clone')"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 1
 
+TEST "a locked deployment's database refuses its writes and still answers reads; unlock makes it writable"
+as_app() { MYSQL_PWD=$pw mariadb --no-defaults -h "${RIG_ADDR[3]}" -P "${RIG_DB_PORT[3]}" -u "$db" --batch --skip-column-names "$db" "$@"; }
+hc deployment lock "$d" -q
+expect_rc 0
+as_app -e "INSERT INTO entries(body) VALUES ('while locked')" 2>/dev/null && fail "a locked deployment's database took a write"
+expect_true test "$(as_app -e "SELECT count(*) FROM entries")" = 1
+hc deployment unlock "$d" -q
+expect_rc 0
+expect_true as_app -e "INSERT INTO entries(body) VALUES ('after unlock')"
+as_app -e "DELETE FROM entries WHERE body = 'after unlock'"
+
 TEST "a test copy beside production: clone --preview serves it at its own route; refresh-test copies production again"
 hc site clone shop --label test --preview test.shop.test -o json
 expect_rc 0
@@ -197,9 +208,13 @@ expect_true grep -q "<li>first entry</li>" "$WORK/page"
 expect_true test ! -e "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE db_name = '$db'")/.hostctl-database.sql"
 
 TEST "migrate to another web host: the new copy has its own database with the data"
-hc site migrate shop --to-host rig1 -q
+hc site migrate shop --to-host rig1
 expect_rc 0
+expect_err_has "site 'shop' is read-only until its new copy serves"
 m=$(db_of shop)
+# The old copy stays locked: its database refuses writes (not lost to the move).
+MYSQL_PWD=$pw mariadb --no-defaults -h "${RIG_ADDR[3]}" -P "${RIG_DB_PORT[3]}" -u "$db" "$db" \
+  -e "INSERT INTO entries(body) VALUES ('late')" 2>/dev/null && fail "the old copy's database took a write after the move"
 expect_true test -n "$m" -a "$m" != "$db"
 expect_true test "$(get shop.test /)" = 200
 expect_true grep -q "<li>first entry</li>" "$WORK/page"

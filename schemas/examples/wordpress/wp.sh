@@ -119,6 +119,7 @@ PHP
     # The files; hostctl copied the database into this copy's own.
     mkdir -p "$HOSTCTL_ROOT"
     cp -a "$HOSTCTL_SOURCE_ROOT/public" "$HOSTCTL_ROOT/"
+    chmod -R u+w "$pub"  # a locked source's files come read-only
     write_config
     ;;
   routes) set_home ;;
