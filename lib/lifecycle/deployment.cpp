@@ -366,7 +366,9 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
   record["enabled"] = q.getColumn(2).getInt() != 0;
   record["protected"] = q.getColumn(3).getInt() != 0;
   record["routes"] = nlohmann::ordered_json::array();
-  for (const auto& r : routing::routes_of_site(catalog, q.getColumn(0).getInt64()))
+  // A preview route belongs to its test copy, which import does not bring back as the site's.
+  for (const auto& r : routing::routes_of_site(catalog, q.getColumn(0).getInt64())) {
+    if (r.preview_id) continue;
     record["routes"].push_back({{"source", r.source},
                                 {"router", r.router},
                                 {"active", r.active},
@@ -374,6 +376,7 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
                                 {"active_on_launch", r.active_on_launch},
                                 {"redirect", r.redirect},
                                 {"tls", r.tls}});
+  }
   return record;
 }
 

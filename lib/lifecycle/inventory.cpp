@@ -145,7 +145,7 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
     std::string tls = str(r, "tls");
     routing::insert_route(db, {source, site_id, host.getColumn(0).getInt64(), primary && !has_primary.executeStep(),
                                r.value("active_on_launch", false) == true, r.value("redirect", false) == true,
-                               tls == "acme" || tls == "manual" ? tls : ""});
+                               tls == "acme" || tls == "manual" ? tls : "", std::nullopt});
     out.routes.push_back(source);
     if (r.value("active", false) == true) to_activate.push_back(source);
   }
