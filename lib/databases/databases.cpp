@@ -143,6 +143,16 @@ std::string dump_path(const model::Host& server, const std::string& database) {
   return fmt::format("{}/.hostctl-{}.sql", server.base_dir, database);
 }
 
+// Dumps `db` on its server (as `key`.sql), hands the dump to `receive`, a
+// step on another host that gets it at `to` first, then removes it there.
+std::vector<run::TaskSpec> dump_into(catalog::Catalog& catalog, const Placement& db, const std::string& key,
+                                     run::TaskSpec receive, const std::string& to, int lane) {
+  std::string file = dump_path(db.server, key);
+  return {admin_step(catalog, db, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", file}}),
+          after_copy(std::move(receive), db.server, file, to),
+          on(db.server, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
+}
+
 }  // namespace
 
 std::string database_name(const std::string& deployment_name) {
@@ -201,22 +211,19 @@ std::vector<run::TaskSpec> copy_steps(catalog::Catalog& catalog, const Placement
   if (from.server.id == to.server.id)
     return {admin_step(catalog, to, lane, "database/copy", std::string(kEmpty) + kCopyHere,
                        {{"HOSTCTL_SOURCE_DB_NAME", from.name}})};
-  std::string file = dump_path(from.server, to.name), there = dump_path(to.server, to.name);
-  return {admin_step(catalog, from, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", file}}),
-          after_copy(admin_step(catalog, to, lane, "database/load", std::string(kEmpty) + kLoadFile,
-                                {{"HOSTCTL_DB_FILE", there}}),
-                     from.server, file, there),
-          on(from.server, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", file}})};
+  std::string there = dump_path(to.server, to.name);
+  return dump_into(catalog, from, to.name,
+                   admin_step(catalog, to, lane, "database/load", std::string(kEmpty) + kLoadFile,
+                              {{"HOSTCTL_DB_FILE", there}}),
+                   there, lane);
 }
 
 std::vector<run::TaskSpec> dump_steps(catalog::Catalog& catalog, const Placement& db, const model::Host& into,
                                       const std::string& file, int lane) {
-  std::string on_server = dump_path(db.server, db.name);
-  return {admin_step(catalog, db, lane, "database/dump", kDumpToFile, {{"HOSTCTL_DB_FILE", on_server}}),
-          after_copy(on(into, lane, "database/fetch", "set -u\necho \"the database dump is in $HOSTCTL_DB_FILE\"\n",
-                        {{"HOSTCTL_DB_FILE", file}}),
-                     db.server, on_server, file),
-          on(db.server, lane, "database/cleanup", kRemoveFile, {{"HOSTCTL_DB_FILE", on_server}})};
+  return dump_into(catalog, db, db.name,
+                   on(into, lane, "database/fetch", "set -u\necho \"the database dump is in $HOSTCTL_DB_FILE\"\n",
+                      {{"HOSTCTL_DB_FILE", file}}),
+                   file, lane);
 }
 
 std::vector<run::TaskSpec> load_steps(catalog::Catalog& catalog, const Placement& db, const model::Host& from,

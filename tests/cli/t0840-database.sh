@@ -314,6 +314,12 @@ expect_true grep -q "<li>first entry</li>" "$WORK/page"
 hc site migrate shop --to-db-host rig3 -q
 expect_rc 0
 m=$(db_of shop)
+# A clone placed on the less loaded server: its database is copied between servers.
+hc site clone shop --label cross -q
+expect_rc 0
+x=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name || ' ' || h.name FROM deployment d JOIN host h ON h.id = d.db_host_id WHERE d.label = 'cross'")
+expect_true test "${x#* }" = rig1
+expect_true test "$(rig_sql 1 -e "SELECT body FROM ${x% *}.entries")" = "first entry"
 
 TEST "deleting the site drops every database and user it had"
 hc site delete shop --yes -q
