@@ -277,8 +277,6 @@ namespace {
 // The deployment a preview route may serve: one of the site's, not removed,
 // not its active one (that is what its other routes serve).
 int64_t preview_target(catalog::Catalog& catalog, int64_t site_id, const RouteInput& in) {
-  if (in.primary || in.redirect)
-    throw Error(ErrorKind::Usage, "a preview route is neither --primary nor --redirect");
   int64_t id = model::find_id(catalog.db(), "deployment", "deployment", *in.preview);
   SQLite::Statement q(catalog.db(), "SELECT site_id, active, stage FROM deployment WHERE id = ?");
   q.bind(1, id);
@@ -290,7 +288,8 @@ int64_t preview_target(catalog::Catalog& catalog, int64_t site_id, const RouteIn
     throw Error(ErrorKind::Refused, fmt::format("deployment {} is not a live copy of site '{}'", model::shown(*in.preview), in.site));
   if (active)
     throw Error(ErrorKind::Refused,
-                fmt::format("deployment {} is site '{}''s active one: its routes already serve it", model::shown(*in.preview), in.site),
+                fmt::format("deployment {} is the active one of site '{}': its routes already serve it",
+                            model::shown(*in.preview), in.site),
                 "a preview route is for another copy, such as a clone (site clone --preview)");
   return id;
 }
@@ -317,6 +316,8 @@ Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
     router = routers.front();
   }
   if (!in.tls.empty()) check_tls_route(ops, *router, in);
+  if (in.preview && (in.primary || in.redirect))
+    throw Error(ErrorKind::Usage, "a preview route is neither --primary nor --redirect");
   catalog::Write write(ops.catalog, fmt::format("route add {} --site {}", source, in.site));
   SQLite::Statement exists(db, "SELECT s.name FROM route r JOIN site s ON s.id = r.site_id WHERE r.source = ?");
   exists.bind(1, source);

@@ -159,6 +159,28 @@ expect_rc 0
 hc deployment delete "$t2" --yes -q
 expect_rc 0
 
+TEST "bad input for databases, previews and moves: a clear message, its exit code, nothing changed"
+digest=$(catalog_digest)
+hc route add own.shop.test --site shop --preview "$d"
+expect_rc 4
+expect_err_has "is the active one of site 'shop'"
+hc route add p.shop.test --site shop --preview "$d" --primary
+expect_rc 2
+expect_err_has "a preview route is neither --primary nor --redirect"
+hc site refresh-test shop
+expect_rc 4
+expect_err_has "site 'shop' has no test copy (no preview route)"
+hc site migrate shop
+expect_rc 2
+expect_err_has "site migrate needs --to-host, --to-db-host or both"
+printf 'name: bad-db\nversion: 1\ndatabase: {engine: postgres}\nparams:\n  pw: {generate: true}\nactions:\n  install:\n    - {name: a, run: "true"}\n' > "$WORK/bad-db.yaml"
+hc createservice "$WORK/bad-db.yaml"
+expect_rc 2
+expect_err_has "bad-db.yaml:3:"
+expect_err_has "database.engine must be mariadb"
+expect_err_has "params.pw.generate needs secret: true"
+expect_catalog_unchanged "$digest"
+
 TEST "host verify on the db host reports databases without a deployment and deployments without a database"
 rig_sql 3 -e "CREATE DATABASE hc_stray"
 rig_sql 3 -e "DROP DATABASE $c"
