@@ -30,6 +30,11 @@ https_get() {  # DOMAIN [PATH]: status over HTTPS through the router, body in $W
 db_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
 active_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
 posts() { rig_sql 3 -e "SELECT count(*) FROM $1.wp_posts WHERE post_type = 'post' AND post_status = 'publish'"; }
+logs_in() {  # DB PASSWORD: WordPress's own check of the password of 'admin'
+  PW=$2 HASH=$(rig_sql 3 -e "SELECT user_pass FROM $1.wp_users WHERE user_login = 'admin'") php -r '
+    require "/usr/share/wordpress/wp-includes/class-phpass.php";
+    exit((new PasswordHash(8, true))->CheckPassword(getenv("PW"), getenv("HASH")) ? 0 : 1);'
+}
 publish() {  # DB TITLE: a published post, as WordPress stores one
   rig_sql 3 -e "INSERT INTO $1.wp_posts (post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt,
     post_status, post_name, to_ping, pinged, post_modified, post_modified_gmt, post_content_filtered, post_type)
@@ -52,6 +57,9 @@ TEST "site create takes the ready copy; launched over HTTPS, WordPress answers t
 hc site create shop --service wordpress --param title=Shop -o json
 expect_rc 0
 expect_json "d['deployments'][0]['database']['name'] == '$copy'"
+# The site's admin password, not the template's, logs in to its copy.
+expect_true logs_in "$copy" "$("$H" deployment secret "$(active_of shop)" admin_password --yes)"
+logs_in "$copy" "$("$H" deployment secret "$(active_of template)" admin_password --yes)" && fail "the template's admin password logs in to the site's copy"
 hc route add shop.test --site shop --primary --active-on-launch --tls acme -q
 expect_rc 0
 hc site launch shop -q

@@ -109,9 +109,14 @@ PHP
     write_plugin
     ;;
   allocate)
+    # A reserve copy was made for no one (or cloned from a template site): the
+    # site taking it gets its own title and its own admin password.
     { printf '%s' "$boot"; cat <<'PHP'
 require getenv("HOSTCTL_ROOT") . "/public/wp-load.php";
 update_option("blogname", getenv("HOSTCTL_PARAM_TITLE"));
+$admin = get_user_by("login", "admin");
+if (!$admin) { fwrite(STDERR, "this copy has no user 'admin'\n"); exit(3); }
+wp_set_password(getenv("HOSTCTL_PARAM_ADMIN_PASSWORD"), $admin->ID);
 PHP
     } | wp
     ;;
