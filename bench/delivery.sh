@@ -154,7 +154,9 @@ wp_deliver() {  # NAME HOW -> "total create route activate first200" in ms
   activate=$(ms_since "$t2")
   t3=$(date +%s%N)
   if [ "$how" != copy ]; then
-    until curl -s -H "Host: $name.bench.test:$RIG_NGINX_PORT" "http://127.0.0.1:$RIG_NGINX_PORT/" | grep -q "wp-content"; do :; done
+    # (to a file: `curl | grep -q` fails under pipefail when grep stops reading early)
+    until curl -s -o "$WORK/page" -H "Host: $name.bench.test:$RIG_NGINX_PORT" "http://127.0.0.1:$RIG_NGINX_PORT/" &&
+      grep -q "wp-content" "$WORK/page"; do :; done
   fi
   echo "$(ms_since "$t0") $create $route $activate $(ms_since "$t3")"
 }

@@ -73,6 +73,7 @@ Output run_plan(Context& ctx, const Args& a, bool prune) {
   if (!done.changed()) ctx.info("nothing changed");
   Output out{rows_of(plan, &done), kColumns};
   if (done.failure) out.error = outcome_error(ctx, *done.failure);
+  else if (done.failed_check) out.error = done.failed_check;
   if (!out.error && for_cron) out.data = nullptr;
   return out;
 }

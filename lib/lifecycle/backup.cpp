@@ -217,6 +217,8 @@ run::RunSummary restore_site(run::Ops& ops, const std::string& site_ref, const s
 run::RunSummary restore_from(run::Ops& ops, const Deployment& d, const Backup& b) {
   ActionRequest request;
   request.actions = {"restore"};
+  // The restored data holds the addresses of its day: the routes action tells it today's.
+  if (plan_of(ops.catalog, d).plan.actions.count("routes")) request.actions.push_back("routes");
   request.extra_env = backup_env(b);
   request.before = {{"checksum", kCheck}};
   return run_on_deployment(ops, d, "restore", request);

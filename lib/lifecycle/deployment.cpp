@@ -409,11 +409,26 @@ Failure routes_changed(run::Ops& ops, const std::string& site) {
 
 Failure run_routes_action(run::Ops& ops, const Deployment& d) {
   if (!plan_of(ops.catalog, d).plan.actions.count("routes")) return std::nullopt;
+  // Only a change of its addresses is news to the copy: activating a route it
+  // already has, for one, is not (a route's state is the routers' business).
+  auto now = addresses_of(ops.catalog, d, d.site);
+  std::string seen = now.primary + "\n" + now.routes;
+  SQLite::Statement last(ops.catalog.db(), "SELECT routes_seen FROM deployment WHERE id = ?");
+  last.bind(1, d.id);
+  if (last.executeStep() && !last.getColumn(0).isNull() && last.getColumn(0).getString() == seen) return std::nullopt;
   ActionRequest request;
   request.actions = {"routes"};
   request.write_manifest = false;
   auto summary = run_on_deployment(ops, d, "routes", request);
-  if (summary.status == run::kCompleted) return std::nullopt;
+  if (summary.status == run::kCompleted) {
+    catalog::Write write(ops.catalog, "");
+    SQLite::Statement done(ops.catalog.db(), "UPDATE deployment SET routes_seen = ? WHERE id = ?");
+    done.bind(1, seen);
+    done.bind(2, d.id);
+    done.exec();
+    write.commit();
+    return std::nullopt;
+  }
   return Error(run::failure_kind(summary),
                fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", d.site, d.name,
                            summary.command_id, summary.error),
@@ -472,6 +487,23 @@ std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const
   return databases::Placement{model::get_host(catalog, std::to_string(*d.db_host_id)), d.db_name, *password};
 }
 
+// A deployment's public addresses as its site has them now: where an
+// application takes its home URL from. A copy that preview routes serve has
+// those (a test copy's home URL is its own); the others have the site's public routes.
+Addresses addresses_of(catalog::Catalog& catalog, const Deployment& d, const std::string& site) {
+  Addresses out;
+  if (site.empty()) return out;
+  auto all = routing::routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", site));
+  bool previewed = std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.preview_id == d.id; });
+  for (const auto& r : all) {
+    if (previewed ? r.preview_id != d.id : r.preview_id.has_value()) continue;
+    std::string url = routing::public_url(catalog, r);
+    out.routes += url + "\n";
+    if (r.primary || (previewed && out.primary.empty())) out.primary = url;
+  }
+  return out;
+}
+
 ActionRequest clone_request(const Deployment& source) {
   ActionRequest request;
   request.actions = {"clone"};
@@ -494,20 +526,7 @@ std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deploym
       {"HOSTCTL_HOST", host.name},
       {"HOSTCTL_BASE_DIR", host.base_dir},   {"HOSTCTL_SITE", request.site_after.value_or(d.site)},
       {"HOSTCTL_MIN_FREE_KB", std::to_string(min_free_kb)}};
-  // The site's public addresses: where an application takes its home URL from.
-  std::string site = request.site_after.value_or(d.site), primary, routes;
-  if (!site.empty()) {
-    // A copy that preview routes serve has those as its addresses (a test
-    // copy's home URL is its own); the others have the site's public routes.
-    auto all = routing::routes_of_site(catalog, model::find_id(catalog.db(), "site", "site", site));
-    bool previewed = std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.preview_id == d.id; });
-    for (const auto& r : all) {
-      if (previewed ? r.preview_id != d.id : r.preview_id.has_value()) continue;
-      std::string url = routing::public_url(catalog, r);
-      routes += url + "\n";
-      if (r.primary || (previewed && primary.empty())) primary = url;
-    }
-  }
+  auto [primary, routes] = addresses_of(catalog, d, request.site_after.value_or(d.site));
   env.emplace_back("HOSTCTL_PRIMARY_URL", primary);
   env.emplace_back("HOSTCTL_ROUTES", routes);
   std::string secrets;

@@ -103,6 +103,12 @@ std::optional<databases::Placement> database_of(catalog::Catalog& catalog, const
 // locked source's read-only files become the owner's to write in the copy.
 ActionRequest clone_request(const Deployment& source);
 
+// What a task sees as HOSTCTL_PRIMARY_URL and HOSTCTL_ROUTES (one per line).
+struct Addresses {
+  std::string primary, routes;
+};
+Addresses addresses_of(catalog::Catalog& catalog, const Deployment& d, const std::string& site);
+
 std::vector<run::TaskSpec> action_tasks(catalog::Catalog& catalog, const Deployment& d, const ActionRequest& request,
                                         int64_t min_free_kb);
 

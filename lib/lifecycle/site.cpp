@@ -210,16 +210,21 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
     write.commit();
   }
-  // Health check at handout: a ready copy may have broken since it was made
-  // (its verify action, then its plan's check through its backend block).
+  // Health check at handout: a ready copy may have broken since it was made.
+  // On a web host, its plan's check through its backend block (what visitors
+  // meet, no SSH round trip); elsewhere, its verify action.
   while (handout.from_reserve) {
     auto copy = read_deployment(ops.catalog, handout.deployment_id);
-    ActionRequest check;
-    check.actions = {"verify"};
-    check.write_manifest = false;
-    if (run_on_deployment(ops, copy, "verify", check).status == run::kCompleted &&
-        routing::backend_check(ops.catalog, copy.id).empty())
-      break;
+    bool healthy = false;
+    if (!model::get_host(ops.catalog, std::to_string(copy.host_id)).web_listen.empty()) {
+      healthy = routing::backend_check(ops.catalog, copy.id).empty();
+    } else {
+      ActionRequest check;
+      check.actions = {"verify"};
+      check.write_manifest = false;
+      healthy = run_on_deployment(ops, copy, "verify", check).status == run::kCompleted;
+    }
+    if (healthy) break;
     catalog::Write write(ops.catalog, fmt::format("site create {}: ready copy {} failed its check", name, copy.name));
     SQLite::Statement release(ops.catalog.db(),
                               "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "

@@ -270,4 +270,31 @@ expect_out_has "primary=http://envp.test:$RIG_NGINX_PORT"
 expect_out_has "route=http://envp.test:$RIG_NGINX_PORT"
 expect_out_has "route=http://www.envp.test:$RIG_NGINX_PORT/shop"
 
+TEST "a reserve copy is ready only once its plan's check answers through its backend block"
+cp -r "$EXAMPLES/static-site" "$WORK/unchecked"
+sed -i -e 's/^name: .*/name: unchecked/' -e 's/^reserve: .*/reserve: {size: 1, minimum: 1}/' "$WORK/unchecked/service.yaml"
+printf 'check: {path: /, expect: 200, contains: "a text no page has"}\n' >> "$WORK/unchecked/service.yaml"
+hc createservice "$WORK/unchecked/service.yaml" -q
+expect_rc 0
+hc reserve refill unchecked
+expect_rc 5
+expect_err_has "failed its check and is marked FAILED"
+hc reserve status unchecked -o json
+expect_json "d[0]['ready'] == 0 and len(d[0]['failed']) == 1"
+hc reserve prune unchecked -q
+expect_rc 0
+
+TEST "site create checks a ready copy on a web host through its backend block: a broken one is not handed out"
+cp -r "$EXAMPLES/static-site" "$WORK/handout"
+sed -i -e 's/^name: .*/name: handout/' -e 's/^reserve: .*/reserve: {size: 1, minimum: 1}/' "$WORK/handout/service.yaml"
+hc createservice "$WORK/handout/service.yaml" -q
+hc reserve refill handout -q
+expect_rc 0
+ready=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE reserve = 1 AND status = 5 AND service_id = (SELECT id FROM service WHERE name = 'handout')")
+rm -f "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE name = '$ready'")/public/index.html"
+hc site create handed --service handout -o json
+expect_rc 0
+expect_err_has "ready copy '$ready' failed its check at handout"
+expect_json "not d['from_reserve'] and d['deployment'] != '$ready'"
+
 done_testing

@@ -84,6 +84,14 @@ expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\nhttp://www.sh
 hc route delete www.shop.test --yes -q
 expect_rc 0
 expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\n "
+# A route deactivated and activated again leaves the addresses as they were: the action does not run.
+ran() { sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'routes'"; }
+before=$(ran)
+hc route deactivate shop.test --yes -q
+expect_rc 0
+hc route activate shop.test -q
+expect_rc 0
+expect_true test "$(ran)" = "$before"
 
 
 TEST "the deployment's password is sealed, shown only on request (a TTY or --yes), and in no log"
@@ -222,7 +230,13 @@ hc site backup shop -o json
 expect_rc 0
 rig_sql 3 -e "DELETE FROM $db.entries"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 0
+# A route added since the backup: the restored data is told today's addresses.
+hc route add www.shop.test --site shop -q
+expect_rc 0
 hc site restore shop --backup "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes
+expect_rc 0
+expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\nhttp://www.shop.test:$RIG_NGINX_PORT\\n "
+hc route delete www.shop.test --yes -q
 expect_rc 0
 expect_true test "$(rig_sql 3 -e "SELECT body FROM $db.entries")" = "first entry"
 expect_true test "$(get shop.test /)" = 200

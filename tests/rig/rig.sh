@@ -285,11 +285,16 @@ listen = $dir/rig-idle.sock
 pm = ondemand
 pm.max_children = 1
 CFG
+  mkdir -p "$dir/opcache"
   chown -R "$user" "$dir"
   chmod 700 "$dir"
   local as_user=()
   [ "$(id -u)" = 0 ] && [ "$user" != root ] && as_user=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
-  ( exec "${as_user[@]}" "$RIG_PHP_FPM" --nodaemonize --fpm-config "$dir/php-fpm.conf" </dev/null >/dev/null 2>&1 ) &
+  # Compiled scripts also kept on disk, as a host serving many PHP sites is
+  # set up: hostctl's reload (USR2) starts php-fpm again, which empties
+  # opcache's memory, and every site would compile its code again.
+  ( exec "${as_user[@]}" "$RIG_PHP_FPM" --nodaemonize --fpm-config "$dir/php-fpm.conf" \
+      -d opcache.file_cache="$dir/opcache" </dev/null >/dev/null 2>&1 ) &
   RIG_PHP_PID[$i]=$!
   RIG_PHP_DIR[$i]=$dir
   local n
