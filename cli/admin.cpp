@@ -103,9 +103,21 @@ Output completion(Context&, const Args& args) {
   return {};
 }
 
+Output help(Context& ctx, const Args& args) {
+  std::string text = ctx.help_for(args.all("COMMAND"));
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return {};
+}
+
 }  // namespace
 
 void add_admin_commands(std::vector<Command>& t) {
+  t.push_back({"help",
+               "print the help of hostctl or of a command, as COMMAND --help does: hostctl help site create",
+               {{"COMMAND", "a command or group, one word each", false, true}},
+               {},
+               kRawOutput,
+               help});
   t.push_back({"init", "create the catalog, or upgrade it (keeping a copy of the old file)", {}, {}, kNothing, init});
   t.push_back({"doctor",
                "check the catalog's integrity and schema version; find commands left PENDING by dead processes",

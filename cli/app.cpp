@@ -123,24 +123,159 @@ int report(const Error& e, bool json) {
 
 const char* getenv_cb(const char* name) { return std::getenv(name); }
 
+// JSON output asked for, in any spelling, so even a parse error comes out as
+// JSON: -o json, -ojson, --output json, --output=json, or HOSTCTL_OUTPUT=json.
+bool asks_for_json(const std::vector<std::string>& args) {
+  std::string format;
+  if (const char* env = std::getenv("HOSTCTL_OUTPUT")) format = env;
+  for (size_t i = 1; i < args.size() && args[i] != "--"; ++i) {
+    const std::string& a = args[i];
+    if ((a == "-o" || a == "--output") && i + 1 < args.size()) format = args[++i];
+    else if (a.rfind("--output=", 0) == 0) format = a.substr(9);
+    else if (a.rfind("-o", 0) == 0 && a.size() > 2 && a[2] != '-') format = a.substr(a[2] == '=' ? 3 : 2);
+  }
+  return format == "json";
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values)
+    for (size_t start = 0;;) {
+      auto comma = v.find(',', start);
+      out.push_back(v.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  return out;
+}
+
+// Levenshtein distance, for "did you mean".
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest of `known` to `word`, when it is close enough to be a typo.
+std::optional<std::string> nearest(const std::string& word, const std::vector<std::string>& known) {
+  std::optional<std::string> best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& k : known)
+    if (size_t d = distance(word, k); d < best_distance) {
+      best = k;
+      best_distance = d;
+    }
+  return best;
+}
+
+// Other tools' names for hostctl's options.
+const std::map<std::string, std::string> kOptionAliases = {{"--format", "--output"}, {"--json", "-o json"},
+                                                            {"--force", "--yes"}, {"--assume-yes", "--yes"}};
+
+// After a parse error: the first word that no command or option takes, and
+// what was probably meant (git's "did you mean"). Empty when nothing is close.
+std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  auto options_of = [](CLI::App* a) {
+    std::vector<std::string> names;
+    for (CLI::App* up = a; up; up = up->get_parent())
+      for (const CLI::Option* o : up->get_options()) {
+        for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+        for (const auto& sn : o->get_snames()) names.push_back("-" + sn);
+      }
+    return names;
+  };
+  for (size_t i = 1; i < args.size() && args[i] != "--"; ++i) {
+    const std::string& w = args[i];
+    if (w.size() > 1 && w[0] == '-') {
+      // -ojson: a short option and its value in one word.
+      bool fused = w[1] != '-' && w.size() > 2;
+      std::string name = fused ? w.substr(0, 2) : w.substr(0, w.find('='));
+      const CLI::Option* known = nullptr;
+      for (CLI::App* up = at; up && !known; up = up->get_parent()) known = up->get_option_no_throw(name);
+      if (known) {
+        if (name == w && !fused && known->get_type_size_max() > 0) ++i;  // its value is the next word
+        continue;
+      }
+      if (auto alias = kOptionAliases.find(name); alias != kOptionAliases.end())
+        return fmt::format("unknown option '{}': did you mean '{}'?", name, alias->second);
+      if (auto guess = nearest(name, options_of(at)))
+        return fmt::format("unknown option '{}': did you mean '{}'?", name, *guess);
+      return {};
+    }
+    auto subs = at->get_subcommands({});
+    if (subs.empty()) continue;  // a positional argument
+    auto sub = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == w; });
+    if (sub != subs.end()) {
+      at = *sub;
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const CLI::App* a : subs) names.push_back(a->get_name());
+    if (auto guess = nearest(w, names))
+      return fmt::format("unknown command '{}{}': did you mean '{}{}'?", at == &app ? "" : at->get_name() + " ", w,
+                         at == &app ? "" : at->get_name() + " ", *guess);
+    return {};
+  }
+  return {};
+}
+
+// `hostctl help site create`: what `hostctl site create --help` prints.
+std::string help_of(CLI::App& app, const std::vector<std::string>& words) {
+  CLI::App* at = &app;
+  std::string path;
+  for (const auto& w : words) {
+    auto subs = at->get_subcommands({});
+    auto sub = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == w; });
+    if (sub == subs.end()) {
+      std::vector<std::string> names;
+      for (const CLI::App* a : subs) names.push_back(a->get_name());
+      std::string named = path.empty() ? w : path + " " + w;
+      auto guess = nearest(w, names);
+      throw Error(ErrorKind::Usage, fmt::format("no command 'hostctl {}'{}", named,
+                                                guess ? fmt::format(": did you mean '{}'?", path.empty() ? *guess : path + " " + *guess) : ""),
+                  "'hostctl help' lists the commands");
+    }
+    at = *sub;
+    path = path.empty() ? w : path + " " + w;
+  }
+  // Straight from the formatter: App::help() would describe the parsed `help` command itself.
+  return at->get_formatter()->make_help(at, path.empty() ? "hostctl" : "hostctl " + path, CLI::AppFormatMode::Normal);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> argv_copy(argv, argv + argc);
-  bool json_errors = false;
+  bool json_errors = asks_for_json(argv_copy);
   std::string catalog_path;  // for messages about a catalog error caught below
-  for (int i = 1; i + 1 < argc; ++i)
-    if ((argv_copy[i] == "-o" || argv_copy[i] == "--output") && argv_copy[i + 1] == "json") json_errors = true;
   try {
     if (auto code = run_plugin_if_unknown(argv_copy)) return *code;
-    // Words after "--" are a shell command for the commands that take one.
+    // Words after "--" are a shell command for the commands that take one
+    // (host exec); for the others, arguments that may start with a dash.
     std::vector<std::string> trailing;
     bool has_trailing = false;
     if (auto dash = std::find(argv_copy.begin(), argv_copy.end(), "--"); dash != argv_copy.end()) {
-      has_trailing = true;
-      trailing.assign(dash + 1, argv_copy.end());
-      argc = static_cast<int>(dash - argv_copy.begin());
+      std::set<std::string> before(argv_copy.begin() + 1, dash);
+      has_trailing = std::any_of(command_table().begin(), command_table().end(), [&](const Command& cmd) {
+        auto space = cmd.path.find(' ');
+        return (cmd.needs & kTrailing) && before.count(cmd.path.substr(0, space)) &&
+               (space == std::string::npos || before.count(cmd.path.substr(space + 1)));
+      });
+      if (has_trailing) {
+        trailing.assign(dash + 1, argv_copy.end());
+        argc = static_cast<int>(dash - argv_copy.begin());
+      }
     }
 
     CLI::App app("hostctl: run a web-hosting service from the command line", "hostctl");
@@ -178,7 +313,10 @@ int main(int argc, char** argv) {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
       if (e.get_exit_code() == 0) return app.exit(e);
-      throw Error(ErrorKind::Usage, e.what(), "run 'hostctl --help' or 'hostctl COMMAND --help'");
+      std::vector<std::string> parsed(argv_copy.begin(), argv_copy.begin() + argc);
+      if (auto guess = did_you_mean(app, parsed); !guess.empty())
+        throw Error(ErrorKind::Usage, guess, "run 'hostctl help' or 'hostctl help COMMAND'");
+      throw Error(ErrorKind::Usage, e.what(), "run 'hostctl help' or 'hostctl help COMMAND'");
     }
     for (const char* name : {"--catalog", "--config", "--output", "--field", "--jobs", "--timeout"})
       if (app.get_option(name)->count() > 0 && app.get_option(name)->as<std::string>().empty())
@@ -215,13 +353,15 @@ int main(int argc, char** argv) {
     ctx.stdout_tty = ::isatty(STDOUT_FILENO);
     ctx.stderr_tty = ::isatty(STDERR_FILENO);
 
+    const Command& cmd = *chosen->command;
     Args args;
     args.values = chosen->values;
     args.flags = chosen->flags;
     for (const auto& [name, option] : chosen->optional) args.flags[name] = option->count() > 0;
-    const Command& cmd = *chosen->command;
-    if (has_trailing && !(cmd.needs & kTrailing))
-      throw Error(ErrorKind::Usage, fmt::format("'{}' takes no command after '--'", cmd.path));
+    // A repeatable option of fixed words also takes them as one list: --role web,router.
+    for (const Opt& o : cmd.options)
+      if (o.kind == Opt::List && !choices(o).empty()) args.values[o.name] = split_commas(args.values[o.name]);
+    ctx.help_for = [&](const std::vector<std::string>& named) { return help_of(app, named); };
     if (cmd.needs & kTrailing) {
       if (trailing.empty())
         throw Error(ErrorKind::Usage, fmt::format("'{}' needs a command after '--'", cmd.path),

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.hpp"
 
 namespace hostctl::cli {
@@ -22,6 +25,19 @@ std::optional<std::string> Args::opt(const std::string& name) const {
 std::vector<std::string> Args::all(const std::string& name) const {
   auto it = values.find(name);
   return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::vector<std::string> choices(const Opt& o) {
+  const std::string& v = o.value_name;
+  if (v.empty() || std::any_of(v.begin(), v.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)); }))
+    return {};
+  std::vector<std::string> words;
+  for (size_t start = 0;;) {
+    auto bar = v.find('|', start);
+    words.push_back(v.substr(start, bar - start));
+    if (bar == std::string::npos) return words;
+    start = bar + 1;
+  }
 }
 
 bool Args::flag(const std::string& name) const {

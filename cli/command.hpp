@@ -28,6 +28,10 @@ struct Opt {
   bool required = false;
 };
 
+// The fixed words an option's value is one of, spelled in lower case in its
+// value name ("ssh|local", "web|db|router"); empty when the value is free ("PORT").
+std::vector<std::string> choices(const Opt& o);
+
 struct Pos {
   std::string name;  // "NAME"
   std::string help;

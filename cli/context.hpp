@@ -1,6 +1,7 @@
 // What every handler gets: settings, global flags, the catalog, and stderr.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct Context {
   bool stdout_tty = false;
   bool stdin_tty = false;
   std::unique_ptr<catalog::Catalog> catalog_;
+  // The help of the command the words name ("site", "site create"), from the parser.
+  std::function<std::string(const std::vector<std::string>&)> help_for;
 
   catalog::Catalog& catalog();
   catalog::Actor actor() const;

@@ -46,7 +46,7 @@ Output import(Context& ctx, const Args& a) {
 void add_exchange_commands(std::vector<Command>& t) {
   t.push_back({"export", "write the inventory (hosts, services, sites, deployments, routes, ...) as one YAML file",
                {},
-               {{"file", "f", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File},
+               {{"file", "", "write to FILE instead of stdout (atomically)", Opt::Value, "FILE", Complete::File},
                 {"with-secrets", "", "write secrets open (to be sealed again by import); masked otherwise", Opt::Flag}},
                kCatalog | kRawOutput, export_});
   t.push_back({"import", "read an exported inventory into an empty catalog",

@@ -192,7 +192,7 @@ std::vector<Opt> host_options() {
       {"port", "p", "SSH port (default 22)", Opt::Value, "PORT"},
       {"user", "u", "SSH user", Opt::Value, "USER"},
       {"identity", "i", "private key file", Opt::Value, "FILE", Complete::File},
-      {"role", "r", "web, db or router (repeatable; default web)", Opt::List, "ROLE"},
+      {"role", "r", "web, db or router (repeatable; default web)", Opt::List, "web|db|router"},
       {"capacity", "", "most deployments it may hold (default 50)", Opt::Value, "N"},
       {"base-dir", "", "directory for deployments on the host (default /srv/hostctl)", Opt::Value, "PATH"},
       {"nginx-bin", "", "router: the nginx binary (default /usr/sbin/nginx)", Opt::Value, "PATH"},
@@ -218,7 +218,7 @@ std::vector<Opt> host_options() {
       {"php-pool-dir", "", "web: directory php-fpm includes, where hostctl writes one pool per PHP deployment "
                            "(default /etc/php/8.2/fpm/pool.d)", Opt::Value, "PATH"},
       {"db-engine", "", "db: the database server the host runs, which hostctl drives with its client over SSH "
-                        "(mariadb; \"\" for none)", Opt::Value, "ENGINE"},
+                        "(mariadb; \"\" for none)", Opt::Value, "mariadb"},
       {"db-port", "", "db: the port applications reach it on, at the host's address (default 3306)", Opt::Value,
        "PORT"},
       {"db-admin-user", "", "db: the user hostctl creates databases and users as", Opt::Value, "USER"},
@@ -233,7 +233,7 @@ void add_host_commands(std::vector<Command>& t) {
   const Pos host{"HOST", "host name or id", true, false, Complete::Host};
   t.push_back({"host add", "register a host", {{"NAME", "name for the new host"}}, host_options(),
                kCatalog | kMutates | kDryRun, add});
-  t.push_back({"host list", "list hosts", {}, {{"role", "r", "only hosts with this role", Opt::Value, "ROLE"}},
+  t.push_back({"host list", "list hosts", {}, {{"role", "r", "only hosts with this role", Opt::Value, "web|db|router"}},
                kCatalog, list});
   t.push_back({"host show", "show one host", {host}, {}, kCatalog, show});
   t.push_back({"host edit", "change a host's settings", {host}, host_options(), kCatalog | kMutates | kDryRun, edit});

@@ -151,33 +151,59 @@ for group in $("$HOSTCTL_BIN" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1
   grep -q "^\.SS hostctl $group" "$HOSTCTL_SOURCE_DIR/man/hostctl.1" || fail "no man entry for 'hostctl $group'"
 done
 
-TEST "bash completes commands and live names from the catalog"
-"$HOSTCTL_BIN" host add zeta --transport local -q >/dev/null
-complete_words() {
-  bash -c '
-    PATH="$(dirname "$HOSTCTL_BIN"):$PATH"
-    source <("$HOSTCTL_BIN" completion bash)
-    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-    _hostctl
-    printf "%s\n" "${COMPREPLY[@]}"' complete "$@"
-}
-run_cmd complete_words hostctl ho
-expect_out "host"
-run_cmd complete_words hostctl host sh
-expect_out "show"
-run_cmd complete_words hostctl host show ze
-expect_out "zeta"
-run_cmd complete_words hostctl -o j
-expect_out "json"
-run_cmd complete_words hostctl host add x --tr
-expect_out "--transport"
-"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
-sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO site(name, service_id, created_at) VALUES ('alpha', 1, 'now'), ('alpine', 1, 'now'), ('beta', 1, 'now');"
-run_cmd complete_words hostctl site cl
-expect_out "clone"
-run_cmd complete_words hostctl site clone al
-expect_out "$(printf 'alpha\nalpine')"
-run_cmd complete_words hostctl site create x --service st
-expect_out "static-site"
+TEST "a misspelt command or option names the nearest one; nothing changes"
+digest=$(sqlite3 "$HOSTCTL_CATALOG" .dump | sha256sum)
+hc site lst
+expect_rc 2
+expect_err_has "unknown command 'site lst': did you mean 'site list'?"
+hc site list --format json
+expect_rc 2
+expect_err_has "unknown option '--format': did you mean '--output'?"
+hc site create x --sevice static-site
+expect_rc 2
+expect_err_has "did you mean '--service'?"
+hc help sit
+expect_rc 2
+expect_err_has "did you mean 'site'?"
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" .dump | sha256sum)" = "$digest"
+
+TEST "JSON asked for in any spelling makes even a parse error JSON"
+for spelling in "-o json" "-ojson" "--output=json" "--output json"; do
+  hc $spelling site lst
+  expect_rc 2
+  printf '%s' "$ERR" | python3 -c "import json,sys; e=json.load(sys.stdin)['error']; assert e['exit_code'] == 2 and 'site list' in e['message']" ||
+    fail "stderr is not one JSON error with $spelling"
+done
+HOSTCTL_OUTPUT=json hc site lst
+printf '%s' "$ERR" | python3 -c "import json,sys; assert json.load(sys.stdin)['error']['kind'] == 'usage'" ||
+  fail "stderr is not one JSON error with HOSTCTL_OUTPUT=json"
+
+TEST "hostctl help COMMAND is COMMAND --help"
+hc help site create
+expect_rc 0
+help_text=$OUT
+hc site create --help
+expect_out "$help_text"
+expect_out_has "--service"
+hc help
+expect_rc 0
+expect_out_has "Subcommands:"
+
+TEST "arguments after -- are arguments, for every command; a list flag takes commas"
+hc host add -q -- -odd
+expect_rc 2
+expect_err_has "invalid host name '-odd'"
+hc host add --transport local -q -- odd
+expect_rc 0
+hc host add combo --transport local --role web,router -q
+expect_rc 0
+hc host show -- combo -o json
+expect_rc 2
+hc host show -o json -- combo
+expect_rc 0
+expect_json "sorted(d['roles']) == ['router', 'web']"
+hc host add bad-role --transport local --role web,rooter
+expect_rc 2
+expect_err_has "rooter"
 
 done_testing
