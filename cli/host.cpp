@@ -159,6 +159,12 @@ Output verify(Context& ctx, const Args& a) {
         routing::expiring_certificates(ctx.catalog(), now_epoch(), routing::kCertificateWarnDays, host.id);
     for (const auto& c : row["expiring_certificates"]) ctx.warn(c.get<std::string>());
   }
+  // Like diff: finding a difference is an answer scripts branch on, not a failure to check.
+  if (!out.error && !drift.empty())
+    out.error = Error(ErrorKind::Drift,
+                      fmt::format("{} difference(s) between the catalog and the hosts", drift.size()),
+                      a.flag("repair") ? "see the warnings above for what could not be repaired"
+                                       : "'hostctl host verify --repair' puts back what the catalog owns");
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "model/validate.hpp"
 #include "model/version.hpp"
 
 namespace hostctl::cli {
@@ -10,6 +11,10 @@ namespace {
 Output list(Context& ctx, const Args& a) {
   auto name = a.opt("name");
   auto below = a.opt("below");
+  if (below)
+    if (auto problem = model::version_problem(*below); !problem.empty())
+      throw Error(ErrorKind::Usage, fmt::format("--below {} is not a version: {}", model::shown(*below), problem),
+                  "a Debian version: [EPOCH:]UPSTREAM[-REVISION], such as 1:2.4-1");
   SQLite::Statement q(ctx.catalog().db(),
                       "SELECT p.name, p.version, d.name, coalesce(s.name, ''), h.name, d.stage FROM package p "
                       "JOIN deployment d ON d.id = p.deployment_id JOIN host h ON h.id = d.host_id "

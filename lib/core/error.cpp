@@ -11,6 +11,7 @@ int exit_code(ErrorKind kind) {
     case ErrorKind::RemoteFailed: return 5;
     case ErrorKind::Unreachable: return 6;
     case ErrorKind::Busy: return 7;
+    case ErrorKind::Drift: return 8;
     case ErrorKind::Interrupted: return 130;
   }
   return 1;
@@ -25,6 +26,7 @@ std::string_view kind_name(ErrorKind kind) {
     case ErrorKind::RemoteFailed: return "remote_failed";
     case ErrorKind::Unreachable: return "unreachable";
     case ErrorKind::Busy: return "busy";
+    case ErrorKind::Drift: return "drift";
     case ErrorKind::Interrupted: return "interrupted";
   }
   return "internal";

@@ -16,6 +16,7 @@ enum class ErrorKind {
   RemoteFailed,  // a task on a host ran and failed
   Unreachable,   // cannot connect to, authenticate with, or trust a host
   Busy,          // a lock is held, or the same action already runs
+  Drift,         // a check found hosts that differ from the catalog (as diff exits 1)
   Interrupted,   // SIGINT/SIGTERM
 };
 

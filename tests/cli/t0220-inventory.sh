@@ -47,6 +47,11 @@ hc package list --name sqlite3 --below 99.0 --field site
 expect_out notes
 hc package list --name sqlite3 --below 1.0 -o json
 expect_json "d == []"
+# dpkg's order: an epoch outranks any upstream version (sqlite3 reports 3.x).
+hc package list --name sqlite3 --below 1:0.1 --field site
+expect_out notes
+hc package list --name sqlite3 --below 0:3.0 -o json
+expect_json "d == []"
 
 TEST "backup records sha256 and size; restore checks them and brings data back"
 notes_dir=$("$HOSTCTL_BIN" deployment show "$("$HOSTCTL_BIN" site show notes --field active_deployment)" --field directory)
@@ -145,7 +150,8 @@ echo "server { listen 127.0.0.1:1; }" > "$RIG_NGINX_DIR/sites/hostctl-stale.test
 mkdir -p "${RIG_BASE[1]}/stray" && chown "${RIG_HOST_USER[1]}" "${RIG_BASE[1]}/stray"
 echo '{"hostctl_manifest":1,"deployment":"stray-copy","service":"static-site","stage":"provision"}' > "${RIG_BASE[1]}/stray/.hostctl-manifest.json"
 hc host verify rig1 -o json
-expect_rc 0
+expect_rc 8
+expect_err_has "3 difference(s) between the catalog and the hosts"
 expect_json "sorted((x['kind'], x['object']) for x in d[0]['drift']) == [('router-file-differs', 'hostctl-notes.test.conf'), ('router-file-extra', 'hostctl-stale.test.conf'), ('unknown-on-host', 'stray-copy')]"
 expect_err_has "drift on 'rig1'"
 hc host verify rig1 --repair -o json
@@ -161,7 +167,8 @@ printf 'server {\n    listen 127.0.0.1:%s;\n    server_name notes.test;\n    ret
 kill -HUP "$RIG_NGINX_PID"
 expect_http 418 notes.test
 hc host verify rig1 --repair -o json
-expect_rc 0
+expect_rc 8  # the stray copy on the host is left: not the catalog's
+expect_json "[(x['kind'], x['object']) for x in d[0]['drift']] == [('unknown-on-host', 'stray-copy')]"
 codes=$(for i in 1 2 3 4 5 6; do
   curl -s -o /dev/null -w '%{http_code} ' -H "Host: notes.test" "http://127.0.0.1:$RIG_NGINX_PORT/"; done)
 expect_true test "$codes" = "200 200 200 200 200 200 "

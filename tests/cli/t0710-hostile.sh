@@ -52,8 +52,9 @@ for v in "${bad_sources[@]}"; do refused route add "$v" --site shop; done
 for v in "${bad_params[@]}"; do refused site create ok5 --service static-site --param "$v"; done
 for v in 'x@' '@x' 'a b@c' "$(printf 'a\n@b')" 'a"@b'; do refused client add ok6 --email "$v"; done
 for v in -1 abc 1.5 ''; do refused client add ok7 --max-sites "$v"; done
-for v in yesterday 2026-13-01 2026-1-1 '2026-01-01;'; do refused usage report --from "$v"; done
+for v in yesterday 2026-13-01 2026-1-1 '2026-01-01;' 2026-02-31 2026-02-29 2026-04-31; do refused usage report --from "$v"; done
 for v in 2026-13 2026-1 26-01 '2026-01;'; do refused invoice x --period "$v"; done
+for v in abc x1.0 '1.0 beta' 1.0- :1 1:; do refused package list --below "$v"; done
 for v in xml '' 'json;'; do refused -o "$v" host list; done
 
 # Service files: malformed, huge, deep, binary, hostile script paths.

@@ -85,6 +85,7 @@ expect_http 200 web1.test
 
 TEST "host verify names the missing backend block; --repair writes it back; then the switch goes through"
 hc host verify rig2 -o json
+expect_rc 8
 expect_json "any(x['kind'] == 'web-file-missing' and x['object'] == 'hostctl-backend-$d2.conf' for x in d[0]['drift'])"
 hc host verify rig2 --repair
 expect_rc 0

@@ -24,3 +24,14 @@ TEST_CASE("parse_utc takes only the exact shape") {
                           "+026-01-31T23:59:00Z", "2026-01-31T23:59:00Zx"})
     CHECK_FALSE(parse_utc(bad, t));
 }
+
+TEST_CASE("parse_utc refuses days a month does not have, leap years known") {
+  int64_t t = 0;
+  for (const char* bad : {"2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                          "2026-06-31T00:00:00Z", "2026-09-31T00:00:00Z", "2026-11-31T00:00:00Z",
+                          "1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z"})
+    CHECK_FALSE(parse_utc(bad, t));
+  for (const char* good : {"2028-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2026-12-31T00:00:00Z",
+                           "2026-01-31T00:00:00Z", "2026-02-28T00:00:00Z"})
+    CHECK(parse_utc(good, t));
+}
