@@ -1,8 +1,10 @@
-// client add|list|show|remove
+// client add|edit|list|show|remove
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "lifecycle/site.hpp"
 #include "model/client.hpp"
+#include "run_support.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -23,6 +25,15 @@ Output show(Context& ctx, const Args& a) {
   return {model::to_json(model::get_client(ctx.catalog(), a.get("CLIENT"))), {}};
 }
 
+Output edit(Context& ctx, const Args& a) {
+  if (!a.opt("email") && !a.opt("max-sites"))
+    throw Error(ErrorKind::Usage, "client edit needs --email or --max-sites", "hostctl client edit NAME --max-sites 20");
+  auto ops = make_ops(ctx);
+  auto client = lifecycle::edit_client(ops, a.get("CLIENT"), a.opt("email"), a.opt("max-sites"));
+  ctx.info(fmt::format("edited client '{}'", client.name));
+  return {model::to_json(client), {}};
+}
+
 Output remove(Context& ctx, const Args& a) {
   auto client = model::get_client(ctx.catalog(), a.get("CLIENT"));
   model::remove_client(ctx.catalog(), a.get("CLIENT"));
@@ -41,6 +52,14 @@ void add_client_commands(std::vector<Command>& t) {
                 {"max-sites", "", "most sites the client may have (default: no limit)", Opt::Value, "N"}},
                kCatalog | kMutates | kDryRun,
                add});
+  t.push_back({"client edit",
+               "change a client's e-mail or quota of sites",
+               {client},
+               {{"email", "", "contact address", Opt::Value, "EMAIL"},
+                {"max-sites", "", "most sites the client may have (none: no limit); not below what it has",
+                 Opt::Value, "N"}},
+               kCatalog | kMutates | kDryRun,
+               edit});
   t.push_back({"client list", "list clients", {}, {}, kCatalog, list});
   t.push_back({"client show", "show one client", {client}, {}, kCatalog, show});
   t.push_back({"client remove", "remove a client that owns no sites", {client}, {},

@@ -59,6 +59,7 @@ const std::vector<Group>& command_groups() {
       {"usage", "metered usage of deployments"},
       {"package", "the package inventory the deployments report"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
+      {"audit", "the audit trail: who changed the catalog, and when"},
   };
   return groups;
 }
@@ -80,6 +81,7 @@ const std::vector<Command>& command_table() {
     add_exchange_commands(t);
     add_package_commands(t);
     add_task_commands(t);
+    add_audit_commands(t);
     return t;
   }();
   return table;

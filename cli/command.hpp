@@ -102,6 +102,7 @@ void add_reserve_commands(std::vector<Command>& table);
 void add_queue_commands(std::vector<Command>& table);
 void add_usage_commands(std::vector<Command>& table);  // usage report, invoice
 void add_exchange_commands(std::vector<Command>& table);  // export, import
+void add_audit_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 const std::vector<Group>& command_groups();

@@ -119,6 +119,13 @@ Output unprotect(Context& ctx, const Args& a) {
   return {site_json(ctx, lifecycle::set_protected(ops, a.get("SITE"), false)), {}};
 }
 
+Output transfer(Context& ctx, const Args& a) {
+  auto ops = make_ops(ctx);
+  auto site = lifecycle::transfer_site(ops, a.get("SITE"), a.get("client"));
+  ctx.info(fmt::format("site '{}' belongs to client '{}'", site.name, site.client));
+  return {site_json(ctx, site), {}};
+}
+
 Output remove(Context& ctx, const Args& a) {
   auto ops = make_ops(ctx);
   auto r = lifecycle::delete_site(ops, a.get("SITE"));
@@ -220,6 +227,10 @@ void add_site_commands(std::vector<Command>& t) {
   t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates | kDryRun, protect});
   t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates | kDryRun,
                unprotect});
+  t.push_back({"site transfer", "give a site (and its deployments) to another client, within that client's quota",
+               {site},
+               {{"client", "c", "the client it goes to", Opt::Value, "CLIENT", Complete::Client, true}},
+               kCatalog | kMutates | kDryRun, transfer});
   t.push_back({"site backup", "back up a site's active deployment (sha256 and size recorded; retention applied)",
                {site}, {}, kCatalog | kMutates, backup});
   t.push_back({"site restore", "restore a site from a backup (its checksum is checked first)", {site},

@@ -28,5 +28,6 @@ reserve|ready copies made ahead, so new sites go live at once
 queue|what cron runs every minute
 usage|metered usage of deployments
 package|the package inventory the deployments report
+audit|the audit trail: who changed the catalog, and when
 task|commands and their tasks: status, logs, retry, cancel
 GROUPS

@@ -125,6 +125,21 @@ nlohmann::ordered_json to_json(const Site& s) {
 
 namespace {
 
+// The client's quota: one more site must fit under its max_sites. Called inside
+// the caller's write transaction, so two creates cannot both take the last place.
+void check_room_for_site(catalog::Catalog& catalog, int64_t client_id) {
+  SQLite::Statement quota(catalog.db(), "SELECT max_sites, (SELECT count(*) FROM site WHERE client_id = ?1), name "
+                                        "FROM client WHERE id = ?1");
+  quota.bind(1, client_id);
+  quota.executeStep();
+  if (!quota.getColumn(0).isNull() && quota.getColumn(1).getInt64() >= quota.getColumn(0).getInt64())
+    throw Error(ErrorKind::Refused,
+                fmt::format("client '{}' already has {} site(s), its maximum", quota.getColumn(2).getString(),
+                            quota.getColumn(0).getInt64()),
+                fmt::format("raise it ('hostctl client edit {} --max-sites N') or delete a site",
+                            quota.getColumn(2).getString()));
+}
+
 // Takes the oldest ready reserve copy for `site_id` inside the caller's write
 // transaction, so no copy is ever given twice.
 std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_id, std::optional<int64_t> client_id,
@@ -190,16 +205,7 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     SQLite::Statement exists(db, "SELECT 1 FROM site WHERE name = ?");
     exists.bind(1, name);
     if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("site '{}' already exists", name));
-    if (client_id) {
-      SQLite::Statement quota(db, "SELECT max_sites, (SELECT count(*) FROM site WHERE client_id = ?1), name "
-                                  "FROM client WHERE id = ?1");
-      quota.bind(1, *client_id);
-      quota.executeStep();
-      if (!quota.getColumn(0).isNull() && quota.getColumn(1).getInt64() >= quota.getColumn(0).getInt64())
-        throw Error(ErrorKind::Refused, fmt::format("client '{}' already has {} site(s), its maximum",
-                                                    quota.getColumn(2).getString(), quota.getColumn(0).getInt64()),
-                    "raise the client's --max-sites or delete a site");
-    }
+    if (client_id) check_room_for_site(ops.catalog, *client_id);
     SQLite::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?)");
     insert.bind(1, name);
     if (client_id) insert.bind(2, *client_id); else insert.bind(2);
@@ -588,6 +594,37 @@ Site set_protected(run::Ops& ops, const std::string& site_ref, bool on) {
   auto site = get_site(ops.catalog, site_ref);
   set_site_flag(ops, site, "protected", on, fmt::format("site {} {}", on ? "protect" : "unprotect", site.name));
   return get_site(ops.catalog, site.name);
+}
+
+Site transfer_site(run::Ops& ops, const std::string& site_ref, const std::string& client_ref) {
+  auto site = get_site(ops.catalog, site_ref);
+  int64_t client_id = model::find_id(ops.catalog.db(), "client", "client", client_ref);
+  if (site.client_id == client_id) return site;
+  {
+    catalog::Write write(ops.catalog, fmt::format("site transfer {} --client {}", site.name, client_ref));
+    check_room_for_site(ops.catalog, client_id);
+    SQLite::Statement owner(ops.catalog.db(), "UPDATE site SET client_id = ? WHERE id = ?");
+    owner.bind(1, client_id);
+    owner.bind(2, site.id);
+    owner.exec();
+    // Its live copies; removed ones keep the owner they had.
+    SQLite::Statement copies(ops.catalog.db(),
+                             "UPDATE deployment SET client_id = ? WHERE site_id = ? AND stage != 'removed'");
+    copies.bind(1, client_id);
+    copies.bind(2, site.id);
+    copies.exec();
+    write.commit();
+  }
+  mark_record_due(ops.catalog, site.name);  // the manifests name the owner
+  return get_site(ops.catalog, site.name);
+}
+
+model::Client edit_client(run::Ops& ops, const std::string& client_ref, const std::optional<std::string>& email,
+                          const std::optional<std::string>& max_sites) {
+  auto client = model::edit_client(ops.catalog, client_ref, email, max_sites);
+  // The manifests of its sites name its e-mail and quota.
+  for (const auto& s : list_sites(ops.catalog, client.name)) mark_record_due(ops.catalog, s.name);
+  return client;
 }
 
 DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {

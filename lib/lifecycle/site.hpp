@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lifecycle/deployment.hpp"
+#include "model/client.hpp"
 #include "run/operation.hpp"
 #include "model/rules.hpp"
 
@@ -88,6 +89,12 @@ struct LaunchResult {
 LaunchResult launch_site(run::Ops& ops, const std::string& site);
 
 Site set_protected(run::Ops& ops, const std::string& site, bool on);
+// Moves a site (and its live deployments) to another client, within that
+// client's quota; its manifests are rewritten by the next `queue run tasks`.
+Site transfer_site(run::Ops& ops, const std::string& site, const std::string& client);
+// model::edit_client, and the manifests of the client's sites marked for rewriting.
+model::Client edit_client(run::Ops& ops, const std::string& client, const std::optional<std::string>& email,
+                          const std::optional<std::string>& max_sites);
 
 // The permanent name a reserve copy gets once given to `site`.
 std::string permanent_name(const std::string& site, int64_t deployment_id);

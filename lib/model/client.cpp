@@ -53,6 +53,31 @@ Client add_client(catalog::Catalog& catalog, const std::string& name, const std:
   return saved;
 }
 
+Client edit_client(catalog::Catalog& catalog, const std::string& ref, const std::optional<std::string>& email,
+                   const std::optional<std::string>& max_sites) {
+  if (email) require(check_email(*email), "e-mail", *email);
+  int64_t quota = 0;
+  bool unlimited = max_sites && *max_sites == "none";
+  if (max_sites && !unlimited) require(check_count(*max_sites, quota), "max sites", *max_sites);
+  auto& db = catalog.db();
+  catalog::Write write(catalog, "client edit " + ref);
+  Client client = read_client(db, find_id(db, "client", "client", ref));
+  if (max_sites && !unlimited && quota < client.sites)
+    throw Error(ErrorKind::Refused,
+                fmt::format("client '{}' has {} site(s); --max-sites {} is below that", client.name, client.sites, quota),
+                "delete or transfer sites first ('hostctl site transfer SITE --client OTHER')");
+  SQLite::Statement update(db, "UPDATE client SET email = coalesce(?, email), "
+                               "max_sites = CASE WHEN ?2 THEN ?3 ELSE max_sites END WHERE id = ?4");
+  if (email) update.bind(1, *email); else update.bind(1);
+  update.bind(2, max_sites.has_value());
+  if (max_sites && !unlimited) update.bind(3, quota); else update.bind(3);
+  update.bind(4, client.id);
+  update.exec();
+  Client saved = read_client(db, client.id);
+  write.commit();
+  return saved;
+}
+
 void remove_client(catalog::Catalog& catalog, const std::string& ref) {
   auto& db = catalog.db();
   catalog::Write write(catalog, "client remove " + ref);

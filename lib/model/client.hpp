@@ -23,6 +23,10 @@ struct Client {
 
 Client add_client(catalog::Catalog& catalog, const std::string& name, const std::optional<std::string>& email,
                   const std::optional<std::string>& max_sites);
+// Changes what is given: the e-mail, the quota ("none": no limit). A quota
+// below the sites the client already has is refused.
+Client edit_client(catalog::Catalog& catalog, const std::string& ref, const std::optional<std::string>& email,
+                   const std::optional<std::string>& max_sites);
 void remove_client(catalog::Catalog& catalog, const std::string& ref);
 Client get_client(catalog::Catalog& catalog, const std::string& ref);
 std::vector<Client> list_clients(catalog::Catalog& catalog);

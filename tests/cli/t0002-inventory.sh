@@ -96,4 +96,22 @@ expect_true test "$n" = 1
 sqlite3 "$HOSTCTL_CATALOG" "SELECT argv FROM audit WHERE action = 'client add acme'" | grep -q '"--max-sites"' ||
   fail "argv not recorded"
 
+TEST "audit list reads the trail: by user, since a time, by the object a command named"
+hc audit list --user "$user" --since 1h -o json
+expect_rc 0
+expect_json "'client add acme' in [e['action'] for e in d] and all(e['user'] == '$user' for e in d)"
+expect_json "[e['argv'][1:] for e in d if e['action'] == 'client add acme'][0][:3] == ['client', 'add', 'acme']"
+hc audit list --object client:acme -o json
+expect_json "[e['action'] for e in d] == ['client add acme']"
+hc audit list --user nobody-here -o json
+expect_json "d == []"
+hc audit list --since "$(date -u -d '+1 day' +%F)" -o json
+expect_json "d == []"
+hc audit list -n 1 -o json
+expect_json "len(d) == 1"
+for bad in "--since 2026-02-31" "--since soon" "--object acme" "--object planet:x" "-n -1"; do
+  hc audit list $bad
+  expect_rc 2
+done
+
 done_testing

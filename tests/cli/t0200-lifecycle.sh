@@ -246,7 +246,50 @@ before=$(catalog_digest)
 hc site create s2 --service static-site --client small
 expect_rc 4
 expect_err_has "its maximum"
+expect_err_has "hostctl client edit small --max-sites N"
 expect_catalog_unchanged "$before"
+
+TEST "client edit raises or lifts a quota, never below what the client has; bad input changes nothing"
+hc client edit small --max-sites 0
+expect_rc 4
+expect_err_has "has 1 site(s)"
+hc client edit small --max-sites lots
+expect_rc 2
+hc client edit small
+expect_rc 2
+hc client edit nobody --max-sites 3
+expect_rc 3
+expect_catalog_unchanged "$before"
+hc client edit small --max-sites 2 --email ops@small.test -o json
+expect_rc 0
+expect_json "d['max_sites'] == 2 and d['email'] == 'ops@small.test'"
+hc site create s2 --service static-site --client small -q
+expect_rc 0
+hc client edit small --max-sites none -o json
+expect_json "d['max_sites'] is None"
+hc client edit small --max-sites 2 -q
+expect_rc 0
+
+TEST "site transfer gives a site and its deployments to another client, within that client's quota"
+"$HOSTCTL_BIN" client add full --max-sites 0 -q >/dev/null
+"$HOSTCTL_BIN" client add roomy -q >/dev/null
+before=$(catalog_digest)
+hc site transfer s2 --client full
+expect_rc 4
+expect_err_has "client 'full' already has 0 site(s), its maximum"
+hc site transfer s2 --client nobody
+expect_rc 3
+hc site transfer s2
+expect_rc 2
+expect_catalog_unchanged "$before"
+hc site transfer s2 --client roomy -o json
+expect_rc 0
+expect_json "d['client'] == 'roomy'"
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT DISTINCT c.name FROM deployment d JOIN client c ON c.id = d.client_id JOIN site s ON s.id = d.site_id WHERE s.name = 's2' AND d.stage != 'removed'")" = roomy
+hc site list --client small --field name
+expect_out s1
+hc audit list --object site:s2 -o json
+expect_json "[e['action'] for e in d][-1] == 'site transfer s2 --client roomy'"
 
 TEST "site delete removes its routes and its deployments on the hosts"
 dirs=$(field deployment list --site alpha --field directory)

@@ -85,6 +85,7 @@ check version version
 check doctor doctor
 check init init
 check config config show --origin
+check audit audit list
 "$HOSTCTL_BIN" host exec control -q -- echo hello >/dev/null
 check log task log "$("$HOSTCTL_BIN" task list -n 1 -o id)"
 check host-import host import control
