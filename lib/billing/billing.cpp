@@ -62,41 +62,57 @@ nlohmann::ordered_json usage_report(catalog::Catalog& catalog, const std::option
   return rows;
 }
 
+namespace {
+
+// Cents as the currency's units, for the fields that always were numbers of
+// units (12.34); the exact value is the *_cents field beside them.
+double units(int64_t cents) { return static_cast<double>(cents) / 100.0; }
+
+}  // namespace
+
 nlohmann::ordered_json invoice(catalog::Catalog& catalog, const std::string& client, const std::string& yyyy_mm) {
   Period p = month(yyyy_mm);
   int64_t client_id = model::find_id(catalog.db(), "client", "client", client);
-  double days_in_month = static_cast<double>(p.to - p.from) / 86400.0;
+  // Money in whole cents, never floating point: a price is read once into cents
+  // and every amount is an integer division rounded half up.
+  const int64_t days_in_month = (p.to - p.from) / 86400;
   SQLite::Statement q(catalog.db(),
                       "SELECT s.name, sv.name, sv.price_monthly, coalesce(sv.currency, 'EUR'), s.created_at FROM site s "
                       "JOIN service sv ON sv.id = s.service_id WHERE s.client_id = ? ORDER BY s.name");
   q.bind(1, client_id);
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
-  std::map<std::string, double> totals;
+  std::map<std::string, int64_t> totals;
   while (q.executeStep()) {
     int64_t created = 0;
     parse_utc(q.getColumn(4).getString(), created);
     if (created >= p.to) continue;
     int64_t start = std::max(created, p.from);
     // Whole days, counting the day the site was created.
-    double days = std::ceil(static_cast<double>(p.to - start) / 86400.0);
-    double monthly = q.getColumn(2).isNull() ? 0.0 : q.getColumn(2).getDouble();
-    double amount = std::round(monthly * days / days_in_month * 100.0) / 100.0;
+    int64_t days = (p.to - start + 86399) / 86400;
+    int64_t monthly = q.getColumn(2).isNull() ? 0 : std::llround(q.getColumn(2).getDouble() * 100.0);
+    int64_t amount = (2 * monthly * days + days_in_month) / (2 * days_in_month);
     std::string currency = q.getColumn(3).getString();
     totals[currency] += amount;
     lines.push_back({{"site", q.getColumn(0).getString()},
                      {"service", q.getColumn(1).getString()},
-                     {"monthly_price", monthly},
+                     {"monthly_price", units(monthly)},
                      {"days", days},
                      {"days_in_period", days_in_month},
-                     {"amount", amount},
-                     {"currency", currency}});
+                     {"amount", units(amount)},
+                     {"currency", currency},
+                     {"monthly_price_cents", monthly},
+                     {"amount_cents", amount}});
   }
   nlohmann::ordered_json j;
   j["client"] = client;
   j["period"] = yyyy_mm;
   j["lines"] = lines;
   j["totals"] = nlohmann::ordered_json::object();
-  for (const auto& [currency, total] : totals) j["totals"][currency] = std::round(total * 100.0) / 100.0;
+  j["totals_cents"] = nlohmann::ordered_json::object();
+  for (const auto& [currency, total] : totals) {
+    j["totals"][currency] = units(total);
+    j["totals_cents"][currency] = total;
+  }
   return j;
 }
 
