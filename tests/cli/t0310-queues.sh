@@ -170,14 +170,14 @@ expect_out_has "TOTAL"
 expect_out_has "7.50 EUR"
 hc invoice acme --period 2026-10 -o json
 expect_json "d['lines'] == [] and d['totals'] == {}"
-# In whole cents: 0.15 a month for 15 of 30 days is 7.5 cents, 8 rounded half up
-# (in floating point 0.15 * 15 / 30 * 100 is 7.4999..., which rounds to 7).
+# In whole cents: 0.29 a month for 15 of 30 days is 14.5 cents, 15 rounded half up
+# (in floating point 0.29 * 15 / 30 * 100 is 14.4999..., which rounds to 14).
 cp -r "$EXAMPLES/static-site" "$WORK/cheap"
-sed -i -e 's/^name: .*/name: cheap/' -e 's/^price: .*/price: {monthly: 0.15, currency: EUR}/' "$WORK/cheap/service.yaml"
+sed -i -e 's/^name: .*/name: cheap/' -e 's/^price: .*/price: {monthly: 0.29, currency: EUR}/' "$WORK/cheap/service.yaml"
 "$HOSTCTL_BIN" createservice "$WORK/cheap/service.yaml" -q >/dev/null
 HOSTCTL_NOW=2026-11-16T00:00:00Z "$HOSTCTL_BIN" site create penny --service cheap --client acme -q >/dev/null
 hc invoice acme --period 2026-11 -o json
-expect_json "[(l['amount_cents'], l['amount']) for l in d['lines'] if l['site'] == 'penny'] == [(8, 0.08)] and d['totals_cents'] == {'EUR': 758}"
+expect_json "[(l['amount_cents'], l['amount']) for l in d['lines'] if l['site'] == 'penny'] == [(15, 0.15)] and d['totals_cents'] == {'EUR': 765}"
 hc invoice acme --period 2026-13
 expect_rc 2
 hc invoice nobody --period 2026-11
