@@ -71,7 +71,18 @@ Output run_plan(Context& ctx, const Args& a, bool prune) {
   auto ops = make_ops(ctx);
   auto done = reserve::carry_out(ops, plan);
   if (!done.changed()) ctx.info("nothing changed");
-  Output out{rows_of(plan, &done), kColumns};
+  for (const auto& [service, names] : done.made)
+    ctx.info(fmt::format("made {} ready cop{} of '{}': {}", names.size(), names.size() == 1 ? "y" : "ies", service,
+                         fmt::join(names, ", ")));
+  for (const auto& [service, names] : done.removed)
+    ctx.info(fmt::format("removed {} cop{} of '{}': {}", names.size(), names.size() == 1 ? "y" : "ies", service,
+                         fmt::join(names, ", ")));
+  // What was done, and the reserve it left: the plan alone would show the state before.
+  Output out{rows_of(plan, &done), {"service", "reason", "made", "removed", "ready_after", "minimum", "size"}};
+  for (auto& row : out.data) {
+    auto after = reserve::status(ctx.catalog(), {row["service"].get<std::string>()});
+    row["ready_after"] = after.empty() ? 0 : after.front().ready;
+  }
   if (done.failure) out.error = outcome_error(ctx, *done.failure);
   else if (done.failed_check) out.error = done.failed_check;
   if (!out.error && for_cron) out.data = nullptr;

@@ -35,7 +35,8 @@ expect_catalog_unchanged "$before"
 
 TEST "inside the window: fill to size; copies spread over hosts"
 HOSTCTL_NOW=$NIGHT hc reserve refill -o json
-expect_json "len(d[0]['made']) == 2"
+expect_json "len(d[0]['made']) == 2 and d[0]['ready'] == 1 and d[0]['ready_after'] == 3"
+expect_err_has "made 2 ready copies of 'static-site':"
 expect_true test "$(ready static-site $NIGHT)" = 3
 hc deployment list --service static-site -o json
 expect_json "sorted(set(x['host'] for x in d)) == ['rig1', 'rig2']"
