@@ -1,5 +1,6 @@
 // host add|list|show|edit|remove
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -60,10 +61,16 @@ Output edit(Context& ctx, const Args& a) {
   return {model::to_json(host), {}};
 }
 
-// An Ansible inventory (the JSON an inventory script prints): roles become groups.
-nlohmann::ordered_json ansible_inventory(const std::vector<model::Host>& hosts) {
-  nlohmann::ordered_json inv, hostvars = nlohmann::ordered_json::object();
-  std::map<std::string, std::vector<std::string>> groups;
+// A static Ansible inventory (the YAML inventory format, which ansible-inventory
+// reads from a file): every host under `all` with what Ansible needs to reach
+// it as hostctl does, hostctl's known_hosts included; roles become groups.
+nlohmann::ordered_json ansible_inventory(Context& ctx, const std::vector<model::Host>& hosts) {
+  std::string ssh_args = fmt::format("-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+                                     ctx.settings.get("known_hosts"));
+  const std::string& ssh_config = ctx.settings.get("ssh_config");
+  if (::access(ssh_config.c_str(), R_OK) == 0) ssh_args = fmt::format("-F {} {}", ssh_config, ssh_args);
+  nlohmann::ordered_json all_hosts = nlohmann::ordered_json::object();
+  std::map<std::string, nlohmann::ordered_json> groups;
   for (const auto& h : hosts) {
     nlohmann::ordered_json vars;
     if (h.transport == "local") {
@@ -73,23 +80,22 @@ nlohmann::ordered_json ansible_inventory(const std::vector<model::Host>& hosts) 
       vars["ansible_port"] = h.port;
       if (!h.user.empty()) vars["ansible_user"] = h.user;
       if (!h.identity_file.empty()) vars["ansible_ssh_private_key_file"] = h.identity_file;
+      vars["ansible_ssh_common_args"] = ssh_args;
     }
     vars["hostctl_base_dir"] = h.base_dir;
-    hostvars[h.name] = vars;
-    for (const auto& role : h.roles) groups[role].push_back(h.name);
-    if (h.roles.empty()) groups["ungrouped"].push_back(h.name);
+    all_hosts[h.name] = vars;
+    for (const auto& role : h.roles) groups[role]["hosts"][h.name] = nlohmann::ordered_json::object();
   }
-  inv["_meta"] = {{"hostvars", hostvars}};
-  nlohmann::ordered_json children = nlohmann::ordered_json::array();
-  for (const auto& [group, names] : groups) children.push_back(group);
-  inv["all"] = {{"children", children}};
-  for (const auto& [group, names] : groups) inv[group] = {{"hosts", names}};
+  nlohmann::ordered_json inv;
+  inv["all"]["hosts"] = all_hosts;
+  inv["all"]["children"] = nlohmann::ordered_json::object();
+  for (auto& [group, members] : groups) inv["all"]["children"][group] = members;
   return inv;
 }
 
 Output list(Context& ctx, const Args& a) {
   auto hosts = model::list_hosts(ctx.catalog(), a.opt("role"));
-  if (ctx.output() == "ansible") return {ansible_inventory(hosts), {}, {}, {}, "json"};
+  if (ctx.output() == "ansible") return {ansible_inventory(ctx, hosts), {}, {}, {}, "yaml"};
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& h : hosts) rows.push_back(model::to_json(h));
   return {rows, kListColumns};

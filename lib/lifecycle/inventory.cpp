@@ -340,6 +340,9 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
     for (const auto& d : list_deployments(catalog, f)) {
       known.insert(d.name);
       auto it = found.manifests.find(d.name);
+      // An install that never completed is not believed to be on the host:
+      // its absence is no drift (task retry or deployment delete settle it).
+      if (it == found.manifests.end() && d.ready_at.empty() && d.status != run::kCompleted) continue;
       if (it == found.manifests.end()) {
         bool dir = found.dirs.count(d.directory) > 0;
         out.push_back({host.name, dir ? "manifest-missing" : "missing-on-host", d.name,

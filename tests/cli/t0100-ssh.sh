@@ -25,6 +25,15 @@ expect_json "[r for r in d if r['host'] == 'rig8'][0]['facts']['nginx'] != ''"
 hc host list -o json
 expect_json "all(h['verify_result'] == 'ok' and h['verified_at'] for h in d)"
 
+TEST "the Ansible inventory reaches the hosts as hostctl does: ansible -m ping succeeds"
+command -v ansible >/dev/null || { echo "skip: ansible-core is not installed (scripts/setup.sh installs it)"; exit 77; }
+"$HOSTCTL_BIN" host list -o ansible > "$WORK/hosts.yaml"
+mkdir -p "$WORK/ansible"
+run_cmd env ANSIBLE_LOCAL_TEMP="$WORK/ansible" ANSIBLE_REMOTE_TMP=/tmp/.ansible-hostctl-test ANSIBLE_NOCOLOR=1 \
+  ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ansible -i "$WORK/hosts.yaml" 'rig1:rig2:rig3' -m ping -o
+expect_rc 0
+expect_true test "$(printf '%s\n' "$OUT" | grep -c 'SUCCESS')" = 3
+
 TEST "host exec: output per host, inputs in the environment, one session per host"
 hc host exec rig1 rig2 -- 'echo "$HOSTCTL_HOST as $(id -un)"' -o json
 expect_rc 0
