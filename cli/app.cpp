@@ -20,6 +20,7 @@
 #include "core/interrupt.hpp"
 #include "plugin.hpp"
 #include "render.hpp"
+#include "suggest.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -147,34 +148,6 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
       start = comma + 1;
     }
   return out;
-}
-
-// Levenshtein distance, for "did you mean".
-size_t distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// The closest of `known` to `word`, when it is close enough to be a typo.
-std::optional<std::string> nearest(const std::string& word, const std::vector<std::string>& known) {
-  std::optional<std::string> best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const auto& k : known)
-    if (size_t d = distance(word, k); d < best_distance) {
-      best = k;
-      best_distance = d;
-    }
-  return best;
 }
 
 // Other tools' names for hostctl's options.

@@ -11,24 +11,10 @@
 #include "command.hpp"
 #include "core/error.hpp"
 #include "model/validate.hpp"
+#include "suggest.hpp"
 
 namespace hostctl::cli {
 namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string find_in_path(const std::string& program) {
   const char* path = std::getenv("PATH");
@@ -77,12 +63,9 @@ std::optional<int> run_plugin_if_unknown(const std::vector<std::string>& argv) {
       throw Error(ErrorKind::Internal, fmt::format("cannot run plugin '{}': {}", plugin, std::strerror(errno)));
     }
   }
-  std::string best;
-  size_t best_distance = 3;
-  for (const auto& k : known)
-    if (size_t d = edit_distance(word, k); d < best_distance) best_distance = d, best = k;
+  auto best = nearest(word, std::vector<std::string>(known.begin(), known.end()));
   throw Error(ErrorKind::Usage, fmt::format("unknown command {}", model::shown(word)),
-              best.empty() ? "run 'hostctl --help' for the commands" : fmt::format("did you mean '{}'?", best));
+              best ? fmt::format("did you mean '{}'?", *best) : "run 'hostctl help' for the commands");
 }
 
 }  // namespace hostctl::cli
