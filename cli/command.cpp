@@ -47,6 +47,7 @@ bool Args::flag(const std::string& name) const {
 
 const std::vector<Group>& command_groups() {
   static const std::vector<Group> groups = {
+      {"service", "service plans: what a deployment installs and runs"},
       {"host", "machines that run deployments or route traffic"},
       {"client", "who owns sites"},
       {"config", "settings and where they come from"},

@@ -1,4 +1,6 @@
-// createservice, listservices, deleteservice (the omegaops management commands).
+// createservice, listservices, deleteservice (the omegaops management commands,
+// the documented spellings), and the same commands as a group like the
+// others: service create|list|show|delete.
 #include <fmt/format.h>
 
 #include "command.hpp"
@@ -21,6 +23,10 @@ Output list(Context& ctx, const Args&) {
   return {rows, {"id", "name", "version", "price_monthly", "currency", "deployments", "description"}};
 }
 
+Output show(Context& ctx, const Args& a) {
+  return {service::to_json(service::with_count(ctx.catalog(), service::get_service(ctx.catalog(), a.get("NAME")))), {}};
+}
+
 Output remove(Context& ctx, const Args& a) {
   auto s = service::delete_service(ctx.catalog(), a.get("NAME"));
   ctx.info(fmt::format("deleted service '{}'", s.plan.name));
@@ -30,19 +36,25 @@ Output remove(Context& ctx, const Args& a) {
 }  // namespace
 
 void add_service_commands(std::vector<Command>& t) {
-  t.push_back({"createservice",
-               "register a service plan from its YAML file",
-               {{"FILE", "the service's YAML file", true, false, Complete::File}},
-               {{"replace", "", "replace an existing service of the same name", Opt::Flag}},
-               kCatalog | kMutates | kDryRun,
-               create});
-  t.push_back({"listservices", "list service plans", {}, {}, kCatalog, list});
-  t.push_back({"deleteservice",
-               "delete a service plan that has no deployments",
-               {{"NAME", "service name or id", true, false, Complete::Service}},
-               {},
-               kCatalog | kMutates | kDryRun | kDestructive,
-               remove});
+  const Pos name{"NAME", "service name or id", true, false, Complete::Service};
+  const Command create_row{"createservice",
+                           "register a service plan from its YAML file",
+                           {{"FILE", "the service's YAML file", true, false, Complete::File}},
+                           {{"replace", "", "replace an existing service of the same name", Opt::Flag}},
+                           kCatalog | kMutates | kDryRun,
+                           create};
+  const Command list_row{"listservices", "list service plans", {}, {}, kCatalog, list};
+  const Command delete_row{"deleteservice", "delete a service plan that has no deployments", {name}, {},
+                           kCatalog | kMutates | kDryRun | kDestructive, remove};
+  for (const auto& [row, group_path] : {std::pair{create_row, "service create"}, std::pair{list_row, "service list"},
+                                        std::pair{delete_row, "service delete"}}) {
+    t.push_back(row);
+    Command grouped = row;
+    grouped.path = group_path;
+    t.push_back(grouped);
+  }
+  t.push_back({"service show", "show one service plan, with its versions and how many deployments use each", {name},
+               {}, kCatalog, show});
 }
 
 }  // namespace hostctl::cli

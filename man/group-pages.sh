@@ -17,6 +17,7 @@ while IFS='|' read -r group summary; do
     printf '.SH SEE ALSO\n.BR hostctl (1)\n'
   } > "$out/hostctl-$group.1"
 done <<'GROUPS'
+service|service plans: what a deployment installs and runs
 host|machines that run deployments or route traffic
 client|who owns sites
 config|settings and where they come from

@@ -75,4 +75,20 @@ hc deleteservice ghost --yes
 expect_rc 3
 expect_err_has "'hostctl listservices' shows the services"
 
+TEST "the service group runs the same commands: service create|list|show|delete"
+hc service create "$EXAMPLES/static-site/service.yaml" -o json
+expect_rc 0
+expect_json "d['name'] == 'static-site'"
+hc service list -o json
+flat=$("$HOSTCTL_BIN" listservices -o json)
+expect_out "$flat"
+hc service show static-site -o json
+expect_json "d['name'] == 'static-site' and d['versions'][0]['version'] == 1"
+hc service show ghost
+expect_rc 3
+hc service delete static-site --yes -q
+expect_rc 0
+hc service list --field name
+expect_out "notes-sqlite"
+
 done_testing
