@@ -346,7 +346,11 @@ int main(int argc, char** argv) {
     if (cmd.needs & kCatalog) ctx.catalog().set_dry_run(ctx.dry_run);
 
     Output out = cmd.run(ctx, args);
-    if (ctx.dry_run) ctx.info("dry run: nothing was changed");
+    if (ctx.dry_run) {
+      if (cmd.needs & kCatalog)
+        for (const auto& change : ctx.catalog().dry_run_changes()) ctx.info("dry run: " + change);
+      ctx.info("dry run: nothing was changed");
+    }
     RenderOptions options{out.format.empty() ? ctx.output() : out.format, ctx.field,
                           ctx.stdout_tty ? terminal_width() : 0};
     // Bare ids and fields are for chaining: a failed command prints none, so

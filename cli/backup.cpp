@@ -42,9 +42,9 @@ void add_backup_commands(std::vector<Command>& t) {
                {{"site", "", "only this site's", Opt::Value, "SITE", Complete::Site}}, kCatalog, list});
   t.push_back({"backup show", "show a backup", {id}, {}, kCatalog, show});
   t.push_back({"backup verify", "restore a backup into a scratch deployment, verify it, remove the scratch copy",
-               {id}, {}, kCatalog | kMutates, verify});
+               {id}, {}, kCatalog | kMutates | kDryRun, verify});
   t.push_back({"backup delete", "delete a backup's file on its host (the record is kept)", {id}, {},
-               kCatalog | kMutates | kDestructive, remove});
+               kCatalog | kMutates | kDryRun | kDestructive, remove});
 }
 
 }  // namespace hostctl::cli

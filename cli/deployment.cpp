@@ -100,7 +100,7 @@ void add_deployment_commands(std::vector<Command>& t) {
                 {"async", "", "queue the install for 'hostctl queue run tasks' instead of running it now", Opt::Flag},
                 {"reserve", "", "make it a reserve copy that 'site create' may take (no label, no client)",
                  Opt::Flag}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                deploy});
   const Pos dep{"DEPLOYMENT", "deployment name or id", true, false, Complete::Deployment};
   t.push_back({"deployment list",
@@ -118,18 +118,18 @@ void add_deployment_commands(std::vector<Command>& t) {
                "print one of a deployment's secrets (db_password, a secret parameter); recorded in the audit trail",
                {dep, {"SECRET", "the secret's name: db_password, or a secret parameter's"}},
                {},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                secret_show});
   t.push_back({"deployment lock", "keep a deployment read-only (stage lock), the active one too", {dep}, {},
-               kCatalog | kMutates, lock});
+               kCatalog | kMutates | kDryRun, lock});
   t.push_back({"deployment unlock", "make a locked deployment writable again (stage allocate)", {dep}, {},
-               kCatalog | kMutates, unlock});
-  t.push_back({"deployment archive", "keep a deployment, not served (stage archive)", {dep}, {}, kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun, unlock});
+  t.push_back({"deployment archive", "keep a deployment, not served (stage archive)", {dep}, {}, kCatalog | kMutates | kDryRun,
                archive});
   t.push_back({"deployment delete", "remove a deployment from its host (kept as history, REMOVED)", {dep}, {},
-               kCatalog | kMutates | kDestructive, remove});
+               kCatalog | kMutates | kDryRun | kDestructive, remove});
   t.push_back({"deployment verify", "run a deployment's verify action; record its facts and packages", {dep}, {},
-               kCatalog | kMutates, verify});
+               kCatalog | kMutates | kDryRun, verify});
 }
 
 }  // namespace hostctl::cli

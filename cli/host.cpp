@@ -263,7 +263,7 @@ void add_host_commands(std::vector<Command>& t) {
                "register the deployments whose manifests are on a host (rebuilds a lost catalog)",
                {{"HOST", "host name or id", true, false, Complete::Host}},
                {},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                import});
   t.push_back({"host exec",
                "run a shell command on hosts in parallel: hostctl host exec HOST... -- COMMAND",

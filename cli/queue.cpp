@@ -48,7 +48,7 @@ void add_queue_commands(std::vector<Command>& t) {
                "run the queues (for cron every minute): queued --async commands, site cron, scheduled backups, stats",
                {{"QUEUE", "tasks, cron, backup, stats, certs or all (default all)", false, false, Complete::None}},
                {},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                run});
 }
 

@@ -152,15 +152,15 @@ void add_route_commands(std::vector<Command>& t) {
                {route},
                {{"tls-cert", "", "the operator's new PEM certificate (chain)", Opt::Value, "FILE", Complete::File},
                 {"tls-key", "", "its PEM private key", Opt::Value, "FILE", Complete::File}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                cert});
   t.push_back({"route list", "list routes", {}, {{"site", "", "only this site's", Opt::Value, "SITE", Complete::Site}},
                kCatalog, list});
   t.push_back({"route show", "show a route", {route}, {}, kCatalog, show});
   t.push_back({"route activate", "serve routes: rewrite the router, nginx -t, reload, confirm over HTTP", {routes}, {},
-               kCatalog | kMutates, activate});
-  t.push_back({"route deactivate", "stop serving routes", {routes}, {}, kCatalog | kMutates, deactivate});
-  t.push_back({"route delete", "delete a route (deactivating it first)", {route}, {}, kCatalog | kMutates | kDestructive,
+               kCatalog | kMutates | kDryRun, activate});
+  t.push_back({"route deactivate", "stop serving routes", {routes}, {}, kCatalog | kMutates | kDryRun, deactivate});
+  t.push_back({"route delete", "delete a route (deactivating it first)", {route}, {}, kCatalog | kMutates | kDryRun | kDestructive,
                remove});
 }
 

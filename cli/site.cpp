@@ -184,7 +184,7 @@ void add_site_commands(std::vector<Command>& t) {
                 {"host", "", "install on (or take the reserve copy from) this host", Opt::Value, "HOST",
                  Complete::Host},
                 {"param", "", "a service parameter, NAME=VALUE (repeatable)", Opt::List, "NAME=VALUE"}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                create});
   t.push_back({"site list", "list sites", {}, {{"client", "c", "only this client's sites", Opt::Value, "CLIENT",
                                                 Complete::Client}}, kCatalog, list});
@@ -197,32 +197,32 @@ void add_site_commands(std::vector<Command>& t) {
                 {"label", "", "what the copy is for: test, training for Bill, ...", Opt::Value, "TEXT"},
                 {"preview", "", "serve the copy at this preview route (test.example.org), beside production",
                  Opt::Value, "SOURCE"}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                clone});
   t.push_back({"site refresh-test",
                "copy production's files and database into the test copy again (the copy its preview routes serve)",
                {site},
                {},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                refresh_test});
   t.push_back({"site switch",
                "make another deployment the active one (checked first; switched back if its routes fail)",
                {site},
                {{"to", "", "the deployment to switch to", Opt::Value, "DEPLOYMENT", Complete::Deployment, true}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                switch_to});
   t.push_back({"site upgrade",
                "move a site to another version of its plan: clone into it, run its upgrade action, switch "
                "(health-checked); the old copy is kept locked",
                {site},
                {{"to-version", "", "the plan version to move to (default: the newest registered)", Opt::Value, "N"}},
-               kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun,
                upgrade});
   t.push_back({"site launch", "launch a site: needs a primary route; activates the active-on-launch routes", {site},
-               {}, kCatalog | kMutates, launch});
+               {}, kCatalog | kMutates | kDryRun, launch});
   t.push_back({"site enable", "run the enable action on the site's active deployment", {site}, {},
-               kCatalog | kMutates, enable});
-  t.push_back({"site disable", "run the disable action (routes stay as they are)", {site}, {}, kCatalog | kMutates,
+               kCatalog | kMutates | kDryRun, enable});
+  t.push_back({"site disable", "run the disable action (routes stay as they are)", {site}, {}, kCatalog | kMutates | kDryRun,
                disable});
   t.push_back({"site protect", "make a site refuse delete and disable", {site}, {}, kCatalog | kMutates | kDryRun, protect});
   t.push_back({"site unprotect", "let a site be deleted or disabled again", {site}, {}, kCatalog | kMutates | kDryRun,
@@ -232,17 +232,17 @@ void add_site_commands(std::vector<Command>& t) {
                {{"client", "c", "the client it goes to", Opt::Value, "CLIENT", Complete::Client, true}},
                kCatalog | kMutates | kDryRun, transfer});
   t.push_back({"site backup", "back up a site's active deployment (sha256 and size recorded; retention applied)",
-               {site}, {}, kCatalog | kMutates, backup});
+               {site}, {}, kCatalog | kMutates | kDryRun, backup});
   t.push_back({"site restore", "restore a site from a backup (its checksum is checked first)", {site},
                {{"backup", "", "the backup to restore", Opt::Value, "ID", Complete::None, true}},
-               kCatalog | kMutates | kDestructive, restore});
+               kCatalog | kMutates | kDryRun | kDestructive, restore});
   t.push_back({"site migrate", "move a site to another host: backup, install, copy, restore, switch", {site},
                {{"to-host", "", "the web host to move to (default: the one it is on)", Opt::Value, "HOST", Complete::Host},
                 {"to-db-host", "", "the database server to move its database to", Opt::Value, "HOST",
                  Complete::Host}},
-               kCatalog | kMutates, migrate});
+               kCatalog | kMutates | kDryRun, migrate});
   t.push_back({"site delete", "delete a site: its routes, then its deployments on the hosts", {site}, {},
-               kCatalog | kMutates | kDestructive, remove});
+               kCatalog | kMutates | kDryRun | kDestructive, remove});
 }
 
 }  // namespace hostctl::cli

@@ -158,7 +158,7 @@ void add_task_commands(std::vector<Command>& t) {
                kCatalog,
                log});
   t.push_back({"task retry", "run a FAILED command again from its first unfinished step", {id}, {},
-               kCatalog | kMutates, retry});
+               kCatalog | kMutates | kDryRun, retry});
   t.push_back({"task cancel", "stop a queued or running command", {id}, {}, kCatalog | kMutates, cancel});
 }
 

@@ -114,6 +114,22 @@ Catalog::Catalog(const fs::path& path, Actor actor)
   if (db_.execAndGet("PRAGMA journal_mode").getString() != "wal") db_.execAndGet("PRAGMA journal_mode = WAL");
 }
 
+Catalog::~Catalog() {
+  if (!dry_run_) return;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (...) {
+    // Closing the connection rolls the transaction back as well.
+  }
+}
+
+void Catalog::set_dry_run(bool on) {
+  if (on == dry_run_) return;
+  if (!on) throw Error(ErrorKind::Internal, "a dry run cannot be turned off");
+  db_.exec("BEGIN IMMEDIATE");
+  dry_run_ = true;
+}
+
 std::unique_ptr<Catalog> Catalog::open(const fs::path& path, Actor actor) {
   if (!fs::exists(path))
     throw Error(ErrorKind::NotFound, fmt::format("catalog '{}' does not exist", path.string()),
@@ -190,14 +206,14 @@ std::vector<std::string> Catalog::integrity_problems() {
 }
 
 Write::Write(Catalog& catalog, std::string action) : catalog_(catalog), action_(std::move(action)) {
-  catalog_.db().exec("BEGIN IMMEDIATE");
+  catalog_.db().exec(catalog_.dry_run() ? "SAVEPOINT hostctl_write" : "BEGIN IMMEDIATE");
   open_ = true;
 }
 
 Write::~Write() {
   if (open_) {
     try {
-      catalog_.db().exec("ROLLBACK");
+      catalog_.db().exec(catalog_.dry_run() ? "ROLLBACK TO hostctl_write; RELEASE hostctl_write" : "ROLLBACK");
     } catch (...) {
       // Nothing more can be done: SQLite rolls back on close anyway.
     }
@@ -206,7 +222,8 @@ Write::~Write() {
 
 void Write::commit() {
   if (catalog_.dry_run()) {
-    catalog_.db().exec("ROLLBACK");
+    catalog_.db().exec("RELEASE hostctl_write");
+    if (!action_.empty()) catalog_.note_dry_run_change(action_);
     open_ = false;
     return;
   }

@@ -67,13 +67,21 @@ class Catalog {
   const std::filesystem::path& path() const { return path_; }
   const Actor& actor() const { return actor_; }
   int schema_version();
-  // With dry-run on, Write::commit() rolls back: the command runs, nothing is kept.
-  void set_dry_run(bool on) { dry_run_ = on; }
+  // With dry-run on, the whole command runs inside one transaction that is
+  // rolled back at the end: each Write is a savepoint, so later steps see what
+  // earlier ones wrote, and nothing is kept. The runner runs no task then.
+  void set_dry_run(bool on);
   bool dry_run() const { return dry_run_; }
+  // In a dry run: the actions of the writes that would have been committed.
+  const std::vector<std::string>& dry_run_changes() const { return dry_run_changes_; }
+  void note_dry_run_change(std::string action) { dry_run_changes_.push_back(std::move(action)); }
   // "ok", or the problems PRAGMA integrity_check and foreign_key_check report.
   std::vector<std::string> integrity_problems();
 
   Catalog(const std::filesystem::path& path, Actor actor);
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
 
  private:
   std::filesystem::path path_;
@@ -81,6 +89,7 @@ class Catalog {
   BusyWait busy_;
   Actor actor_;
   bool dry_run_ = false;
+  std::vector<std::string> dry_run_changes_;
 };
 
 // A command waits for other processes' write transactions as long as one of

@@ -31,6 +31,14 @@ TEST_CASE("every command is documented and completed") {
   }
 }
 
+TEST_CASE("every command that changes things takes --dry-run") {
+  for (const Command& c : command_table()) {
+    INFO(c.path);
+    // task cancel signals a running process: nothing a rolled-back transaction could hold back.
+    if ((c.needs & kMutates) && c.path != "task cancel") CHECK((c.needs & kDryRun) != 0);
+  }
+}
+
 TEST_CASE("every command's JSON output is documented") {
   std::ifstream in(std::string(HOSTCTL_SOURCE_DIR) + "/docs/JSON.md");
   std::stringstream doc;

@@ -110,11 +110,18 @@ TEST_CASE("writes are audited, and dry-run writes leave nothing behind") {
     catalog->db().exec("INSERT INTO client(name, created_at) VALUES ('y', 'now')");
     w.commit();
   }
-  CHECK(catalog->db().execAndGet("SELECT count(*) FROM client WHERE name = 'y'").getInt() == 0);
+  // Within the dry run its later steps see the write; it is noted, not audited.
+  CHECK(catalog->db().execAndGet("SELECT count(*) FROM client WHERE name = 'y'").getInt() == 1);
   CHECK(audits() == before + 1);
+  CHECK(catalog->dry_run_changes() == std::vector<std::string>{"client add y"});
   {
     Write w(*catalog, "abandoned");
     catalog->db().exec("INSERT INTO client(name, created_at) VALUES ('z', 'now')");
   }
   CHECK(catalog->db().execAndGet("SELECT count(*) FROM client WHERE name = 'z'").getInt() == 0);
+  // And when the command ends, nothing is left.
+  catalog.reset();
+  auto after = Catalog::open(path, kActor);
+  CHECK(after->db().execAndGet("SELECT count(*) FROM client WHERE name IN ('y', 'z')").getInt() == 0);
+  CHECK(after->db().execAndGet("SELECT count(*) FROM audit").getInt() == before + 1);
 }
