@@ -64,6 +64,12 @@ dry site backup shop
 dry deployservice static-site --reserve
 dry reserve refill static-site -o table  # (a format given: not silent as for cron)
 
+TEST "a dry run of a plan with secrets makes no key file"
+"$HOSTCTL_BIN" createservice "$EXAMPLES/notes-sqlite/service.yaml" -q >/dev/null
+expect_true test ! -e "$HOSTCTL_CATALOG.key"
+dry site create notes --service notes-sqlite
+expect_true test ! -e "$HOSTCTL_CATALOG.key"
+
 TEST "the real commands still work after the dry runs"
 hc site switch shop --to "$clone" -q
 expect_rc 0
