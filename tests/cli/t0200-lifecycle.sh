@@ -5,15 +5,8 @@
 # restore when nginx -t fails.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1  # one Unix user per host: no two hosts share files
-rig_skip_unless_ready
-"$HOSTCTL_BIN" init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router
+rig_suite 2  # one Unix user per host: no two hosts share files
 "$HOSTCTL_BIN" host edit rig2 --role db -q >/dev/null
-"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
 
 field() { "$HOSTCTL_BIN" "$@" 2>/dev/null; }
 router_file() { echo "$RIG_NGINX_DIR/sites/hostctl-$1.conf"; }

@@ -4,13 +4,7 @@
 # a refused operation (exit 2, 3, 4) must leave the catalog unchanged.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-rig_skip_unless_ready
-"$HOSTCTL_BIN" init -q >/dev/null
-rig_start 1 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router
-"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+rig_suite 1
 
 SEED=${TEST_SEED:-$(date +%s)}
 STEPS=${TEST_STEPS:-60}

@@ -4,14 +4,7 @@
 # the hosts' files and the router's answers are the same after it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1
-rig_skip_unless_ready
-"$HOSTCTL_BIN" init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router
-"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+rig_suite 2
 H=$HOSTCTL_BIN
 $H site create shop --service static-site --host rig1 -q >/dev/null || exit 1
 $H route add shop.test --site shop --primary --active-on-launch -q >/dev/null || exit 1

@@ -8,14 +8,7 @@
 # being served is still served.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../rig/rig.sh"
-RIG_PER_USER=1  # one Unix user per host: no two hosts share files
-rig_skip_unless_ready
-"$HOSTCTL_BIN" init -q >/dev/null
-rig_start 2 || exit 1
-rig_nginx_start || exit 1
-rig_register || exit 1
-rig_make_router
-"$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+rig_suite 2  # one Unix user per host: no two hosts share files
 
 # held-site: static-site whose install and clone wait while a hold file exists
 # in the host's base directory, so a test can stop hostctl at a known point.

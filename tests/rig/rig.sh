@@ -175,6 +175,20 @@ rig_descendants() {
 }
 
 # Makes registered host rigI (default 1) a web host and the router of the rig's nginx.
+# The rig most suites start from: the catalog, N hosts (default 2; each its
+# own Unix user when run as root), rig1 also the nginx router, and the
+# static-site plan registered. Exits 77 (skip) where the rig cannot run.
+rig_suite() {
+  RIG_PER_USER=1
+  rig_skip_unless_ready
+  "$HOSTCTL_BIN" init -q >/dev/null
+  rig_start "${1:-2}" || exit 1
+  rig_nginx_start || exit 1
+  rig_register || exit 1
+  rig_make_router
+  "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
+}
+
 rig_make_router() {
   "$HOSTCTL_BIN" host edit "rig${1:-1}" --role web --role router --router-dir "$RIG_NGINX_DIR/sites" \
     --nginx-conf "$RIG_NGINX_DIR/nginx.conf" --http-listen "127.0.0.1:$RIG_NGINX_PORT" -q >/dev/null
