@@ -31,6 +31,35 @@ TEST_CASE("every command is documented and completed") {
   }
 }
 
+// The text of `.SS hostctl PATH ...` in hostctl.1, up to the next section.
+std::string man_section(const std::string& man, const std::string& path) {
+  auto at = man.find(".SS hostctl " + path + " ");
+  if (at == std::string::npos) at = man.find(".SS hostctl " + path + "\n");
+  if (at == std::string::npos) return {};
+  auto end = man.find("\n.S", at + 1);
+  return man.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+TEST_CASE("every option of every command is in its man page section") {
+  std::ifstream in(std::string(HOSTCTL_SOURCE_DIR) + "/man/hostctl.1");
+  std::stringstream man;
+  man << in.rdbuf();
+  for (const Command& c : command_table()) {
+    std::string text = man_section(man.str(), c.path);
+    // A section may take its options from another ("the options of host add").
+    if (auto of = text.find("the options of\n.BR \""); of != std::string::npos) {
+      auto start = of + 20, end = text.find('"', start);
+      text += man_section(man.str(), text.substr(start, end - start));
+    }
+    for (const Opt& o : c.options) {
+      INFO(c.path << " --" << o.name);
+      std::string spelled;
+      for (char ch : o.name) spelled += ch == '-' ? std::string("\\-") : std::string(1, ch);
+      CHECK(text.find("\\-\\-" + spelled) != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("every command that changes things takes --dry-run") {
   for (const Command& c : command_table()) {
     INFO(c.path);
