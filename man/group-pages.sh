@@ -14,6 +14,11 @@ while IFS='|' read -r group summary; do
     awk -v g="$group" '
       /^\.S[HS] / { keep = ($1 == ".SS" && $2 == "hostctl" && $3 == g) }
       keep { print }' "$dir/hostctl.1"
+    # The group's lines of hostctl.1's EXAMPLES: every group has some.
+    examples=$(awk -v g="$group" '/^\.SH EXAMPLES/ { on = 1; next } /^\.SH / { on = 0 }
+      on && $1 == "hostctl" && $2 == g' "$dir/hostctl.1")
+    [ -n "$examples" ] || { echo "group-pages.sh: no example for '$group' in EXAMPLES of hostctl.1" >&2; exit 1; }
+    printf '.SH EXAMPLES\n.nf\n%s\n.fi\n' "$examples"
     printf '.SH SEE ALSO\n.BR hostctl (1)\n'
   } > "$out/hostctl-$group.1"
 done <<'GROUPS'
