@@ -84,7 +84,6 @@ Output run_plan(Context& ctx, const Args& a, bool prune) {
     row["ready_after"] = after.empty() ? 0 : after.front().ready;
   }
   if (done.failure) out.error = outcome_error(ctx, *done.failure);
-  else if (done.failed_check) out.error = done.failed_check;
   if (!out.error && for_cron) out.data = nullptr;
   return out;
 }

@@ -671,6 +671,30 @@ void settle(catalog::Catalog& catalog, const run::CommandView& command) {
   write.commit();
 }
 
+Failure check_ready_copies(run::Ops& ops, const run::CommandView& command) {
+  std::set<int64_t> ids;
+  for (const auto& t : command.tasks)
+    if (t.deployment_id) ids.insert(*t.deployment_id);
+  Failure first;
+  for (int64_t id : ids) {
+    auto d = read_deployment(ops.catalog, id);
+    if (!d.reserve || d.stage != model::Stage::Provision || d.status != run::kCompleted) continue;
+    auto error = routing::backend_check(ops.catalog, id);
+    if (error.empty()) continue;
+    catalog::Write write(ops.catalog, fmt::format("reserve copy {} failed its check", d.name));
+    SQLite::Statement failed(ops.catalog.db(), "UPDATE deployment SET status = ? WHERE id = ?");
+    failed.bind(1, static_cast<int>(run::kFailed));
+    failed.bind(2, id);
+    failed.exec();
+    write.commit();
+    std::string what = fmt::format("reserve copy '{}' failed its check and is marked FAILED: {}", d.name, error);
+    ops.say(what);
+    if (!first)
+      first = Error(ErrorKind::RemoteFailed, what, "fix the plan or the web host; 'hostctl reserve prune' removes the copy");
+  }
+  return first;
+}
+
 run::RunSummary change_stage(run::Ops& ops, const std::string& ref, model::Stage stage) {
   auto d = get_deployment(ops.catalog, ref);
   model::check_stage_change(rule_view(d), stage);

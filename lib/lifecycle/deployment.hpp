@@ -146,6 +146,12 @@ run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std:
 // The after-run step of a building command (first run, retry or queue):
 // each deployment's status from its own tasks.
 void settle(catalog::Catalog& catalog, const run::CommandView& command);
+// After a building command: each reserve copy it made ready is ready only once
+// its plan's check answers through its backend block, as it must at handout;
+// that first request also warms the web host (PHP compiles the copy), so the
+// site taking it does not wait. A copy that fails is marked FAILED (reserve
+// prune removes it); the first failure is returned.
+Failure check_ready_copies(run::Ops& ops, const run::CommandView& command);
 
 // What locking and unlocking do on the host: the files become read-only (the
 // directory itself keeps its manifest writable), or writable again.

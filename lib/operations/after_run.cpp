@@ -15,7 +15,8 @@ namespace {
 
 // A building action settles its deployments, then the web hosts where it did
 // something serve what is now ready and stop serving what was removed (a host
-// where nothing completed has nothing new to serve).
+// where nothing completed has nothing new to serve); a reserve copy made ready
+// must then answer its plan's check.
 std::optional<Error> settle_and_serve(run::Ops& ops, const run::CommandView& command) {
   lifecycle::settle(ops.catalog, command);
   std::set<std::string> hosts;
@@ -23,7 +24,7 @@ std::optional<Error> settle_and_serve(run::Ops& ops, const run::CommandView& com
     if (task.status == run::kCompleted) hosts.insert(task.host_name);
   for (const auto& host : hosts)
     if (auto error = routing::sync_web(ops, model::get_host(ops.catalog, host).id)) return error;
-  return std::nullopt;
+  return lifecycle::check_ready_copies(ops, command);
 }
 
 std::optional<Error> record_verify(run::Ops& ops, const run::CommandView& command) {

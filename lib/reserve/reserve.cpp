@@ -9,7 +9,6 @@
 #include "core/error.hpp"
 #include "lifecycle/deployment.hpp"
 #include "lifecycle/site.hpp"
-#include "routing/routing.hpp"
 #include "run/command.hpp"
 #include "service/store.hpp"
 
@@ -173,29 +172,6 @@ void sort_by_status(run::Ops& ops, const std::vector<int64_t>& ids, int ok_statu
   }
 }
 
-// A made copy is ready once its plan's check answers through its backend
-// block, as it must at handout. That first request also warms the web host
-// (PHP compiles the copy's code), so the site taking it does not wait for it.
-std::optional<Error> check_made(run::Ops& ops, const std::vector<int64_t>& ids) {
-  std::optional<Error> first;
-  for (int64_t id : ids) {
-    auto d = lifecycle::read_deployment(ops.catalog, id);
-    if (d.status != run::kCompleted) continue;
-    auto error = routing::backend_check(ops.catalog, id);
-    if (error.empty()) continue;
-    catalog::Write write(ops.catalog, fmt::format("reserve refill: copy {} failed its check", d.name));
-    SQLite::Statement failed(ops.catalog.db(), "UPDATE deployment SET status = ? WHERE id = ?");
-    failed.bind(1, static_cast<int>(run::kFailed));
-    failed.bind(2, id);
-    failed.exec();
-    write.commit();
-    std::string what = fmt::format("reserve copy '{}' failed its check and is marked FAILED: {}", d.name, error);
-    ops.say(what);
-    if (!first) first = Error(ErrorKind::RemoteFailed, what, "fix the plan or the web host; 'hostctl reserve prune' removes the copy");
-  }
-  return first;
-}
-
 }  // namespace
 
 Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
@@ -214,7 +190,7 @@ Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
         add_lane(spec, lifecycle::action_tasks(ops.catalog, d, request, ops.min_free_kb), static_cast<int>(ids.size()) - 1);
       }
       auto summary = run_and_settle(ops, spec);
-      if (summary.status != run::kCompleted) out.failure = summary;
+      if (summary.status != run::kCompleted || summary.after_error) out.failure = summary;
       sort_by_status(ops, ids, run::kRemoved, out.removed, out.failed);
     }
     if (row.make > 0) {
@@ -253,8 +229,7 @@ Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan) {
                                                ops.min_free_kb),
                  static_cast<int>(i));
       auto summary = run_and_settle(ops, spec);
-      if (summary.status != run::kCompleted) out.failure = summary;
-      if (auto error = check_made(ops, ids); error && !out.failed_check) out.failed_check = error;
+      if (summary.status != run::kCompleted || summary.after_error) out.failure = summary;
       sort_by_status(ops, ids, run::kCompleted, out.made, out.failed);
     }
   }

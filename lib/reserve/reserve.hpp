@@ -51,7 +51,6 @@ struct Outcome {
   std::vector<std::string> failed;
   bool changed() const { return !made.empty() || !removed.empty(); }
   std::optional<run::RunSummary> failure;
-  std::optional<Error> failed_check;  // a made copy whose plan's check did not answer (marked FAILED)
 };
 // Carries out a plan: removals, then new copies in parallel across hosts.
 Outcome carry_out(run::Ops& ops, const std::vector<PlanRow>& plan);

@@ -282,6 +282,12 @@ expect_rc 5
 expect_err_has "failed its check and is marked FAILED"
 hc reserve status unchecked -o json
 expect_json "d[0]['ready'] == 0 and len(d[0]['failed']) == 1"
+# Every way a copy is made runs the same after-run step: deployservice --reserve too.
+hc deployservice unchecked --reserve --host rig2
+expect_rc 5
+expect_err_has "failed its check and is marked FAILED"
+hc reserve status unchecked -o json
+expect_json "d[0]['ready'] == 0 and len(d[0]['failed']) == 2"
 hc reserve prune unchecked -q
 expect_rc 0
 
