@@ -94,7 +94,9 @@ HttpAnswer http_get(const Endpoint& at, const std::string& host, const std::stri
   return answer;
 }
 
-std::string http_get_check(const Endpoint& at, const std::string& domain, const HttpCheck& check, int stable) {
+std::string http_get_check(const catalog::Catalog& catalog, const Endpoint& at, const std::string& domain,
+                           const HttpCheck& check, int stable) {
+  if (catalog.dry_run()) return {};
   const std::string scheme = at.tls ? "https" : "http";
   std::string error;
   // Poll briskly for the first good answer; further ones (when the reload was
@@ -124,7 +126,8 @@ std::string http_get_check(const Endpoint& at, const std::string& domain, const 
   return error;
 }
 
-std::string http_check(const model::Host& router, const Route& route, const std::string& ca_bundle, int stable) {
+std::string http_check(const catalog::Catalog& catalog, const model::Host& router, const Route& route,
+                       const std::string& ca_bundle, int stable) {
   Endpoint at;
   std::tie(at.address, at.port) = route.https ? model::https_endpoint(router) : model::http_endpoint(router);
   at.tls = route.https;
@@ -132,7 +135,7 @@ std::string http_check(const model::Host& router, const Route& route, const std:
   HttpCheck check;
   check.path = route.path + "/";
   if (!route.site_enabled) check.expect = 503;
-  return http_get_check(at, route.domain, check, stable);
+  return http_get_check(catalog, at, route.domain, check, stable);
 }
 
 }  // namespace hostctl::routing

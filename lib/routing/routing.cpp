@@ -687,11 +687,11 @@ std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
   q.bind(1, deployment_id);
   if (!q.executeStep()) return fmt::format("deployment {} not found", deployment_id);
   auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
-  if (host.web_listen.empty() || catalog.dry_run()) return {};  // a dry run asks no host
+  if (host.web_listen.empty()) return {};
   const auto plan = service::get_service_version(catalog, q.getColumn(1).getInt64(), q.getColumn(2).getInt64()).plan;
   Endpoint at;
   std::tie(at.address, at.port) = model::web_endpoint(host);
-  return http_get_check(at, backend_name(deployment_id),
+  return http_get_check(catalog, at, backend_name(deployment_id),
                         HttpCheck{plan.check.path, static_cast<int>(plan.check.expect), plan.check.contains}, 1);
 }
 
@@ -699,11 +699,10 @@ Failure sync_and_check(run::Ops& ops, int64_t router_id, const std::vector<Route
   bool confirmed = false;
   if (auto error = sync_router(ops, router_id, true, confirmed)) return error;
   auto router = model::get_host(ops.catalog, std::to_string(router_id));
-  if (ops.catalog.dry_run()) return std::nullopt;  // nothing was synced to ask about
   // Unconfirmed, the old configuration may still answer for a moment: ask for more in a row.
   for (const auto& r : routes.empty() ? list_routes(ops.catalog, std::nullopt) : routes) {
     if (!r.active || r.router_id != router_id) continue;
-    if (auto error = http_check(router, r, ops.tls.ca_bundle, confirmed ? 1 : 3); !error.empty())
+    if (auto error = http_check(ops.catalog, router, r, ops.tls.ca_bundle, confirmed ? 1 : 3); !error.empty())
       return Error(ErrorKind::RemoteFailed, fmt::format("route '{}' fails its check: {}", r.source, error));
   }
   return std::nullopt;
@@ -770,10 +769,11 @@ ChangeResult set_active(run::Ops& ops, const std::vector<int64_t>& route_ids, bo
   // nginx's old workers stop accepting (~110 ms measured after a reload).
   bool confirmed = false;
   Failure error = sync_all(ops, routes, active, confirmed);
-  if (!error && active && !ops.catalog.dry_run()) {
+  if (!error && active) {
     for (const auto& r : routes) {
       int stable = confirmed ? 1 : 3;
-      auto check = http_check(model::get_host(ops.catalog, std::to_string(*r.router_id)), r, ops.tls.ca_bundle, stable);
+      auto check =
+          http_check(ops.catalog, model::get_host(ops.catalog, std::to_string(*r.router_id)), r, ops.tls.ca_bundle, stable);
       if (!check.empty()) {
         error = Error(ErrorKind::RemoteFailed,
                       fmt::format("route '{}' does not answer after activation: {}", r.source, check));

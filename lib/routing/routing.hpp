@@ -137,11 +137,14 @@ struct HttpCheck {
   std::string contains;
 };
 // "" once `stable` answers in a row pass `check`, else the last problem (after 5 s).
-std::string http_get_check(const Endpoint& at, const std::string& domain, const HttpCheck& check, int stable);
+// A dry run asks no host: "" at once (like the runner, which runs no task then).
+std::string http_get_check(const catalog::Catalog& catalog, const Endpoint& at, const std::string& domain,
+                           const HttpCheck& check, int stable);
 // GET the route from its router (over HTTPS when it is served so, trusting
 // ca_bundle); "" once `stable` answers in a row, 100 ms apart, are 2xx or 3xx.
 // After an unconfirmed reload an old worker may still answer for ~100 ms,
 // hence the default of 3. A route of a disabled site passes when it answers 503.
-std::string http_check(const model::Host& router, const Route& route, const std::string& ca_bundle, int stable = 3);
+std::string http_check(const catalog::Catalog& catalog, const model::Host& router, const Route& route,
+                       const std::string& ca_bundle, int stable = 3);
 
 }  // namespace hostctl::routing
