@@ -141,13 +141,21 @@ bool asks_for_json(const std::vector<std::string>& args) {
 std::vector<std::string> split_commas(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   for (const auto& v : values)
-    for (size_t start = 0;;) {
-      auto comma = v.find(',', start);
-      out.push_back(v.substr(start, comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (auto& word : split(v, ',')) out.push_back(std::move(word));
   return out;
+}
+
+// The subcommand of `at` named `word`, or null; and the names it would take.
+CLI::App* subcommand_named(CLI::App* at, const std::string& word) {
+  for (CLI::App* sub : at->get_subcommands({}))
+    if (sub->get_name() == word) return sub;
+  return nullptr;
+}
+
+std::vector<std::string> subcommand_names(CLI::App* at) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : at->get_subcommands({})) names.push_back(sub->get_name());
+  return names;
 }
 
 // Other tools' names for hostctl's options.
@@ -185,15 +193,12 @@ std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
         return fmt::format("unknown option '{}': did you mean '{}'?", name, *guess);
       return {};
     }
-    auto subs = at->get_subcommands({});
-    if (subs.empty()) continue;  // a positional argument
-    auto sub = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == w; });
-    if (sub != subs.end()) {
-      at = *sub;
+    auto names = subcommand_names(at);
+    if (names.empty()) continue;  // a positional argument
+    if (CLI::App* sub = subcommand_named(at, w)) {
+      at = sub;
       continue;
     }
-    std::vector<std::string> names;
-    for (const CLI::App* a : subs) names.push_back(a->get_name());
     if (auto guess = nearest(w, names))
       return fmt::format("unknown command '{}{}': did you mean '{}{}'?", at == &app ? "" : at->get_name() + " ", w,
                          at == &app ? "" : at->get_name() + " ", *guess);
@@ -207,18 +212,15 @@ std::string help_of(CLI::App& app, const std::vector<std::string>& words) {
   CLI::App* at = &app;
   std::string path;
   for (const auto& w : words) {
-    auto subs = at->get_subcommands({});
-    auto sub = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == w; });
-    if (sub == subs.end()) {
-      std::vector<std::string> names;
-      for (const CLI::App* a : subs) names.push_back(a->get_name());
+    CLI::App* sub = subcommand_named(at, w);
+    if (!sub) {
       std::string named = path.empty() ? w : path + " " + w;
-      auto guess = nearest(w, names);
+      auto guess = nearest(w, subcommand_names(at));
       throw Error(ErrorKind::Usage, fmt::format("no command 'hostctl {}'{}", named,
                                                 guess ? fmt::format(": did you mean '{}'?", path.empty() ? *guess : path + " " + *guess) : ""),
                   "'hostctl help' lists the commands");
     }
-    at = *sub;
+    at = sub;
     path = path.empty() ? w : path + " " + w;
   }
   // Straight from the formatter: App::help() would describe the parsed `help` command itself.

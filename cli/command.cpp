@@ -31,12 +31,16 @@ std::vector<std::string> choices(const Opt& o) {
   const std::string& v = o.value_name;
   if (v.empty() || std::any_of(v.begin(), v.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)); }))
     return {};
+  return split(v, '|');
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> words;
   for (size_t start = 0;;) {
-    auto bar = v.find('|', start);
-    words.push_back(v.substr(start, bar - start));
-    if (bar == std::string::npos) return words;
-    start = bar + 1;
+    auto at = text.find(sep, start);
+    words.push_back(text.substr(start, at - start));
+    if (at == std::string::npos) return words;
+    start = at + 1;
   }
 }
 

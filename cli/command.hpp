@@ -31,6 +31,8 @@ struct Opt {
 // The fixed words an option's value is one of, spelled in lower case in its
 // value name ("ssh|local", "web|db|router"); empty when the value is free ("PORT").
 std::vector<std::string> choices(const Opt& o);
+// "a,b" split at `sep`: {"a", "b"} (an empty text is one empty word).
+std::vector<std::string> split(const std::string& text, char sep);
 
 struct Pos {
   std::string name;  // "NAME"
