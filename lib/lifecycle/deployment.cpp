@@ -420,15 +420,17 @@ Failure run_routes_action(run::Ops& ops, const Deployment& d) {
   request.actions = {"routes"};
   request.write_manifest = false;
   auto summary = run_on_deployment(ops, d, "routes", request);
-  if (summary.status == run::kCompleted) {
+  // What the copy was told, once it was; a failed run forgets it, so whatever
+  // a later `task retry` tells it, the next change of addresses runs again.
+  {
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement done(ops.catalog.db(), "UPDATE deployment SET routes_seen = ? WHERE id = ?");
-    done.bind(1, seen);
-    done.bind(2, d.id);
-    done.exec();
+    SQLite::Statement told(ops.catalog.db(), "UPDATE deployment SET routes_seen = ? WHERE id = ?");
+    if (summary.status == run::kCompleted) told.bind(1, seen); else told.bind(1);
+    told.bind(2, d.id);
+    told.exec();
     write.commit();
-    return std::nullopt;
   }
+  if (summary.status == run::kCompleted) return std::nullopt;
   return Error(run::failure_kind(summary),
                fmt::format("the routes action of site '{}' on '{}' failed (command {}): {}", d.site, d.name,
                            summary.command_id, summary.error),
