@@ -83,6 +83,14 @@ int terminal_width() {
   return 0;
 }
 
+// Colour as git does: "auto" only on a terminal that can show it.
+bool use_color(const Context& ctx) {
+  const std::string mode = ctx.settings.get("color");
+  if (mode != "auto") return mode == "always";
+  const char* term = std::getenv("TERM");
+  return ctx.stdout_tty && term && std::string_view(term) != "dumb";
+}
+
 void confirm(const Context& ctx, const Command& cmd, const Args& args) {
   if (ctx.yes) return;
   std::string what = cmd.path;
@@ -354,13 +362,12 @@ int main(int argc, char** argv) {
       ctx.info("dry run: nothing was changed");
     }
     RenderOptions options{out.format.empty() ? ctx.output() : out.format, ctx.field,
-                          ctx.stdout_tty ? terminal_width() : 0};
+                          ctx.stdout_tty ? terminal_width() : 0, use_color(ctx)};
     // Bare ids and fields are for chaining: a failed command prints none, so
     // `x=$(hostctl ... -o id)` never captures the id of failed work. Reports
     // (tables, JSON) still show what was done, beside the error.
     bool bare = options.format == "id" || !options.field.empty();
-    std::string text = out.error && bare ? std::string() : render(out, options);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!(out.error && bare)) render(out, options, stdout);
     int flushed = flush_stdout();
     if (out.error) return report(*out.error, json_errors);
     return flushed;

@@ -36,10 +36,12 @@ Output list(Context& ctx, const Args& a) {
     filter.object = std::make_pair(type, object->substr(colon + 1));
   }
   if (auto limit = a.opt("limit")) model::require(model::check_count(*limit, filter.limit), "--limit", *limit);
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& e : catalog::list_audit(ctx.catalog(), filter))
-    rows.push_back({{"id", e.id}, {"at", e.at}, {"user", e.user}, {"action", e.action}, {"argv", e.argv}});
-  return {rows, {"id", "at", "user", "action"}};
+  return listing(
+      catalog::list_audit(ctx.catalog(), filter),
+      [](const auto& e) {
+        return nlohmann::ordered_json{{"id", e.id}, {"at", e.at}, {"user", e.user}, {"action", e.action}, {"argv", e.argv}};
+      },
+      {"id", "at", "user", "action"});
 }
 
 }  // namespace

@@ -9,9 +9,9 @@ namespace hostctl::cli {
 namespace {
 
 Output list(Context& ctx, const Args& a) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& b : lifecycle::list_backups(ctx.catalog(), a.opt("site"))) rows.push_back(lifecycle::to_json(b));
-  return {rows, {"id", "site", "host", "status_name", "size", "created_at", "path"}};
+  return listing(lifecycle::list_backups(ctx.catalog(), a.opt("site")),
+                 [](const lifecycle::Backup& b) { return lifecycle::to_json(b); },
+                 {"id", "site", "host", "status_name", "size", "created_at", "path"});
 }
 
 Output show(Context& ctx, const Args& a) {

@@ -16,9 +16,7 @@ Output add(Context& ctx, const Args& a) {
 }
 
 Output list(Context& ctx, const Args&) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& c : model::list_clients(ctx.catalog())) rows.push_back(model::to_json(c));
-  return {rows, {}};
+  return listing(model::list_clients(ctx.catalog()), [](const model::Client& c) { return model::to_json(c); });
 }
 
 Output show(Context& ctx, const Args& a) {

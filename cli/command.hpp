@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,15 +54,30 @@ class Args {
   bool flag(const std::string& name) const;
 };
 
+// A listing's rows, handed to the renderer one at a time as they are read.
+using RowSink = std::function<void(const nlohmann::ordered_json& row)>;
+using Rows = std::function<void(const RowSink&)>;
+
 // What a handler returns: data for the renderer (null: nothing on stdout), and
 // an error to report after the data when the work ran but did not succeed.
 struct Output {
   nlohmann::ordered_json data;
-  std::vector<std::string> columns{};  // table/tsv columns for lists; empty: every key
+  std::vector<std::string> columns{};  // table/tsv columns for lists (a record: for its lists); empty: every key
   std::string text{};                // shown instead of a table with -o table, when set
   std::optional<Error> error{};
   std::string format{};              // when set, the format this output is rendered in
+  Rows rows{};                       // a listing read as it is rendered (data is then null)
 };
+
+// A listing of `items`, each turned into a row as the renderer asks for it.
+template <class Items, class ToRow>
+Output listing(Items items, ToRow to_row, std::vector<std::string> columns = {}) {
+  Output out{nullptr, std::move(columns)};
+  out.rows = [items = std::move(items), to_row](const RowSink& sink) {
+    for (const auto& item : items) sink(to_row(item));
+  };
+  return out;
+}
 
 using Handler = Output (*)(Context&, const Args&);
 

@@ -27,9 +27,8 @@ Output deploy(Context& ctx, const Args& a) {
 
 Output list(Context& ctx, const Args& a) {
   lifecycle::DeploymentFilter f{a.opt("site"), a.opt("service"), a.opt("host"), a.opt("stage"), a.flag("all")};
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& d : lifecycle::list_deployments(ctx.catalog(), f)) rows.push_back(lifecycle::to_json(d));
-  return {rows, kColumns};
+  return listing(lifecycle::list_deployments(ctx.catalog(), f),
+                 [](const lifecycle::Deployment& d) { return lifecycle::to_json(d); }, kColumns);
 }
 
 Output show(Context& ctx, const Args& a) {

@@ -96,9 +96,7 @@ nlohmann::ordered_json ansible_inventory(Context& ctx, const std::vector<model::
 Output list(Context& ctx, const Args& a) {
   auto hosts = model::list_hosts(ctx.catalog(), a.opt("role"));
   if (ctx.output() == "ansible") return {ansible_inventory(ctx, hosts), {}, {}, {}, "yaml"};
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& h : hosts) rows.push_back(model::to_json(h));
-  return {rows, kListColumns};
+  return listing(std::move(hosts), [](const model::Host& h) { return model::to_json(h); }, kListColumns);
 }
 
 Output show(Context& ctx, const Args& a) { return {model::to_json(model::get_host(ctx.catalog(), a.get("HOST"))), {}}; }

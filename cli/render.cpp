@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cwchar>
 
 #include "core/error.hpp"
 
@@ -11,6 +12,46 @@ namespace hostctl::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// Where rendered text goes: a string, or a file written in large pieces, so a
+// listing of 100,000 rows is never held whole.
+class Sink {
+ public:
+  explicit Sink(std::FILE* file) : file_(file) {}
+  explicit Sink(std::string& text) : text_(&text) {}
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { flush(); }
+
+  Sink& operator<<(std::string_view s) {
+    buffer_.append(s);
+    if (buffer_.size() >= kChunk) flush();
+    return *this;
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 16;
+  void flush() {
+    if (text_) text_->append(buffer_);
+    else if (!buffer_.empty()) std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+    buffer_.clear();
+  }
+  std::FILE* file_ = nullptr;
+  std::string* text_ = nullptr;
+  std::string buffer_;
+};
+
+// Each row of a listing (streamed or held), or a record as the one row.
+void each_row(const Output& output, const RowSink& sink) {
+  if (output.rows) return output.rows(sink);
+  if (output.data.is_array()) {
+    for (const auto& row : output.data) sink(row);
+  } else if (!output.data.is_null()) {
+    sink(output.data);
+  }
+}
+
+bool is_listing(const Output& output) { return output.rows || output.data.is_array(); }
 
 std::string cell(const Json& v, const char* null_text) {
   if (v.is_null()) return null_text;
@@ -41,38 +82,72 @@ std::string escape_tsv(std::string s) {
   return out;
 }
 
-// Display width in code points, close enough for names and dates.
-size_t text_width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string fit(const std::string& s, size_t width) {
-  if (text_width(s) <= width) return s + std::string(width - text_width(s), ' ');
-  std::string out;
-  size_t w = 0;
-  for (size_t i = 0; i < s.size() && w + 1 < width; ++i) {
-    out += s[i];
-    if ((s[i] & 0xC0) != 0x80) ++w;
+// Calls f(bytes, cells) for each character of UTF-8 text. A byte that does not
+// decode, or a character without a width (a control), takes one cell.
+template <class F>
+void each_char(std::string_view s, F f) {
+  std::mbstate_t state{};
+  for (size_t i = 0; i < s.size();) {
+    wchar_t wc = 0;
+    size_t n = std::mbrtowc(&wc, s.data() + i, s.size() - i, &state);
+    if (n == static_cast<size_t>(-1) || n == static_cast<size_t>(-2) || n == 0) {
+      state = {};
+      n = 1;
+      wc = 0;
+    }
+    int w = wc ? ::wcwidth(wc) : 1;
+    f(s.substr(i, n), static_cast<size_t>(w < 0 ? 1 : w));
+    i += n;
   }
-  while (!out.empty() && (out.back() & 0xC0) == 0x80 && (out.back() & 0x40) == 0) out.pop_back();
-  return out + "…";
 }
 
-std::vector<std::string> columns_of(const Output& output, const Json& rows) {
-  if (!output.columns.empty()) return output.columns;
+// The text in exactly `width` cells: padded, or cut with "…".
+std::string fit(const std::string& s, size_t width, bool right) {
+  size_t w = display_width(s);
+  if (w <= width) return right ? std::string(width - w, ' ') + s : s + std::string(width - w, ' ');
+  std::string out;
+  size_t used = 0;
+  bool full = false;
+  each_char(s, [&](std::string_view bytes, size_t cells) {
+    if (full || used + cells + 1 > width) {
+      full = true;
+      return;
+    }
+    out.append(bytes);
+    used += cells;
+  });
+  return out + "…" + std::string(width > used + 1 ? width - used - 1 : 0, ' ');
+}
+
+// A status name in colour, as gh and git show state; other text as it is.
+std::string painted(const std::string& key, const std::string& shown, bool color) {
+  if (!color || key != "status_name") return shown;
+  size_t end = shown.find_last_not_of(' ') + 1;
+  std::string_view word = std::string_view(shown).substr(0, end);
+  const char* code = word == "COMPLETED"                          ? "32"
+                     : word == "FAILED" || word == "INTERRUPTED"   ? "31"
+                     : word == "PENDING" || word == "INITIATED"    ? "33"
+                                                                   : nullptr;
+  if (!code) return shown;
+  return fmt::format("\033[{}m{}\033[0m{}", code, word, shown.substr(end));
+}
+
+std::vector<std::string> columns_of(const std::vector<std::string>& given, const Json& first_row) {
+  if (!given.empty()) return given;
   std::vector<std::string> cols;
-  if (!rows.empty() && rows.front().is_object())
-    for (const auto& item : rows.front().items()) cols.push_back(item.key());
+  if (first_row.is_object())
+    for (const auto& item : first_row.items()) cols.push_back(item.key());
   return cols;
 }
 
-std::string table(const Output& output, const Json& rows, int width) {
-  auto cols = columns_of(output, rows);
+std::string table(const Json& rows, const std::vector<std::string>& columns, int width,
+                  const std::set<std::string>& right, bool color) {
+  auto cols = columns_of(columns, rows.empty() ? Json() : rows.front());
   std::vector<std::vector<std::string>> grid;
   std::vector<std::string> header;
   for (const auto& c : cols) {
     std::string h = c;
-    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
     header.push_back(h);
   }
   grid.push_back(header);
@@ -83,7 +158,7 @@ std::string table(const Output& output, const Json& rows, int width) {
   }
   std::vector<size_t> widths(cols.size(), 0);
   for (const auto& line : grid)
-    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], text_width(line[i]));
+    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], display_width(line[i]));
   // On a narrow terminal the last column gives way first.
   if (width > 0 && !widths.empty()) {
     size_t used = 0;
@@ -92,11 +167,11 @@ std::string table(const Output& output, const Json& rows, int width) {
       widths.back() = std::max<size_t>(used < static_cast<size_t>(width) ? width - used : 0, 8);
   }
   std::string out;
-  for (const auto& line : grid) {
+  for (size_t r = 0; r < grid.size(); ++r) {
     std::string text;
-    for (size_t i = 0; i < line.size(); ++i) {
-      std::string c = fit(line[i], widths[i]);
-      text += (i ? "  " : "") + c;
+    for (size_t i = 0; i < grid[r].size(); ++i) {
+      std::string shown = fit(grid[r][i], widths[i], right.count(cols[i]) > 0);
+      text += (i ? "  " : "") + (r ? painted(cols[i], shown, color) : shown);
     }
     while (!text.empty() && text.back() == ' ') text.pop_back();
     out += text + "\n";
@@ -106,20 +181,22 @@ std::string table(const Output& output, const Json& rows, int width) {
 
 bool is_list_of_records(const Json& v) { return v.is_array() && !v.empty() && v.front().is_object(); }
 
-// key: value lines; a list of records under a key is shown as an indented table.
-std::string record(const Json& obj, int width) {
+// key: value lines; a list of records under a key is shown as an indented
+// table, in `columns` when given.
+std::string record(const Json& obj, const std::vector<std::string>& columns, int width, bool color) {
   size_t key_width = 0;
   for (const auto& item : obj.items()) key_width = std::max(key_width, item.key().size());
   std::string out, tables;
   for (const auto& item : obj.items()) {
     if (is_list_of_records(item.value())) {
       tables += "\n" + item.key() + ":\n";
-      std::string t = table(Output{}, item.value(), width > 2 ? width - 2 : 0);
+      std::string t = table(item.value(), columns, width > 2 ? width - 2 : 0, {}, color);
       for (size_t start = 0, end; (end = t.find('\n', start)) != std::string::npos; start = end + 1)
         tables += "  " + t.substr(start, end - start + 1);
       continue;
     }
-    out += fmt::format("{:<{}}  {}\n", item.key() + ":", key_width + 1, cell(item.value(), "-"));
+    out += fmt::format("{:<{}}  {}\n", item.key() + ":", key_width + 1,
+                       painted(item.key(), cell(item.value(), "-"), color));
   }
   return out + tables;
 }
@@ -145,18 +222,52 @@ void emit_yaml(YAML::Emitter& e, const Json& v) {
   }
 }
 
-// The rows of a listing, or a record as one row, without copying a listing.
-const Json& as_rows(const Json& data, Json& single) {
-  if (data.is_array()) return data;
-  single = Json::array({data});
-  return single;
+std::string dump_json(const Json& v) { return v.dump(2, ' ', false, Json::error_handler_t::replace); }
+
+// The same text as dumping the whole array: each row one level deeper.
+void json_listing(const Output& output, Sink& out) {
+  bool first = true;
+  each_row(output, [&](const Json& row) {
+    out << (first ? "[\n  " : ",\n  ");
+    first = false;
+    std::string text = dump_json(row);
+    size_t start = 0;
+    for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+      out << std::string_view(text).substr(start, nl + 1 - start) << "  ";
+    out << std::string_view(text).substr(start);
+  });
+  out << (first ? "[]\n" : "\n]\n");
 }
 
-std::string bare(const Json& data, const std::string& field, bool id_mode) {
-  std::string out;
-  Json single;
-  for (const auto& row : as_rows(data, single)) {
-    if (!row.is_object()) continue;
+void yaml_listing(const Output& output, Sink& out) {
+  bool any = false;
+  each_row(output, [&](const Json& row) {
+    YAML::Emitter e;
+    e << YAML::BeginSeq;
+    emit_yaml(e, row);
+    e << YAML::EndSeq;
+    out << e.c_str() << "\n";
+    any = true;
+  });
+  if (!any) out << "[]\n";
+}
+
+void tsv(const Output& output, Sink& out) {
+  std::vector<std::string> cols;
+  bool first = true;
+  each_row(output, [&](const Json& row) {
+    if (first) cols = columns_of(output.columns, row);
+    first = false;
+    std::string line;
+    for (size_t i = 0; i < cols.size(); ++i)
+      line += (i ? "\t" : "") + escape_tsv(cell(row.contains(cols[i]) ? row[cols[i]] : Json(), ""));
+    out << line << "\n";
+  });
+}
+
+void bare(const Output& output, const std::string& field, bool id_mode, Sink& out) {
+  each_row(output, [&](const Json& row) {
+    if (!row.is_object()) return;
     std::string key = field;
     if (id_mode) key = row.contains("id") ? "id" : "name";
     if (!row.contains(key)) {
@@ -165,44 +276,71 @@ std::string bare(const Json& data, const std::string& field, bool id_mode) {
       throw Error(ErrorKind::Usage, fmt::format("no field '{}' in this output", key),
                   fmt::format("fields: {}", fmt::join(keys, ", ")));
     }
-    out += cell(row[key], "") + "\n";
+    out << cell(row[key], "") << "\n";
+  });
+}
+
+void render_into(const Output& output, const RenderOptions& options, Sink& out) {
+  if (output.data.is_null() && !output.rows) return;
+  if (!options.field.empty()) return bare(output, options.field, false, out);
+  const std::string& f = options.format;
+  if (f == "ansible")
+    throw Error(ErrorKind::Usage, "-o ansible is only for 'hostctl host list'", "use -o json for other commands");
+  if (f == "json") {
+    if (is_listing(output)) return json_listing(output, out);
+    out << dump_json(output.data) << "\n";
+    return;
   }
-  return out;
+  if (f == "yaml") {
+    if (is_listing(output)) return yaml_listing(output, out);
+    YAML::Emitter e;
+    emit_yaml(e, output.data);
+    out << e.c_str() << "\n";
+    return;
+  }
+  if (f == "id") return bare(output, "", true, out);
+  if (f == "tsv") return tsv(output, out);
+  if (!output.text.empty() && f == "table") {
+    out << output.text;
+    return;
+  }
+  if (is_listing(output)) {
+    Json rows = Json::array();
+    each_row(output, [&](const Json& row) { rows.push_back(row); });
+    if (!rows.empty()) out << table(rows, output.columns, options.width, {}, options.color);
+    return;
+  }
+  if (output.data.is_object()) {
+    out << record(output.data, output.columns, options.width, options.color);
+    return;
+  }
+  out << cell(output.data, "") << "\n";
 }
 
 }  // namespace
 
+size_t display_width(std::string_view text) {
+  size_t width = 0;
+  each_char(text, [&](std::string_view, size_t cells) { width += cells; });
+  return width;
+}
+
+void render(const Output& output, const RenderOptions& options, std::FILE* out) {
+  Sink sink(out);
+  render_into(output, options, sink);
+}
+
 std::string render(const Output& output, const RenderOptions& options) {
-  const Json& data = output.data;
-  if (data.is_null()) return {};
-  if (!options.field.empty()) return bare(data, options.field, false);
-  const std::string& f = options.format;
-  if (f == "ansible")
-    throw Error(ErrorKind::Usage, "-o ansible is only for 'hostctl host list'", "use -o json for other commands");
-  if (f == "json") return data.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-  if (f == "yaml") {
-    YAML::Emitter e;
-    emit_yaml(e, data);
-    return std::string(e.c_str()) + "\n";
+  std::string text;
+  {
+    Sink sink(text);
+    render_into(output, options, sink);
   }
-  if (f == "id") return bare(data, "", true);
-  if (f == "tsv") {
-    std::string out;
-    Json single;
-    const Json& rows = as_rows(data, single);
-    auto cols = columns_of(output, rows);
-    for (const auto& row : rows) {
-      std::string line;
-      for (size_t i = 0; i < cols.size(); ++i)
-        line += (i ? "\t" : "") + escape_tsv(cell(row.contains(cols[i]) ? row[cols[i]] : Json(), ""));
-      out += line + "\n";
-    }
-    return out;
-  }
-  if (!output.text.empty() && f == "table") return output.text;
-  if (data.is_array()) return data.empty() ? std::string() : table(output, data, options.width);
-  if (data.is_object()) return record(data, options.width);
-  return cell(data, "") + "\n";
+  return text;
+}
+
+std::string table_text(const Json& rows, const std::vector<std::string>& columns, const std::set<std::string>& right) {
+  return table(rows, columns, 0, right, false);
 }
 
 }  // namespace hostctl::cli

@@ -94,9 +94,8 @@ Output cert(Context& ctx, const Args& a) {
 }
 
 Output list(Context& ctx, const Args& a) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& r : routing::list_routes(ctx.catalog(), a.opt("site"))) rows.push_back(routing::to_json(r));
-  return {rows, {}};
+  return listing(routing::list_routes(ctx.catalog(), a.opt("site")),
+                 [](const routing::Route& r) { return routing::to_json(r); });
 }
 
 Output show(Context& ctx, const Args& a) { return {routing::to_json(routing::get_route(ctx.catalog(), a.get("ROUTE"))), {}}; }

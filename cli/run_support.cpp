@@ -2,12 +2,65 @@
 
 #include <fmt/format.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "core/interrupt.hpp"
 #include "operations/after_run.hpp"
+#include "render.hpp"
 
 namespace hostctl::cli {
+namespace {
+
+// One line on stderr, redrawn in place: lanes done, then what each busy host
+// is doing and how far its task says it is ("web1: install/fetch 3/10").
+class ProgressLine {
+ public:
+  void lanes(size_t done, size_t total) {
+    std::lock_guard lock(mutex_);
+    done_ = done;
+    total_ = total;
+    draw();
+    if (done == total && total > 0) std::fputc('\n', stderr);
+  }
+
+  void activity(const std::string& host, const std::string& task, const std::string& step) {
+    std::lock_guard lock(mutex_);
+    if (task.empty()) hosts_.erase(host);
+    else hosts_[host] = step.empty() ? task : task + " " + step;
+    draw();
+  }
+
+ private:
+  void draw() {
+    std::string text = fmt::format("hostctl: {}/{} done", done_, total_);
+    for (const auto& [host, doing] : hosts_) text += fmt::format(" · {}: {}", host, doing);
+    winsize ws{};
+    size_t width = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1 : 0;
+    if (width && display_width(text) > width) {
+      size_t end = 0;  // cut at a character's end, leaving a cell for "…"
+      for (size_t i = 1; i <= text.size(); ++i) {
+        if (i < text.size() && (text[i] & 0xC0) == 0x80) continue;
+        if (display_width(std::string_view(text).substr(0, i)) >= width) break;
+        end = i;
+      }
+      text = text.substr(0, end) + "…";
+    }
+    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+    std::fflush(stderr);
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, std::string> hosts_;
+  size_t done_ = 0, total_ = 0;
+};
+
+}  // namespace
 
 run::RunOptions run_options(Context& ctx, bool accept_new_key) {
   run::RunOptions o;
@@ -18,11 +71,13 @@ run::RunOptions run_options(Context& ctx, bool accept_new_key) {
   o.connect.accept_new_key = accept_new_key;
   o.cancel = &interrupt_flag();
   // A progress line for people watching a terminal; never in pipes or logs.
-  if (ctx.stderr_tty && !ctx.quiet && !ctx.verbose)
-    o.progress = [](size_t done, size_t total) {
-      std::fprintf(stderr, "\r\033[Khostctl: %zu/%zu done%s", done, total, done == total ? "\n" : "");
-      std::fflush(stderr);
+  if (ctx.stderr_tty && !ctx.quiet && !ctx.verbose) {
+    auto line = std::make_shared<ProgressLine>();
+    o.progress = [line](size_t done, size_t total) { line->lanes(done, total); };
+    o.activity = [line](const std::string& host, const std::string& task, const std::string& step) {
+      line->activity(host, task, step);
     };
+  }
   if (ctx.verbose)
     o.echo = [](const std::string& host, const std::string& task, exec::Stream s, std::string_view line) {
       std::fprintf(stderr, "%s %s%s: %.*s\n", host.c_str(), task.c_str(), s == exec::Stream::Err ? " (stderr)" : "",

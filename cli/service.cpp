@@ -18,9 +18,8 @@ Output create(Context& ctx, const Args& a) {
 }
 
 Output list(Context& ctx, const Args&) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& s : service::list_services(ctx.catalog())) rows.push_back(service::to_json(s));
-  return {rows, {"id", "name", "version", "price_monthly", "currency", "deployments", "description"}};
+  return listing(service::list_services(ctx.catalog()), [](const auto& s) { return service::to_json(s); },
+                 {"id", "name", "version", "price_monthly", "currency", "deployments", "description"});
 }
 
 Output show(Context& ctx, const Args& a) {

@@ -39,11 +39,11 @@ Output create(Context& ctx, const Args& a) {
 }
 
 Output list(Context& ctx, const Args& a) {
-  auto sites = lifecycle::list_sites(ctx.catalog(), a.opt("client"));
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  rows.get_ref<nlohmann::ordered_json::array_t&>().reserve(sites.size());
-  for (const auto& s : sites) rows.push_back(lifecycle::to_json(s));
-  return {rows, {"id", "name", "client", "service", "enabled", "launched", "active_deployment", "primary_route"}};
+  Output out{nullptr, {"id", "name", "client", "service", "enabled", "launched", "active_deployment", "primary_route"}};
+  out.rows = [&catalog = ctx.catalog(), client = a.opt("client")](const RowSink& sink) {
+    lifecycle::each_site(catalog, client, [&](const lifecycle::Site& s) { sink(lifecycle::to_json(s)); });
+  };
+  return out;
 }
 
 Output show(Context& ctx, const Args& a) { return {site_json(ctx, lifecycle::get_site(ctx.catalog(), a.get("SITE"))), {}}; }

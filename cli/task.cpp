@@ -42,23 +42,14 @@ Output list(Context& ctx, const Args& a) {
     model::require(model::check_count(*limit, n), "limit", *limit);
     filter.limit = static_cast<int>(std::min<int64_t>(n, 1000000));
   }
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& c : run::list_commands(ctx.catalog(), filter)) rows.push_back(run::to_json(c, false));
-  return {rows, {"id", "action", "object", "status_name", "user", "created_at", "error"}};
+  return listing(run::list_commands(ctx.catalog(), filter), [](const run::CommandView& c) { return run::to_json(c, false); },
+                 {"id", "action", "object", "status_name", "user", "created_at", "error"});
 }
 
 Output show(Context& ctx, const Args& a) {
   run::reconcile_interrupted(ctx.catalog());
   auto command = run::get_command(ctx.catalog(), command_id(a));
-  auto j = run::to_json(command, true);
-  std::string text;
-  for (const auto& item : j.items())
-    if (item.key() != "tasks") text += fmt::format("{:<12} {}\n", item.key() + ":", item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
-  text += "tasks:\n";
-  for (const auto& t : command.tasks)
-    text += fmt::format("  {:>3}  {:<10} {:<16} {:<10} exit={:<4} {}\n", t.seq, t.host_name, t.name,
-                        run::status_name(t.status), t.exit_code ? std::to_string(*t.exit_code) : "-", t.error);
-  return {j, {}, text};
+  return {run::to_json(command, true), {"seq", "host", "name", "status_name", "progress", "exit_code", "error"}};
 }
 
 std::string log_text(const run::LogLine& l) {

@@ -1,9 +1,12 @@
 // usage report; invoice CLIENT --period YYYY-MM
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "billing/billing.hpp"
 #include "command.hpp"
 #include "core/clock.hpp"
+#include "render.hpp"
 
 namespace hostctl::cli {
 namespace {
@@ -15,18 +18,27 @@ Output report(Context& ctx, const Args& a) {
   return {billing::usage_report(ctx.catalog(), a.opt("client"), p), {}};
 }
 
+// Whole cents as units, exactly: 765 is "7.65".
+std::string money(int64_t cents) {
+  return fmt::format("{}{}.{:02}", cents < 0 ? "-" : "", std::llabs(cents) / 100, std::llabs(cents) % 100);
+}
+
 Output invoice(Context& ctx, const Args& a) {
   auto j = billing::invoice(ctx.catalog(), a.get("CLIENT"), *a.opt("period"));
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& l : j["lines"])
+    rows.push_back({{"site", l["site"]},
+                    {"service", l["service"]},
+                    {"monthly", money(l["monthly_price_cents"].get<int64_t>())},
+                    {"days", l["days"]},
+                    {"amount", money(l["amount_cents"].get<int64_t>())},
+                    {"currency", l["currency"]}});
+  for (const auto& [currency, total] : j["totals_cents"].items())
+    rows.push_back({{"site", "TOTAL"}, {"service", ""}, {"monthly", ""}, {"days", ""},
+                    {"amount", money(total.get<int64_t>())}, {"currency", currency}});
   std::string text = fmt::format("Invoice for client '{}', {}\n\n", j["client"].get<std::string>(),
                                  j["period"].get<std::string>());
-  text += fmt::format("{:<24} {:<16} {:>10} {:>6} {:>10}\n", "SITE", "SERVICE", "MONTHLY", "DAYS", "AMOUNT");
-  for (const auto& l : j["lines"])
-    text += fmt::format("{:<24} {:<16} {:>10.2f} {:>6} {:>10.2f} {}\n", l["site"].get<std::string>(),
-                        l["service"].get<std::string>(), l["monthly_price"].get<double>(),
-                        static_cast<int>(l["days"].get<double>()), l["amount"].get<double>(),
-                        l["currency"].get<std::string>());
-  for (const auto& [currency, total] : j["totals"].items())
-    text += fmt::format("\n{:<59} {:>10.2f} {}\n", "TOTAL", total.get<double>(), currency);
+  text += table_text(rows, {"site", "service", "monthly", "days", "amount", "currency"}, {"monthly", "days", "amount"});
   return {j, {}, text};
 }
 

@@ -14,6 +14,10 @@ while IFS='|' read -r group summary; do
     awk -v g="$group" '
       /^\.S[HS] / { keep = ($1 == ".SS" && $2 == "hostctl" && $3 == g) }
       keep { print }' "$dir/hostctl.1"
+    # Each command's own options are in its section above; the options every
+    # command takes are hostctl.1's GLOBAL OPTIONS, copied here as git's pages do.
+    printf '.SH OPTIONS\nThe options of each command are listed with it under COMMANDS. Every command also takes:\n'
+    awk '/^\.SH / { on = ($0 == ".SH GLOBAL OPTIONS"); next } on' "$dir/hostctl.1"
     # The group's lines of hostctl.1's EXAMPLES: every group has some.
     examples=$(awk -v g="$group" '/^\.SH EXAMPLES/ { on = 1; next } /^\.SH / { on = 0 }
       on && $1 == "hostctl" && $2 == g' "$dir/hostctl.1")

@@ -96,11 +96,16 @@ Site get_site(catalog::Catalog& catalog, const std::string& ref) {
   return read_site(catalog, model::find_id(catalog.db(), "site", "site", ref));
 }
 
-std::vector<Site> list_sites(catalog::Catalog& catalog, const std::optional<std::string>& client) {
+void each_site(catalog::Catalog& catalog, const std::optional<std::string>& client,
+               const std::function<void(const Site&)>& f) {
   SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (?1 IS NULL OR c.name = ?1) ORDER BY s.name");
   if (client) q.bind(1, *client); else q.bind(1);
+  while (q.executeStep()) f(read_row(q));
+}
+
+std::vector<Site> list_sites(catalog::Catalog& catalog, const std::optional<std::string>& client) {
   std::vector<Site> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  each_site(catalog, client, [&](const Site& s) { out.push_back(s); });
   return out;
 }
 

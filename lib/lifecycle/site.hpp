@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct Site {
 };
 
 Site get_site(catalog::Catalog& catalog, const std::string& ref);
+// Each site in name order, read one at a time (a listing of 100,000 is never held).
+void each_site(catalog::Catalog& catalog, const std::optional<std::string>& client,
+               const std::function<void(const Site&)>& f);
 std::vector<Site> list_sites(catalog::Catalog& catalog, const std::optional<std::string>& client);
 nlohmann::ordered_json to_json(const Site& s);
 model::RuleSite rule_view(const Site& s);

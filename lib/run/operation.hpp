@@ -44,7 +44,7 @@ struct Ops {
   catalog::Catalog& catalog;
   RunOptions run;
   int64_t min_free_kb = 10240;  // pre-flight: refuse install/clone/backup/restore below this
-  TlsSettings tls;
+  TlsSettings tls{};
   std::function<void(const std::string&)> say = [](const std::string&) {};
   const AfterRunTable* after_run = nullptr;
 };

@@ -1,3 +1,4 @@
+#include "exec/directive.hpp"
 #include "run/runner.hpp"
 
 #include <fmt/format.h>
@@ -138,6 +139,7 @@ class LaneRunner {
         return;
       }
       rec_.task_started(step.id);
+      tell(step, "");
       exec::Session* session = nullptr;
       try {
         session = &session_for(sessions, step);
@@ -151,6 +153,10 @@ class LaneRunner {
         std::string text = masked(raw, step.secrets);
         rec_.line(step.id, step.deployment_id, s, text);
         if (options_.echo) options_.echo(step.endpoint.name, step.name, s, text);
+        if (options_.activity && s == exec::Stream::Out && text.rfind("@hostctl progress ", 0) == 0) {
+          std::string problem;
+          if (auto d = exec::parse_directive(text, problem)) tell(step, d->value);
+        }
       };
       if (step.copy_host) {
         if (auto failed = copy_in(*session, step)) {
@@ -177,6 +183,10 @@ class LaneRunner {
 
  private:
   using Sessions = std::map<std::string, std::unique_ptr<exec::Session>>;
+
+  void tell(const Step& step, const std::string& progress) {
+    if (options_.activity) options_.activity(step.endpoint.name, step.name, progress);
+  }
 
   std::unique_ptr<exec::Session> open(const exec::Endpoint& endpoint) {
     return options_.connector ? options_.connector(endpoint, options_.connect)
@@ -342,12 +352,14 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
         keep(std::current_exception());
       }
       size_t n = ++finished;
+      if (options.activity) options.activity(queue[i]->endpoint.name, "", "");
       if (options.progress) {
         std::lock_guard lock(progress_mutex);
         options.progress(n, queue.size());
       }
     }
   };
+  if (options.progress && !queue.empty()) options.progress(0, queue.size());
   size_t n = std::min<size_t>(std::max(options.jobs, 1), queue.size());
   std::vector<std::thread> threads;
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);

@@ -28,6 +28,10 @@ struct RunOptions {
   std::function<void(const std::string& host, const std::string& task, exec::Stream, std::string_view)> echo;
   // Told each time a lane (a host's or a copy's work) ends: lanes done, lanes in all.
   std::function<void(size_t done, size_t total)> progress;
+  // Told what a host is doing, for a live display: a task starting (step
+  // empty), each "@hostctl progress N/M" it prints (step "N/M"), and its lane
+  // ending (task empty).
+  std::function<void(const std::string& host, const std::string& task, const std::string& step)> activity;
 };
 
 struct RunSummary {

@@ -167,7 +167,7 @@ expect_rc 0
 expect_json "[(l['site'], l['days'], l['amount']) for l in d['lines']] == [('blog', 30, 5.0), ('shop', 15, 2.5)] and d['totals'] == {'EUR': 7.5}"
 hc invoice acme --period 2026-11
 expect_out_has "TOTAL"
-expect_out_has "7.50 EUR"
+expect_out_has "7.50  EUR"
 hc invoice acme --period 2026-10 -o json
 expect_json "d['lines'] == [] and d['totals'] == {}"
 # In whole cents: 0.29 a month for 15 of 30 days is 14.5 cents, 15 rounded half up
@@ -178,6 +178,18 @@ sed -i -e 's/^name: .*/name: cheap/' -e 's/^price: .*/price: {monthly: 0.29, cur
 HOSTCTL_NOW=2026-11-16T00:00:00Z "$HOSTCTL_BIN" site create penny --service cheap --client acme -q >/dev/null
 hc invoice acme --period 2026-11 -o json
 expect_json "[(l['amount_cents'], l['amount']) for l in d['lines'] if l['site'] == 'penny'] == [(15, 0.15)] and d['totals_cents'] == {'EUR': 765}"
+# One table layout for every report: a 40-character site name widens its
+# column and every amount still ends in the same place.
+long=$(printf 'a%.0s' $(seq 40))
+HOSTCTL_NOW=2026-11-20T00:00:00Z "$HOSTCTL_BIN" site create "$long" --service static-site --client acme -q >/dev/null
+hc invoice acme --period 2026-11
+expect_out_has "$long"
+printf '%s\n' "$OUT" | python3 -c '
+import sys
+lines = [l for l in sys.stdin.read().splitlines()[2:] if l]
+ends = {l.index("EUR") for l in lines if "EUR" in l}
+assert len(lines) == 6 and len(ends) == 1 and lines[0].index("CURRENCY") in ends, lines
+' || fail "the invoice columns do not line up"
 hc invoice acme --period 2026-13
 expect_rc 2
 hc invoice nobody --period 2026-11

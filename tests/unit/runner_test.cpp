@@ -143,6 +143,23 @@ TEST_CASE("directives land in the catalog") {
   CHECK(run::get_command(*f.catalog, id).tasks[0].progress == "1/2");
 }
 
+TEST_CASE("a live display is told each task, its progress lines and the end of the lane") {
+  Fixture f;
+  int64_t id = run::begin_command(*f.catalog, {"test", "host", "me",
+                                               {f.task("one", "echo '@hostctl progress 1/2'; echo '@hostctl progress x'"),
+                                                f.task("two", "true")}});
+  std::vector<std::string> seen, lanes;
+  run::RunOptions o;
+  o.activity = [&](const std::string& host, const std::string& task, const std::string& step) {
+    seen.push_back(host + "|" + task + "|" + step);
+  };
+  o.progress = [&](size_t done, size_t total) { lanes.push_back(std::to_string(done) + "/" + std::to_string(total)); };
+  run::run_command(*f.catalog, id, o);
+  const std::string host = f.host.name;
+  CHECK(seen == std::vector<std::string>{host + "|one|", host + "|one|1/2", host + "|two|", host + "||"});
+  CHECK(lanes == std::vector<std::string>{"0/1", "1/1"});
+}
+
 TEST_CASE("the values of secret variables are masked in every output line, rollbacks included") {
   Fixture f;
   auto a = f.task("leak", "echo \"token=$TOKEN user=$USER_NAME\"; echo \"$TOKEN\" >&2");
