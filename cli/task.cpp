@@ -62,6 +62,28 @@ nlohmann::ordered_json log_json(const run::LogLine& l) {
           {"at", l.at}, {"stream", l.stream},   {"line", l.line}};
 }
 
+// Calls `each` with every log line of the command, in order; with --follow it
+// keeps reading until the command has ended and its last line is read.
+void read_log(Context& ctx, int64_t id, std::optional<int64_t> task, bool follow,
+              const std::function<void(const run::LogLine&)>& each) {
+  int64_t last = 0;
+  while (true) {
+    for (const auto& l : run::command_log(ctx.catalog(), id, last, task)) {
+      last = l.id;
+      each(l);
+    }
+    if (!follow || interrupt_flag()) return;
+    std::fflush(stdout);
+    run::reconcile_interrupted(ctx.catalog());
+    int status = run::get_command(ctx.catalog(), id).status;
+    if (status != run::kPending && status != run::kInitiated) {
+      if (run::command_log(ctx.catalog(), id, last, task).empty()) return;
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 Output log(Context& ctx, const Args& a) {
   int64_t id = command_id(a);
   run::get_command(ctx.catalog(), id);  // not found before anything else
@@ -70,33 +92,20 @@ Output log(Context& ctx, const Args& a) {
     if (!model::is_all_digits(*t) || t->size() > 15) model::require("must be a task number", "task id", *t);
     task = std::stoll(*t);
   }
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  std::string text;
-  int64_t last = 0;
-  bool stream_now = a.flag("follow") && ctx.output() == "table" && ctx.field.empty();
-  while (true) {
-    for (const auto& l : run::command_log(ctx.catalog(), id, last, task)) {
-      last = l.id;
-      rows.push_back(log_json(l));
-      if (stream_now) {
-        std::string line = log_text(l);
-        std::fwrite(line.data(), 1, line.size(), stdout);
-      } else {
-        text += log_text(l);
-      }
-    }
-    if (stream_now) std::fflush(stdout);
-    if (!a.flag("follow") || interrupt_flag()) break;
-    run::reconcile_interrupted(ctx.catalog());
-    int status = run::get_command(ctx.catalog(), id).status;
-    if (status != run::kPending && status != run::kInitiated) {
-      if (run::command_log(ctx.catalog(), id, last, task).empty()) break;
-      continue;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  bool follow = a.flag("follow");
+  // A log is lines, as tail prints them: written as they are read.
+  if (ctx.output() == "table" && ctx.field.empty()) {
+    read_log(ctx, id, task, follow, [](const run::LogLine& l) {
+      std::string line = log_text(l);
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    });
+    return {};
   }
-  if (stream_now) return {};
-  return {rows, {}, text.empty() ? std::string() : text};
+  Output out;
+  out.rows = [&ctx, id, task, follow](const RowSink& sink) {
+    read_log(ctx, id, task, follow, [&](const run::LogLine& l) { sink(log_json(l)); });
+  };
+  return out;
 }
 
 Output retry(Context& ctx, const Args& a) {
