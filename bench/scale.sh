@@ -28,7 +28,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 INSERT INTO route(id, source, site_id, router_id, active, is_primary, created_at)
 SELECT i, 's' || i || '.test', i, 1, 1, 1, '2026-01-01T00:00:00Z' FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-INSERT INTO command(id, action, object_type, object_name, status, user, argv, error, created_at)
+INSERT INTO command(id, action, object_type, object_name, status, actor, argv, error, created_at)
 SELECT i, 'install', 'deployment', 'static-site-' || i, CASE WHEN i % 50 = 0 THEN 9 ELSE 5 END, 'root', '[]',
        CASE WHEN i % 50 = 0 THEN 'exit code 1' END, '2026-01-01T00:00:00Z' FROM n;
 INSERT INTO task(id, command_id, seq, host_id, host_name, name, script, timeout, status)

@@ -32,7 +32,8 @@ catalog::Actor Context::actor() const {
     if (value_at != std::string::npos) arg = arg.substr(0, value_at + 1) + "********";
   }
   // argv may hold any bytes; the audit trail keeps them readable, not exact.
-  return {user, nlohmann::json(recorded).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  return {user, nlohmann::json(recorded).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          settings.get("node"), settings.seconds("node_lease")};
 }
 
 void Context::info(const std::string& message) const {

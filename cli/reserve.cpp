@@ -37,7 +37,7 @@ const std::vector<std::string> kColumns = {"service", "ready", "building", "mini
 std::unique_ptr<FileLock> take_lock(Context& ctx, const Args& a, const std::string& what) {
   auto lock = std::make_unique<FileLock>(ctx.settings.get("catalog") + ".reserve.lock");
   auto me = self_process();
-  std::string holder = fmt::format("user {}, pid {}, since {}", ctx.actor().user, me.pid, now_utc());
+  std::string holder = fmt::format("user {}, pid {} on node {}, since {}", ctx.actor().user, me.pid, ctx.actor().node, now_utc());
   bool ok = lock->try_acquire(holder);
   if (!ok && a.flag("wait")) {
     double seconds = 3600;

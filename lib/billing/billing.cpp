@@ -41,8 +41,8 @@ nlohmann::ordered_json usage_report(catalog::Catalog& catalog, const std::option
                       "u2.metric = u.metric AND u2.at >= ?1 AND u2.at < ?2 ORDER BY u2.at DESC, u2.id DESC LIMIT 1) "
                       "FROM usage u JOIN deployment d ON d.id = u.deployment_id JOIN service sv ON sv.id = d.service_id "
                       "LEFT JOIN site s ON s.id = d.site_id LEFT JOIN client c ON c.id = coalesce(s.client_id, d.client_id) "
-                      "WHERE u.at >= ?1 AND u.at < ?2 AND (?3 IS NULL OR c.name = ?3) "
-                      "GROUP BY d.id, u.metric ORDER BY 1, 4, 5");
+                      "WHERE u.at >= ?1 AND u.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR c.name = ?3) "
+                      "GROUP BY d.id, d.name, s.name, c.name, sv.name, u.metric ORDER BY 1, 4, 5");
   q.bind(1, format_utc(period.from));
   q.bind(2, format_utc(period.to));
   if (client) q.bind(3, *client); else q.bind(3);

@@ -51,6 +51,14 @@ void apply_migrations(SQLite::Database& db, int from) {
 
 }  // namespace
 
+int64_t insert_returning_id(SQLite::Statement& insert) {
+  if (!insert.executeStep()) throw Error(ErrorKind::Internal, "an insert returned no id: " + insert.getQuery());
+  int64_t id = insert.getColumn(0).getInt64();
+  while (insert.executeStep()) {
+  }
+  return id;
+}
+
 Error sqlite_error(const std::exception& e, const fs::path& path) {
   if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
     int code = se->getErrorCode() & 0xff;
@@ -228,7 +236,7 @@ void Write::commit() {
     return;
   }
   if (!action_.empty()) {
-    SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, user, argv, action) VALUES (?, ?, ?, ?)");
+    SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, actor, argv, action) VALUES (?, ?, ?, ?)");
     audit.bind(1, now_utc());
     audit.bind(2, catalog_.actor().user);
     audit.bind(3, catalog_.actor().argv);

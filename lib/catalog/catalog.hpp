@@ -16,10 +16,13 @@
 
 namespace hostctl::catalog {
 
-// Who is changing the catalog, for the audit trail.
+// Who is changing the catalog, for the audit trail, and from which control
+// node: a command it runs is claimed for lease_seconds at a time.
 struct Actor {
   std::string user;
   std::string argv;  // the command line, as JSON array text
+  std::string node = "local";
+  int64_t lease_seconds = 30;
 };
 
 class Catalog;
@@ -96,6 +99,10 @@ class Catalog {
 // them commits every kBusyTimeoutSeconds, up to kBusyLimitSeconds in all.
 inline constexpr int kBusyTimeoutSeconds = 30;
 inline constexpr int kBusyLimitSeconds = 300;
+
+// Runs an "INSERT ... RETURNING id" and gives the new row's id: the one way
+// every engine tells it (no engine's last-insert rowid).
+int64_t insert_returning_id(SQLite::Statement& insert);
 
 // A SQLite failure as a typed error (busy -> Busy, not a database -> Usage, the rest Internal).
 Error sqlite_error(const std::exception& e, const std::filesystem::path& path);

@@ -3,13 +3,25 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
+#include <climits>
 #include <filesystem>
+#include <regex>
 
 #include "core/error.hpp"
 #include "model/validate.hpp"
 
 namespace hostctl::config {
 namespace {
+
+// The machine's name, the default name of this control node.
+std::string host_name() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !*name) return "localhost";
+  std::string s(name);
+  return s.substr(0, s.find('.'));
+}
 
 std::string home_dir(const Getenv& getenv) {
   const char* home = getenv("HOME");
@@ -37,6 +49,15 @@ std::string check_value(const std::string& key, const std::string& value) {
     return {};
   }
   if (key == "timeout" || key == "connect_timeout") return model::check_duration(value, n);
+  if (key == "node_lease") {
+    auto problem = model::check_duration(value, n);
+    if (!problem.empty()) return problem;
+    return n >= 3 ? "" : "must be at least 3s (it is renewed every third of it)";
+  }
+  if (key == "node") {
+    static const std::regex name("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    return std::regex_match(value, name) ? "" : "must be 1-63 letters, digits, '.', '_' or '-' (a host name)";
+  }
   if (key == "min_free_kb") return model::check_count(value, n);
   if (key == "acme_renew_days") {
     auto problem = model::check_count(value, n);
@@ -61,6 +82,9 @@ const std::vector<KeyInfo>& Settings::keys() {
       {"jobs", "HOSTCTL_JOBS", "how many hosts to work on at once"},
       {"timeout", "HOSTCTL_TIMEOUT", "default time limit of one task (30s, 5m, 1h)"},
       {"connect_timeout", "HOSTCTL_CONNECT_TIMEOUT", "time limit to connect to a host"},
+      {"node", "HOSTCTL_NODE", "this control node's name, recorded with each command it runs (default: the host name)"},
+      {"node_lease", "HOSTCTL_NODE_LEASE",
+       "how long a running command's claim holds unless its node renews it; other nodes judge it by that"},
       {"known_hosts", "HOSTCTL_KNOWN_HOSTS", "known_hosts file used to trust host keys"},
       {"ssh_config", "HOSTCTL_SSH_CONFIG", "OpenSSH client configuration to honour"},
       {"notify_command", "HOSTCTL_NOTIFY_COMMAND", "command that receives failed commands as JSON on stdin"},
@@ -83,6 +107,8 @@ Settings Settings::load(const std::optional<std::string>& config_flag, const Get
   s.set("jobs", "8", "default");
   s.set("timeout", "300s", "default");
   s.set("connect_timeout", "10s", "default");
+  s.set("node", host_name(), "default");
+  s.set("node_lease", "30s", "default");
   s.set("known_hosts", home + "/.ssh/known_hosts", "default");
   s.set("ssh_config", home + "/.ssh/config", "default");
   s.set("notify_command", "", "default");

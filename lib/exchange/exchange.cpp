@@ -57,6 +57,16 @@ std::vector<Column> columns(SQLite::Database& db, const std::string& table) {
   return out;
 }
 
+// "id", or the columns of a composite primary key: the order rows are exported in.
+std::string primary_key(SQLite::Database& db, const std::string& table) {
+  std::vector<std::string> keys;
+  SQLite::Statement q(db, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+  q.bind(1, table);
+  while (q.executeStep()) keys.push_back(q.getColumn(0).getString());
+  if (keys.empty()) throw Error(ErrorKind::Internal, fmt::format("table {} has no primary key to export it by", table));
+  return fmt::format("{}", fmt::join(keys, ", "));
+}
+
 }  // namespace
 
 std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
@@ -72,7 +82,7 @@ std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
   for (const auto& table : kTables) {
     auto cols = columns(db, table);
     out << YAML::Key << table << YAML::Value << YAML::BeginSeq;
-    SQLite::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY rowid", table));
+    SQLite::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY {}", table, primary_key(db, table)));
     while (q.executeStep()) {
       out << YAML::BeginMap;
       for (int i = 0; i < q.getColumnCount(); ++i) {

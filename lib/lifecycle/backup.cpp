@@ -66,7 +66,7 @@ int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::str
                       const std::string& sha256) {
   SQLite::Statement st(catalog.db(),
                        "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
-                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.bind(1, site_id);
   st.bind(2, site);
   st.bind(3, deployment_id);
@@ -76,8 +76,7 @@ int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::str
   if (sha256.empty()) st.bind(7); else st.bind(7, sha256);
   st.bind(8, status);
   st.bind(9, now_utc());
-  st.exec();
-  return catalog.db().getLastInsertRowid();
+  return catalog::insert_returning_id(st);
 }
 
 std::string directive_value(catalog::Catalog& catalog, int64_t command_id, const std::string& key) {
@@ -119,7 +118,7 @@ Backup get_backup(catalog::Catalog& catalog, const std::string& ref) {
 }
 
 std::vector<Backup> list_backups(catalog::Catalog& catalog, const std::optional<std::string>& site) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (?1 IS NULL OR b.site_name = ?1) ORDER BY b.id DESC");
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR b.site_name = ?1) ORDER BY b.id DESC");
   if (site) q.bind(1, *site); else q.bind(1);
   std::vector<Backup> out;
   while (q.executeStep()) out.push_back(read_row(q));

@@ -14,7 +14,7 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
   static const Check checks[] = {
       {"rule 1: more than one active deployment",
        "SELECT s.name FROM site s JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
-       "GROUP BY s.id HAVING count(*) > 1"},
+       "GROUP BY s.id, s.name HAVING count(*) > 1"},
       {"its active deployment is not in stage allocate or lock",
        "SELECT s.name FROM site s JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
        "WHERE d.stage NOT IN ('allocate', 'lock')"},
@@ -23,7 +23,7 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
        "(SELECT 1 FROM route WHERE site_id = s.id AND is_primary = 1)"},
       {"more than one primary route",
        "SELECT s.name FROM site s JOIN route r ON r.site_id = s.id AND r.is_primary = 1 "
-       "GROUP BY s.id HAVING count(*) > 1"},
+       "GROUP BY s.id, s.name HAVING count(*) > 1"},
       {"rule 3: launched but its primary route is inactive",
        "SELECT s.name FROM site s JOIN route r ON r.site_id = s.id WHERE s.launched = 1 AND r.is_primary = 1 "
        "AND r.active = 0 AND r.active_on_launch = 1"},

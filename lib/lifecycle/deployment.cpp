@@ -319,7 +319,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   SQLite::Statement st(catalog.db(),
                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
                        "label, directory, params, created_at, cloned_from, reserve, service_version) "
-                       "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
+                       "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.bind(1, name);
   st.bind(2, service.id);
   st.bind(3, host.id);
@@ -333,8 +333,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   if (cloned_from) st.bind(11, *cloned_from); else st.bind(11);
   st.bind(12, reserve ? 1 : 0);
   st.bind(13, service.plan.version);
-  st.exec();
-  int64_t id = catalog.db().getLastInsertRowid();
+  int64_t id = catalog::insert_returning_id(st);
   if (!service.plan.database.engine.empty()) {
     auto server = db_server ? *db_server : databases::choose_server(catalog, service.plan.database.engine, service.plan.name);
     SQLite::Statement db(catalog.db(), "UPDATE deployment SET db_host_id = ?, db_name = ? WHERE id = ?");

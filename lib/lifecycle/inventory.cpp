@@ -103,14 +103,13 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
     if (find.executeStep()) {
       client_id = find.getColumn(0).getInt64();
     } else {
-      SQLite::Statement add(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?)");
+      SQLite::Statement add(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
       add.bind(1, name);
       add.bind(2, client.value("email", nlohmann::json()).is_string() ? client["email"].get<std::string>() : "");
       if (client.value("max_sites", nlohmann::json()).is_number_unsigned()) add.bind(3, client["max_sites"].get<int64_t>());
       else add.bind(3);
       add.bind(4, now_utc());
-      add.exec();
-      client_id = db.getLastInsertRowid();
+      client_id = catalog::insert_returning_id(add);
       out.clients.push_back(name);
     }
     SQLite::Statement set(db, "UPDATE site SET client_id = ? WHERE id = ?");
@@ -197,12 +196,11 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
       if (s.executeStep()) {
         site_id = s.getColumn(0).getInt64();
       } else {
-        SQLite::Statement add(db, "INSERT INTO site(name, service_id, created_at) VALUES (?, ?, ?)");
+        SQLite::Statement add(db, "INSERT INTO site(name, service_id, created_at) VALUES (?, ?, ?) RETURNING id");
         add.bind(1, site);
         add.bind(2, service_id);
         add.bind(3, now_utc());
-        add.exec();
-        site_id = db.getLastInsertRowid();
+        site_id = catalog::insert_returning_id(add);
         out.sites.push_back(site);
       }
       SQLite::Statement has_active(db, "SELECT 1 FROM deployment WHERE site_id = ? AND active = 1");

@@ -98,7 +98,7 @@ Site get_site(catalog::Catalog& catalog, const std::string& ref) {
 
 void each_site(catalog::Catalog& catalog, const std::optional<std::string>& client,
                const std::function<void(const Site&)>& f) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (?1 IS NULL OR c.name = ?1) ORDER BY s.name");
+  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR c.name = ?1) ORDER BY s.name");
   if (client) q.bind(1, *client); else q.bind(1);
   while (q.executeStep()) f(read_row(q));
 }
@@ -154,7 +154,7 @@ std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_
                           "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
                           "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
                           "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
-                          "AND client_id IS NULL AND (?5 IS NULL OR host_id = ?5) AND service_version = "
+                          "AND client_id IS NULL AND (CAST(?5 AS INTEGER) IS NULL OR host_id = ?5) AND service_version = "
                           "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1) "
                           "RETURNING id");
   claim.bind(1, site_id);
@@ -211,13 +211,12 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     exists.bind(1, name);
     if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("site '{}' already exists", name));
     if (client_id) check_room_for_site(ops.catalog, *client_id);
-    SQLite::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?)");
+    SQLite::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?) RETURNING id");
     insert.bind(1, name);
     if (client_id) insert.bind(2, *client_id); else insert.bind(2);
     insert.bind(3, service.id);
     insert.bind(4, now_utc());
-    insert.exec();
-    site_id = db.getLastInsertRowid();
+    site_id = catalog::insert_returning_id(insert);
     handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
     write.commit();
   }

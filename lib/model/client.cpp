@@ -39,7 +39,7 @@ Client add_client(catalog::Catalog& catalog, const std::string& name, const std:
   SQLite::Statement exists(db, "SELECT 1 FROM client WHERE name = ?");
   exists.bind(1, name);
   if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("client '{}' already exists", name));
-  SQLite::Statement insert(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?)");
+  SQLite::Statement insert(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
   insert.bind(1, name);
   insert.bind(2, email.value_or(""));
   if (max_sites)
@@ -47,8 +47,7 @@ Client add_client(catalog::Catalog& catalog, const std::string& name, const std:
   else
     insert.bind(3);
   insert.bind(4, now_utc());
-  insert.exec();
-  Client saved = read_client(db, db.getLastInsertRowid());
+  Client saved = read_client(db, catalog::insert_returning_id(insert));
   write.commit();
   return saved;
 }

@@ -145,7 +145,7 @@ void save_roles(SQLite::Database& db, const Host& host) {
 
 Host read_host(SQLite::Database& db, int64_t id) {
   SQLite::Statement q(db,
-                      "SELECT id, name, transport, address, port, user, identity_file, capacity, base_dir, "
+                      "SELECT id, name, transport, address, port, login_user, identity_file, capacity, base_dir, "
                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
                       "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, "
                       "db_admin_user FROM host WHERE id = ?");
@@ -188,7 +188,7 @@ void write_fields(SQLite::Statement& st, const Host& h) {
   st.bind(":transport", h.transport);
   st.bind(":address", h.address);
   st.bind(":port", h.port);
-  st.bind(":user", h.user);
+  st.bind(":login_user", h.user);
   st.bind(":identity_file", h.identity_file);
   st.bind(":capacity", h.capacity);
   st.bind(":base_dir", h.base_dir);
@@ -232,18 +232,17 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
     throw Error(ErrorKind::Refused, fmt::format("host '{}' already exists", name),
                 "use 'hostctl host edit' to change it");
   SQLite::Statement insert(db,
-                           "INSERT INTO host(name, transport, address, port, user, identity_file, capacity, "
+                           "INSERT INTO host(name, transport, address, port, login_user, identity_file, capacity, "
                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
                            "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, db_admin_user, created_at) "
-                           "VALUES (:name, :transport, :address, :port, :user, :identity_file, "
+                           "VALUES (:name, :transport, :address, :port, :login_user, :identity_file, "
                            ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
                            ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :db_engine, :db_port, "
-                           ":db_admin_user, :created_at)");
+                           ":db_admin_user, :created_at) RETURNING id");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
-  insert.exec();
-  host.id = db.getLastInsertRowid();
+  host.id = catalog::insert_returning_id(insert);
   save_roles(db, host);
   save_admin_password(catalog, host, input);
   Host saved = read_host(db, host.id);
@@ -258,7 +257,7 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
   apply(host, input);
   SQLite::Statement update(db,
                            "UPDATE host SET transport = :transport, address = :address, port = :port, "
-                           "user = :user, identity_file = :identity_file, capacity = :capacity, "
+                           "login_user = :login_user, identity_file = :identity_file, capacity = :capacity, "
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
                            "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
                            "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen, php_fpm_bin = :php_fpm_bin, "

@@ -26,7 +26,8 @@ int64_t interval_of(const service::Schedule& s, const std::string& kind) {
 void mark_ran(catalog::Catalog& catalog, const std::vector<int64_t>& sites, const std::string& kind) {
   catalog::Write write(catalog, "");
   for (int64_t site : sites) {
-    SQLite::Statement st(catalog.db(), "INSERT OR REPLACE INTO schedule_run(site_id, kind, last_at) VALUES (?, ?, ?)");
+    SQLite::Statement st(catalog.db(), "INSERT INTO schedule_run(site_id, kind, last_at) VALUES (?, ?, ?) "
+                                       "ON CONFLICT (site_id, kind) DO UPDATE SET last_at = excluded.last_at");
     st.bind(1, site);
     st.bind(2, kind);
     st.bind(3, now_utc());
@@ -134,7 +135,8 @@ Report run_queue(run::Ops& ops, const std::string& name, const std::string& cata
   Report report;
   report.queue = name;
   FileLock lease(catalog_path + ".queue-" + name + ".lock");
-  if (!lease.try_acquire(fmt::format("queue {} run by pid {}", name, self_process().pid))) {
+  std::string holder = fmt::format("queue {} run by pid {} on node {}", name, self_process().pid, ops.catalog.actor().node);
+  if (!lease.try_acquire(holder)) {
     report.skipped = true;
     return report;
   }

@@ -21,18 +21,17 @@
 namespace hostctl::routing {
 namespace {
 
-constexpr const char* kDomainOf =
-    "CASE WHEN instr(r.source, '/') > 0 THEN substr(r.source, 1, instr(r.source, '/') - 1) ELSE r.source END";
-
-const std::string kSelect = fmt::format(
+// A route's certificate is its domain's: the source itself, or the source up
+// to its path ("example.com/shop").
+const std::string kSelect = std::string(
     "SELECT r.id, r.source, r.site_id, s.name, r.router_id, coalesce(h.name, ''), r.active, r.is_primary, "
     "r.active_on_launch, r.created_at, r.redirect, s.enabled, r.tls, coalesce(c.issuer, ''), "
     "coalesce(c.serial, ''), coalesce(c.not_after, ''), c.id IS NOT NULL AND h.https_listen != '', "
     "r.deployment_id, coalesce(p.name, '') "
     "FROM route r JOIN site s ON s.id = r.site_id LEFT JOIN host h ON h.id = r.router_id "
     "LEFT JOIN deployment p ON p.id = r.deployment_id "
-    "LEFT JOIN certificate c ON c.router_id = r.router_id AND c.domain = {} ",
-    kDomainOf);
+    "LEFT JOIN certificate c ON c.router_id = r.router_id "
+    "AND (c.domain = r.source OR r.source LIKE c.domain || '/%') ");
 
 void split(Route& r) {
   auto slash = r.source.find('/');

@@ -38,31 +38,46 @@ Env sealed_env(catalog::Catalog& catalog, Env env) {
   return env;
 }
 
-void own(SQLite::Database& db, int64_t command_id) {
+std::string lease_end(catalog::Catalog& catalog) { return format_utc(now_epoch() + catalog.actor().lease_seconds); }
+
+// The command is this process's, on this node, for one lease (renew_lease keeps it).
+void own(catalog::Catalog& catalog, int64_t command_id) {
   ProcessRef me = self_process();
-  SQLite::Statement st(db,
+  SQLite::Statement st(catalog.db(),
                        "UPDATE command SET status = 1, interrupted = 0, cancel_requested = 0, pid = ?, "
-                       "pid_start = ?, started_at = ?, finished_at = NULL, error = NULL WHERE id = ?");
+                       "pid_start = ?, node = ?, lease_until = ?, started_at = ?, finished_at = NULL, error = NULL "
+                       "WHERE id = ?");
   st.bind(1, static_cast<int64_t>(me.pid));
   st.bind(2, me.start);
-  st.bind(3, now_utc());
-  st.bind(4, command_id);
+  st.bind(3, catalog.actor().node);
+  st.bind(4, lease_end(catalog));
+  st.bind(5, now_utc());
+  st.bind(6, command_id);
   st.exec();
 }
 
-std::vector<int64_t> dead_pending(SQLite::Database& db) {
+// A command of this node (or of before nodes were recorded) is alive while its
+// process is; another node's, while its lease holds: its pids mean nothing here.
+bool owner_alive(catalog::Catalog& catalog, SQLite::Statement& q, int first_column) {
+  ProcessRef owner{static_cast<long>(q.getColumn(first_column).getInt64()), q.getColumn(first_column + 1).getInt64()};
+  std::string node = q.getColumn(first_column + 2).getString();
+  if (node.empty() || node == catalog.actor().node) return process_alive(owner);
+  return q.getColumn(first_column + 3).getString() >= now_utc();
+}
+
+std::vector<int64_t> dead_pending(catalog::Catalog& catalog) {
   std::vector<int64_t> dead;
-  SQLite::Statement q(db, "SELECT id, pid, pid_start FROM command WHERE status = 1");
-  while (q.executeStep()) {
-    ProcessRef owner{static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()};
-    if (!process_alive(owner)) dead.push_back(q.getColumn(0).getInt64());
-  }
+  SQLite::Statement q(catalog.db(),
+                      "SELECT id, pid, pid_start, node, coalesce(lease_until, '') FROM command WHERE status = 1");
+  while (q.executeStep())
+    if (!owner_alive(catalog, q, 1)) dead.push_back(q.getColumn(0).getInt64());
   return dead;
 }
 
-// Fails the commands of dead processes; the caller holds a write transaction.
-int reconcile_locked(SQLite::Database& db) {
-  auto dead = dead_pending(db);
+// Fails the commands whose owner died; the caller holds a write transaction.
+int reconcile_locked(catalog::Catalog& catalog) {
+  auto& db = catalog.db();
+  auto dead = dead_pending(catalog);
   for (int64_t id : dead) {
     SQLite::Statement tasks(db,
                             "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
@@ -116,6 +131,7 @@ CommandView read_command(SQLite::Database& db, SQLite::Statement& q, bool with_t
   c.created_at = q.getColumn(9).getString();
   c.started_at = q.getColumn(10).getString();
   c.finished_at = q.getColumn(11).getString();
+  c.node = q.getColumn(12).getString();
   if (with_tasks) {
     SQLite::Statement t(db,
                         "SELECT id, seq, lane, host_name, deployment_id, name, status, exit_code, "
@@ -128,8 +144,8 @@ CommandView read_command(SQLite::Database& db, SQLite::Statement& q, bool with_t
 }
 
 constexpr const char* kCommandColumns =
-    "SELECT id, action, object_type, object_name, status, interrupted, user, argv, coalesce(error, ''), "
-    "created_at, coalesce(started_at, ''), coalesce(finished_at, '') FROM command ";
+    "SELECT id, action, object_type, object_name, status, interrupted, actor, argv, coalesce(error, ''), "
+    "created_at, coalesce(started_at, ''), coalesce(finished_at, ''), node FROM command ";
 
 }  // namespace
 
@@ -138,31 +154,31 @@ namespace {
 // Inserts the command (INITIATED) and its tasks; the caller holds the write transaction.
 int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   auto& db = catalog.db();
-  reconcile_locked(db);
+  reconcile_locked(catalog);
   SQLite::Statement busy(db,
-                         "SELECT id, user, pid FROM command WHERE action = ? AND object_type = ? AND "
-                         "object_name = ? AND status IN (0, 1)");
+                         "SELECT id, actor, node, coalesce(pid, 0) FROM command WHERE action = ? AND object_type = ? "
+                         "AND object_name = ? AND status IN (0, 1)");
   busy.bind(1, spec.action);
   busy.bind(2, spec.object_type);
   busy.bind(3, spec.object_name);
   if (busy.executeStep())
     throw Error(ErrorKind::Busy,
-                fmt::format("'{}' is already running on {} '{}' (command {}, started by {}, pid {})", spec.action,
-                            spec.object_type, spec.object_name, busy.getColumn(0).getInt64(),
-                            busy.getColumn(1).getString(), busy.getColumn(2).getInt64()),
+                fmt::format("'{}' is already running on {} '{}' (command {}, started by {} on node {}, pid {})",
+                            spec.action, spec.object_type, spec.object_name, busy.getColumn(0).getInt64(),
+                            busy.getColumn(1).getString(), busy.getColumn(2).getString(), busy.getColumn(3).getInt64()),
                 fmt::format("wait for it ('hostctl task log {} --follow') or stop it ('hostctl task cancel {}')",
                             busy.getColumn(0).getInt64(), busy.getColumn(0).getInt64()));
   SQLite::Statement insert(db,
-                           "INSERT INTO command(action, object_type, object_name, status, user, argv, created_at) "
-                           "VALUES (?, ?, ?, 0, ?, ?, ?)");
+                           "INSERT INTO command(action, object_type, object_name, status, actor, argv, created_at, node) "
+                           "VALUES (?, ?, ?, 0, ?, ?, ?, ?) RETURNING id");
   insert.bind(1, spec.action);
   insert.bind(2, spec.object_type);
   insert.bind(3, spec.object_name);
   insert.bind(4, catalog.actor().user);
   insert.bind(5, catalog.actor().argv);
   insert.bind(6, now_utc());
-  insert.exec();
-  int64_t id = db.getLastInsertRowid();
+  insert.bind(7, catalog.actor().node);
+  int64_t id = catalog::insert_returning_id(insert);
   int seq = 0;
   for (const TaskSpec& t : spec.tasks) {
     SQLite::Statement task(db,
@@ -204,7 +220,7 @@ int64_t begin_command(catalog::Catalog& catalog, const std::function<CommandSpec
   catalog::Write write(catalog, "");
   CommandSpec spec = make_spec();
   int64_t id = insert_command(catalog, spec);
-  own(catalog.db(), id);
+  own(catalog, id);
   write.set_action(fmt::format("{} {}", spec.action, spec.object_name));
   write.commit();
   return id;
@@ -223,16 +239,25 @@ std::optional<int64_t> claim_queued(catalog::Catalog& catalog) {
   if (!q.executeStep()) return std::nullopt;
   int64_t id = q.getColumn(0).getInt64();
   q.reset();
-  own(catalog.db(), id);
+  own(catalog, id);
   write.commit();
   return id;
 }
 
-int count_interrupted(catalog::Catalog& catalog) { return static_cast<int>(dead_pending(catalog.db()).size()); }
+int count_interrupted(catalog::Catalog& catalog) { return static_cast<int>(dead_pending(catalog).size()); }
+
+void renew_lease(catalog::Catalog& catalog, int64_t command_id) {
+  catalog::Write write(catalog, "");
+  SQLite::Statement st(catalog.db(), "UPDATE command SET lease_until = ? WHERE id = ? AND status = 1");
+  st.bind(1, lease_end(catalog));
+  st.bind(2, command_id);
+  st.exec();
+  write.commit();
+}
 
 int reconcile_interrupted(catalog::Catalog& catalog) {
   catalog::Write write(catalog, "");
-  int n = reconcile_locked(catalog.db());
+  int n = reconcile_locked(catalog);
   write.commit();
   return n;
 }
@@ -240,7 +265,7 @@ int reconcile_interrupted(catalog::Catalog& catalog) {
 void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("task retry {}", command_id));
-  reconcile_locked(db);
+  reconcile_locked(catalog);
   SQLite::Statement q(db, "SELECT status, action, object_type, object_name FROM command WHERE id = ?");
   q.bind(1, command_id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
@@ -266,7 +291,7 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
                           "finished_at = NULL WHERE command_id = ? AND status != 5");
   reset.bind(1, command_id);
   reset.exec();
-  own(db, command_id);
+  own(catalog, command_id);
   write.commit();
 }
 
@@ -286,12 +311,13 @@ void retire(catalog::Catalog& catalog, int64_t command_id, const std::string& wh
 int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("task cancel {}", command_id));
-  reconcile_locked(db);
-  SQLite::Statement q(db, "SELECT status, pid, pid_start FROM command WHERE id = ?");
+  reconcile_locked(catalog);
+  SQLite::Statement q(db, "SELECT status, pid, pid_start, node FROM command WHERE id = ?");
   q.bind(1, command_id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
   int status = q.getColumn(0).getInt();
   ProcessRef owner{static_cast<long>(q.getColumn(1).getInt64()), q.getColumn(2).getInt64()};
+  std::string node = q.getColumn(3).getString();
   if (status == kCompleted || status == kFailed || status == kRemoved)
     throw Error(ErrorKind::Refused,
                 fmt::format("command {} has already ended ({})", command_id, status_name(status)));
@@ -309,8 +335,11 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
   flag.bind(1, command_id);
   flag.exec();
   write.commit();
-  // The owner stops its remote work and records the outcome itself.
-  if (process_alive(owner)) ::kill(static_cast<pid_t>(owner.pid), SIGTERM);
+  // The owner stops its remote work and records the outcome itself: told at
+  // once when it runs on this node; on another, its node sees the flag (within
+  // a second) and a pid here is not its process.
+  if ((node.empty() || node == catalog.actor().node) && process_alive(owner))
+    ::kill(static_cast<pid_t>(owner.pid), SIGTERM);
   return kPending;
 }
 
@@ -337,7 +366,7 @@ CommandView get_command(catalog::Catalog& catalog, int64_t command_id) {
 
 std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilter& filter) {
   std::string sql = kCommandColumns;
-  sql += "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR action = ?2) ORDER BY id DESC LIMIT ?3";
+  sql += "WHERE (CAST(?1 AS INTEGER) IS NULL OR status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR action = ?2) ORDER BY id DESC LIMIT ?3";
   SQLite::Statement q(catalog.db(), sql);
   if (filter.status) q.bind(1, *filter.status); else q.bind(1);
   if (filter.action) q.bind(2, *filter.action); else q.bind(2);
@@ -352,7 +381,7 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
   SQLite::Statement q(catalog.db(),
                       "SELECT l.id, l.task_id, l.at, l.stream, l.line, t.host_name, t.name FROM task_log l "
                       "JOIN task t ON t.id = l.task_id WHERE t.command_id = ?1 AND l.id > ?2 "
-                      "AND (?3 IS NULL OR t.id = ?3) ORDER BY l.id");
+                      "AND (CAST(?3 AS INTEGER) IS NULL OR t.id = ?3) ORDER BY l.id");
   q.bind(1, command_id);
   q.bind(2, after_id);
   if (task_id) q.bind(3, *task_id); else q.bind(3);
@@ -417,6 +446,7 @@ nlohmann::ordered_json to_json(const CommandView& c, bool with_tasks) {
   j["status_name"] = c.interrupted ? "INTERRUPTED" : status_name(c.status);
   j["interrupted"] = c.interrupted;
   j["user"] = c.user;
+  j["node"] = c.node;
   j["argv"] = nlohmann::json::parse(c.argv, nullptr, false).is_discarded() ? nlohmann::ordered_json(c.argv)
                                                                           : nlohmann::ordered_json::parse(c.argv);
   j["error"] = c.error;

@@ -68,6 +68,7 @@ struct CommandView {
   int status = 0;
   bool interrupted = false;
   std::string user, argv, error, created_at, started_at, finished_at;
+  std::string node;  // the control node that runs (or ran) it; "" before nodes were recorded
   std::vector<TaskView> tasks;
 };
 
@@ -83,11 +84,15 @@ int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec);
 // Takes the oldest queued command for this process; nullopt when none is left.
 std::optional<int64_t> claim_queued(catalog::Catalog& catalog);
 
-// How many commands are PENDING but their hostctl process is gone.
+// How many commands are PENDING but their owner is gone: on this control node
+// its process died; on another node its lease ran out without renewal.
 int count_interrupted(catalog::Catalog& catalog);
-// Marks commands whose hostctl process died as FAILED and interrupted, and
-// their running tasks as FAILED. Returns how many it found.
+// Marks those commands as FAILED and interrupted, and their running tasks as
+// FAILED. Returns how many it found.
 int reconcile_interrupted(catalog::Catalog& catalog);
+// Extends this node's claim on a running command by one lease (node_lease);
+// the runner renews it every third of a lease.
+void renew_lease(catalog::Catalog& catalog, int64_t command_id);
 
 // Takes a FAILED command back for this process, keeping its completed tasks.
 void claim_for_retry(catalog::Catalog& catalog, int64_t command_id);

@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "exec/directive.hpp"
+#include "run/command.hpp"
 
 namespace hostctl::run {
 
@@ -82,6 +83,11 @@ bool Recorder::cancel_requested(int64_t command_id) {
   return q.executeStep() && q.getColumn(0).getInt() != 0;
 }
 
+void Recorder::renew_lease(int64_t command_id) {
+  std::lock_guard lock(mutex_);
+  run::renew_lease(catalog_, command_id);
+}
+
 void Recorder::flush() {
   std::lock_guard lock(mutex_);
   flush_locked();
@@ -135,9 +141,11 @@ void Recorder::record_directive(const Pending& p) {
     return;
   }
   if (!p.deployment_id) return;
-  const char* sql = d->kind == Kind::Set ? "INSERT OR REPLACE INTO fact(deployment_id, key, value) VALUES (?, ?, ?)"
+  const char* sql = d->kind == Kind::Set ? "INSERT INTO fact(deployment_id, key, value) VALUES (?, ?, ?) "
+                                          "ON CONFLICT (deployment_id, key) DO UPDATE SET value = excluded.value"
                     : d->kind == Kind::Package
-                        ? "INSERT OR REPLACE INTO package(deployment_id, name, version) VALUES (?, ?, ?)"
+                        ? "INSERT INTO package(deployment_id, name, version) VALUES (?, ?, ?) "
+                          "ON CONFLICT (deployment_id, name) DO UPDATE SET version = excluded.version"
                         : "INSERT INTO usage(deployment_id, metric, value, at) VALUES (?, ?, ?, ?)";
   SQLite::Statement st(db, sql);
   st.bind(1, *p.deployment_id);

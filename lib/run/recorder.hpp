@@ -27,6 +27,7 @@ class Recorder {
   void note(int64_t task_id, const std::string& text);  // a 'sys' line from hostctl itself
   void command_finished(int64_t command_id, int status, const std::string& error);
   bool cancel_requested(int64_t command_id);
+  void renew_lease(int64_t command_id);
   void flush();
 
  private:

@@ -64,8 +64,8 @@ struct Lane {
 std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
   SQLite::Statement q(catalog.db(),
                       "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
-                      "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.user, "
-                      "h.identity_file, c.name, c.transport, c.address, c.port, c.user, c.identity_file, "
+                      "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.login_user, "
+                      "h.identity_file, c.name, c.transport, c.address, c.port, c.login_user, c.identity_file, "
                       "coalesce(t.copy_from, ''), coalesce(t.copy_to, ''), t.copy_host_id IS NOT NULL "
                       "FROM task t LEFT JOIN host h ON h.id = t.host_id LEFT JOIN host c ON c.id = t.copy_host_id "
                       "WHERE t.command_id = ? ORDER BY t.lane, t.seq");
@@ -330,15 +330,24 @@ RunSummary run_command(catalog::Catalog& catalog, int64_t command_id, const RunO
     if (!thrown) thrown = e;
     cancel = true;
   };
+  // It also renews this node's lease on the command every third of a lease,
+  // so other nodes know it is alive.
+  const auto renew_every = std::chrono::seconds(std::max<int64_t>(catalog.actor().lease_seconds / 3, 1));
   std::thread watcher([&] {
     int ticks = 0;
+    auto renewed = std::chrono::steady_clock::now();
     std::unique_lock lock(done_mutex);
     while (!done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) {
       try {
         if ((options.cancel && options.cancel->load()) || (++ticks % 10 == 0 && rec.cancel_requested(command_id)))
           cancel = true;
+        if (std::chrono::steady_clock::now() - renewed >= renew_every) {
+          rec.renew_lease(command_id);
+          renewed = std::chrono::steady_clock::now();
+        }
       } catch (...) {
-        // A busy catalog only delays noticing a 'task cancel'; a signal still gets through.
+        // A busy catalog only delays noticing a 'task cancel' (a signal still
+        // gets through) or a renewal (tried again at the next tick).
       }
     }
   });

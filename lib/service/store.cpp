@@ -157,7 +157,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
   } else {
     SQLite::Statement insert(db,
                              "INSERT INTO service(name, version, description, price_monthly, currency, yaml, "
-                             "source_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                             "source_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     insert.bind(1, plan.name);
     insert.bind(2, plan.version);
     insert.bind(3, plan.description);
@@ -167,8 +167,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     insert.bind(7, source);
     insert.bind(8, now);
     insert.bind(9, now);
-    insert.exec();
-    id = db.getLastInsertRowid();
+    id = catalog::insert_returning_id(insert);
   }
   for (const auto& [path, content] : loaded.files) {
     SQLite::Statement add(db, "INSERT INTO service_file(service_id, path, content) VALUES (?, ?, ?)");

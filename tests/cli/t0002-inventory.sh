@@ -88,7 +88,7 @@ expect_rc 0
 
 TEST "the audit trail records who changed what"
 user=$(id -un)
-n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM audit WHERE user = '$user' AND action LIKE 'host add web1%'")
+n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM audit WHERE actor = '$user' AND action LIKE 'host add web1%'")
 expect_true test "$n" = 1
 sqlite3 "$HOSTCTL_CATALOG" "SELECT argv FROM audit WHERE action = 'client add acme'" | grep -q '"--max-sites"' ||
   fail "argv not recorded"

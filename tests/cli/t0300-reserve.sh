@@ -60,7 +60,7 @@ expect_json "len(d[0]['made']) == 3 and len(d[0]['removed']) == 3"
 hc deployment list --all --service static-site -o json
 expect_json "sum(1 for x in d if x['stage'] == 'removed') == 3"
 
-TEST "one refill at a time: a second exits 7 naming the holder, or waits"
+TEST "one refill at a time: a second (from another node) exits 7 naming the holder and its node, or waits"
 sed 's/^name: static-site/name: slow-site/; s/^reserve: .*/reserve: {size: 2, minimum: 2}/' \
   "$EXAMPLES/static-site/service.yaml" > "$WORK/slow.yaml"
 cp "$EXAMPLES/static-site/render.sh" "$WORK/"
@@ -73,12 +73,12 @@ s = open(p).read().replace("  install:\n", f"  install:\n    - name: slowly\n   
 open(p, "w").write(s)
 PY
 "$HOSTCTL_BIN" createservice "$WORK/slow.yaml" -q >/dev/null
-"$HOSTCTL_BIN" reserve refill slow-site -o json >"$WORK/first.json" 2>&1 &
+HOSTCTL_NODE=node-a "$HOSTCTL_BIN" reserve refill slow-site -o json >"$WORK/first.json" 2>&1 &
 first=$!
 sleep 0.7
-hc reserve refill slow-site
+HOSTCTL_NODE=node-b hc reserve refill slow-site
 expect_rc 7
-expect_err_has "reserve refill is already running (user $(id -un), pid $first"
+expect_err_has "reserve refill is already running (user $(id -un), pid $first on node node-a"
 hc reserve refill slow-site --wait=20 -o json
 expect_rc 0
 expect_json "d[0]['made'] == []"
@@ -101,7 +101,7 @@ expect_json "len(d[0]['removed']) == 2 and len(d[0]['made']) == 2"
 hc reserve status slow-site -o json
 expect_json "d[0]['ready'] == 2 and d[0]['failed'] == [] and d[0]['building'] == 0"
 
-TEST "50 site creates at once against a reserve of 20: 20 distinct copies, 30 fresh installs"
+TEST "50 site creates at once from three nodes against a reserve of 20: 20 distinct copies, 30 fresh installs"
 sed 's/^name: static-site/name: burst/; s/^reserve: .*/reserve: {size: 20, minimum: 20}/' \
   "$EXAMPLES/static-site/service.yaml" > "$WORK/burst.yaml"
 "$HOSTCTL_BIN" createservice "$WORK/burst.yaml" -q >/dev/null
@@ -110,7 +110,8 @@ expect_json "len(d[0]['made']) == 20"
 copies=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT group_concat(d.id) FROM deployment d JOIN service s ON s.id = d.service_id WHERE s.name = 'burst' AND d.stage = 'provision' AND d.status = 5")
 pids=()
 for i in $(seq 1 50); do
-  "$HOSTCTL_BIN" site create "burst$i" --service burst -o json >"$WORK/burst$i.json" 2>"$WORK/burst$i.err" &
+  HOSTCTL_NODE=node$((i % 3)) "$HOSTCTL_BIN" site create "burst$i" --service burst -o json \
+    >"$WORK/burst$i.json" 2>"$WORK/burst$i.err" &
   pids+=($!)
 done
 failed=0
@@ -127,6 +128,8 @@ expect_true test "$(q "SELECT count(DISTINCT site_id) FROM deployment WHERE site
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE id IN ($copies) AND site_id IS NOT NULL")" = 20
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%')")" = 50
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%') AND status = 5")" = 50
+nodes_sql='SELECT group_concat(DISTINCT node) FROM (SELECT node FROM command WHERE argv LIKE '"'"'%"create","burst%'"'"' ORDER BY node)'
+expect_true test "$(q "$nodes_sql")" = "node0,node1,node2"
 hc doctor
 expect_rc 0
 

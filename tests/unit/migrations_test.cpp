@@ -103,7 +103,7 @@ TEST_CASE("writes are audited, and dry-run writes leave nothing behind") {
     w.commit();
   }
   CHECK(audits() == before + 1);
-  CHECK(catalog->db().execAndGet("SELECT user FROM audit ORDER BY id DESC LIMIT 1").getString() == "alice");
+  CHECK(catalog->db().execAndGet("SELECT actor FROM audit ORDER BY id DESC LIMIT 1").getString() == "alice");
   catalog->set_dry_run(true);
   {
     Write w(*catalog, "client add y");
