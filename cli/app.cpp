@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <SQLiteCpp/Exception.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -373,10 +372,9 @@ int main(int argc, char** argv) {
     return flushed;
   } catch (const Error& e) {
     return report(e, json_errors);
-  } catch (const SQLite::Exception& e) {
-    // A catalog statement anywhere in a command: busy is exit 7, like the rest.
-    return report(catalog::sqlite_error(e, catalog_path), json_errors);
   } catch (const std::exception& e) {
+    // A catalog statement anywhere in a command: busy is exit 7, like the rest.
+    if (auto error = catalog::engine_error(e, catalog_path)) return report(*error, json_errors);
     return report(Error(ErrorKind::Internal, e.what()), json_errors);
   }
 }

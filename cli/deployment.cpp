@@ -35,10 +35,10 @@ Output show(Context& ctx, const Args& a) {
   auto d = lifecycle::get_deployment(ctx.catalog(), a.get("DEPLOYMENT"));
   auto j = lifecycle::to_json(d);
   nlohmann::ordered_json facts = nlohmann::ordered_json::object(), packages = nlohmann::ordered_json::object();
-  SQLite::Statement f(ctx.catalog().db(), "SELECT key, value FROM fact WHERE deployment_id = ? ORDER BY key");
+  catalog::Statement f(ctx.catalog().db(), "SELECT key, value FROM fact WHERE deployment_id = ? ORDER BY key");
   f.bind(1, d.id);
   while (f.executeStep()) facts[f.getColumn(0).getString()] = f.getColumn(1).getString();
-  SQLite::Statement p(ctx.catalog().db(), "SELECT name, version FROM package WHERE deployment_id = ? ORDER BY name");
+  catalog::Statement p(ctx.catalog().db(), "SELECT name, version FROM package WHERE deployment_id = ? ORDER BY name");
   p.bind(1, d.id);
   while (p.executeStep()) packages[p.getColumn(0).getString()] = p.getColumn(1).getString();
   j["facts"] = facts;

@@ -17,7 +17,7 @@ Output list(Context& ctx, const Args& a) {
                   "a Debian version: [EPOCH:]UPSTREAM[-REVISION], such as 1:2.4-1");
   Output out;
   out.rows = [&catalog = ctx.catalog(), name, below](const RowSink& sink) {
-    SQLite::Statement q(catalog.db(),
+    catalog::Statement q(catalog.db(),
                         "SELECT p.name, p.version, d.name, coalesce(s.name, ''), h.name, d.stage FROM package p "
                         "JOIN deployment d ON d.id = p.deployment_id JOIN host h ON h.id = d.host_id "
                         "LEFT JOIN site s ON s.id = d.site_id WHERE d.stage != 'removed' "

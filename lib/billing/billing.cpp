@@ -35,7 +35,7 @@ Period month(const std::string& text) {
 nlohmann::ordered_json usage_report(catalog::Catalog& catalog, const std::optional<std::string>& client,
                                     const Period& period) {
   if (client) model::find_id(catalog.db(), "client", "client", *client);
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT coalesce(s.name, ''), coalesce(c.name, ''), sv.name, d.name, u.metric, count(*), "
                       "sum(u.value), max(u.value), (SELECT value FROM usage u2 WHERE u2.deployment_id = d.id AND "
                       "u2.metric = u.metric AND u2.at >= ?1 AND u2.at < ?2 ORDER BY u2.at DESC, u2.id DESC LIMIT 1) "
@@ -76,7 +76,7 @@ nlohmann::ordered_json invoice(catalog::Catalog& catalog, const std::string& cli
   // Money in whole cents, never floating point: a price is read once into cents
   // and every amount is an integer division rounded half up.
   const int64_t days_in_month = (p.to - p.from) / 86400;
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT s.name, sv.name, sv.price_monthly, coalesce(sv.currency, 'EUR'), s.created_at FROM site s "
                       "JOIN service sv ON sv.id = s.service_id WHERE s.client_id = ? ORDER BY s.name");
   q.bind(1, client_id);

@@ -1,6 +1,6 @@
 #include "catalog/audit.hpp"
 
-#include <SQLiteCpp/Statement.h>
+#include "catalog/statement.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -19,7 +19,7 @@ bool names(const AuditEntry& e, const std::string& type, const std::string& name
 }  // namespace
 
 std::vector<AuditEntry> list_audit(Catalog& catalog, const AuditFilter& filter) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT id, at, actor, argv, action FROM audit WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1) "
                       "AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2) ORDER BY id DESC");
   if (filter.user) q.bind(1, *filter.user); else q.bind(1);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -51,7 +52,7 @@ void apply_migrations(SQLite::Database& db, int from) {
 
 }  // namespace
 
-int64_t insert_returning_id(SQLite::Statement& insert) {
+int64_t insert_returning_id(Statement& insert) {
   if (!insert.executeStep()) throw Error(ErrorKind::Internal, "an insert returned no id: " + insert.getQuery());
   int64_t id = insert.getColumn(0).getInt64();
   while (insert.executeStep()) {
@@ -59,7 +60,7 @@ int64_t insert_returning_id(SQLite::Statement& insert) {
   return id;
 }
 
-Error sqlite_error(const std::exception& e, const fs::path& path) {
+std::optional<Error> engine_error(const std::exception& e, const fs::path& path) {
   if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
     int code = se->getErrorCode() & 0xff;
     // Refused at once, no waiting: this process began a write while one of its
@@ -75,8 +76,9 @@ Error sqlite_error(const std::exception& e, const fs::path& path) {
                    "other hostctl processes kept the catalog locked; try again");
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
       return Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", path.string(), se->what()));
+    return Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
   }
-  return Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
+  return std::nullopt;
 }
 
 namespace {
@@ -114,9 +116,9 @@ int busy_handler(void* state, int attempt) {
 }  // namespace
 
 Catalog::Catalog(const fs::path& path, Actor actor)
-    : path_(path), db_(path.string(), SQLite::OPEN_READWRITE), actor_(std::move(actor)) {
+    : path_(path), db_(path.string()), actor_(std::move(actor)) {
   busy_.wal_path = path.string() + "-wal";
-  ::sqlite3_busy_handler(db_.getHandle(), busy_handler, &busy_);
+  ::sqlite3_busy_handler(db_.sqlite().getHandle(), busy_handler, &busy_);
   db_.exec("PRAGMA foreign_keys = ON");
   db_.exec("PRAGMA synchronous = NORMAL");
   if (db_.execAndGet("PRAGMA journal_mode").getString() != "wal") db_.execAndGet("PRAGMA journal_mode = WAL");
@@ -159,7 +161,7 @@ std::unique_ptr<Catalog> Catalog::open(const fs::path& path, Actor actor) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw sqlite_error(e, path);
+    throw engine_error(e, path).value_or(Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what())));
   }
 }
 
@@ -181,32 +183,32 @@ InitReport Catalog::init(const fs::path& path, const Actor& actor) {
       // A consistent copy even while other connections use the WAL.
       report.backup_path =
           fmt::format("{}.v{}-{}.bak", path.string(), report.from_version, now_utc());
-      SQLite::Statement vacuum(catalog.db(), "VACUUM INTO ?");
+      Statement vacuum(catalog.db(), "VACUUM INTO ?");
       vacuum.bind(1, report.backup_path);
       vacuum.exec();
       ::chmod(report.backup_path.c_str(), 0600);
     }
-    apply_migrations(catalog.db(), report.from_version);
+    apply_migrations(catalog.db().sqlite(), report.from_version);
     Write audit(catalog, fmt::format("init: schema {} -> {}", report.from_version, report.to_version));
     audit.commit();
     return report;
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw sqlite_error(e, path);
+    throw engine_error(e, path).value_or(Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what())));
   }
 }
 
-int Catalog::schema_version() { return user_version(db_); }
+int Catalog::schema_version() { return user_version(db_.sqlite()); }
 
 std::vector<std::string> Catalog::integrity_problems() {
   std::vector<std::string> problems;
-  SQLite::Statement check(db_, "PRAGMA integrity_check");
+  Statement check(db_, "PRAGMA integrity_check");
   while (check.executeStep()) {
     std::string line = check.getColumn(0).getString();
     if (line != "ok") problems.push_back(line);
   }
-  SQLite::Statement fk(db_, "PRAGMA foreign_key_check");
+  Statement fk(db_, "PRAGMA foreign_key_check");
   while (fk.executeStep())
     problems.push_back(fmt::format("table {} row {} refers to a missing {} row", fk.getColumn(0).getString(),
                                    fk.getColumn(1).getInt64(), fk.getColumn(2).getString()));
@@ -236,7 +238,7 @@ void Write::commit() {
     return;
   }
   if (!action_.empty()) {
-    SQLite::Statement audit(catalog_.db(), "INSERT INTO audit(at, actor, argv, action) VALUES (?, ?, ?, ?)");
+    Statement audit(catalog_.db(), "INSERT INTO audit(at, actor, argv, action) VALUES (?, ?, ?, ?)");
     audit.bind(1, now_utc());
     audit.bind(2, catalog_.actor().user);
     audit.bind(3, catalog_.actor().argv);

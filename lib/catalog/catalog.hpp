@@ -2,16 +2,16 @@
 // transactions that record who made each change (the audit trail).
 #pragma once
 
-#include <SQLiteCpp/Database.h>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "catalog/statement.hpp"
 #include "core/error.hpp"
 
 namespace hostctl::catalog {
@@ -66,7 +66,7 @@ class Catalog {
   // Creates the catalog, or upgrades it after keeping a copy of the old file.
   static InitReport init(const std::filesystem::path& path, const Actor& actor);
 
-  SQLite::Database& db() { return db_; }
+  Connection& db() { return db_; }
   const std::filesystem::path& path() const { return path_; }
   const Actor& actor() const { return actor_; }
   int schema_version();
@@ -88,7 +88,7 @@ class Catalog {
 
  private:
   std::filesystem::path path_;
-  SQLite::Database db_;
+  Connection db_;
   BusyWait busy_;
   Actor actor_;
   bool dry_run_ = false;
@@ -102,9 +102,10 @@ inline constexpr int kBusyLimitSeconds = 300;
 
 // Runs an "INSERT ... RETURNING id" and gives the new row's id: the one way
 // every engine tells it (no engine's last-insert rowid).
-int64_t insert_returning_id(SQLite::Statement& insert);
+int64_t insert_returning_id(Statement& insert);
 
-// A SQLite failure as a typed error (busy -> Busy, not a database -> Usage, the rest Internal).
-Error sqlite_error(const std::exception& e, const std::filesystem::path& path);
+// A failure of the catalog's engine as a typed error (busy -> Busy, not a
+// database -> Usage, the rest Internal); nullopt for any other exception.
+std::optional<Error> engine_error(const std::exception& e, const std::filesystem::path& path);
 
 }  // namespace hostctl::catalog

@@ -1,6 +1,6 @@
 #include "databases/databases.hpp"
 
-#include <SQLiteCpp/Statement.h>
+#include "catalog/statement.hpp"
 #include <fmt/format.h>
 
 #include <cctype>
@@ -162,7 +162,7 @@ std::string database_name(const std::string& deployment_name) {
 }
 
 model::Host choose_server(catalog::Catalog& catalog, const std::string& engine, const std::string& service) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT h.id, (SELECT count(*) FROM deployment d WHERE d.db_host_id = h.id AND "
                       "d.stage != 'removed') AS load FROM host h WHERE h.db_engine = ? AND load < h.capacity "
                       "ORDER BY load, h.name LIMIT 1");
@@ -182,7 +182,7 @@ model::Host named_server(catalog::Catalog& catalog, const std::string& engine, c
   if (host.db_engine != engine)
     throw Error(ErrorKind::Refused, fmt::format("host '{}' is not a {} database server", host.name, engine),
                 fmt::format("hostctl host edit {} --role db --db-engine {} ...", host.name, engine));
-  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE db_host_id = ? AND stage != 'removed'");
+  catalog::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE db_host_id = ? AND stage != 'removed'");
   q.bind(1, host.id);
   q.executeStep();
   if (q.getColumn(0).getInt64() >= host.capacity)

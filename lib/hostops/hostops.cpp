@@ -115,7 +115,7 @@ void record_verify_results(catalog::Catalog& catalog, int64_t command_id) {
   }
   catalog::Write write(catalog, "");
   for (const auto& [host, result] : results) {
-    SQLite::Statement st(catalog.db(), "UPDATE host SET verified_at = ?, verify_result = ? WHERE name = ?");
+    catalog::Statement st(catalog.db(), "UPDATE host SET verified_at = ?, verify_result = ? WHERE name = ?");
     st.bind(1, now_utc());
     st.bind(2, result);
     st.bind(3, host);
@@ -150,7 +150,7 @@ nlohmann::ordered_json host_results(catalog::Catalog& catalog, int64_t command_i
       if (line.stream == "out" && line.line.rfind("@hostctl", 0) != 0) row["stdout"].push_back(line.line);
       if (line.stream == "err") row["stderr"].push_back(line.line);
     }
-    SQLite::Statement q(catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
+    catalog::Statement q(catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
     q.bind(1, t.id);
     while (q.executeStep()) row["facts"][q.getColumn(0).getString()] = q.getColumn(1).getString();
   }

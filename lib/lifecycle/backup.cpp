@@ -19,7 +19,7 @@ constexpr const char* kSelect =
     "SELECT b.id, b.site_id, b.site_name, b.deployment_id, b.host_id, coalesce(h.name, ''), b.path, b.size, "
     "coalesce(b.sha256, ''), b.status, b.created_at, b.verify_status FROM backup b LEFT JOIN host h ON h.id = b.host_id ";
 
-Backup read_row(SQLite::Statement& q) {
+Backup read_row(catalog::Statement& q) {
   Backup b;
   b.id = q.getColumn(0).getInt64();
   if (!q.getColumn(1).isNull()) b.site_id = q.getColumn(1).getInt64();
@@ -37,7 +37,7 @@ Backup read_row(SQLite::Statement& q) {
 }
 
 Backup read_backup(catalog::Catalog& catalog, int64_t id) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE b.id = ?");
+  catalog::Statement q(catalog.db(), std::string(kSelect) + "WHERE b.id = ?");
   q.bind(1, id);
   if (!q.executeStep())
     throw Error(ErrorKind::NotFound, fmt::format("backup {} not found", id), "'hostctl backup list' shows them");
@@ -64,7 +64,7 @@ echo "checksum ok: $sum ($size bytes)"
 int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::string& site, int64_t deployment_id,
                       int64_t host_id, const std::string& path, int status, std::optional<int64_t> size,
                       const std::string& sha256) {
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.bind(1, site_id);
@@ -80,7 +80,7 @@ int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::str
 }
 
 std::string directive_value(catalog::Catalog& catalog, int64_t command_id, const std::string& key) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT d.value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? "
                       "AND d.kind = 'set' AND d.key = ? ORDER BY t.id DESC LIMIT 1");
   q.bind(1, command_id);
@@ -95,7 +95,7 @@ void require_good(const Backup& b) {
 }
 
 bool shares_file(catalog::Catalog& catalog, const Backup& b) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT 1 FROM backup WHERE path = ? AND host_id IS ? AND id != ? AND status IN (0, 1, 5)");
   q.bind(1, b.path);
   if (b.host_id) q.bind(2, *b.host_id); else q.bind(2);
@@ -118,7 +118,7 @@ Backup get_backup(catalog::Catalog& catalog, const std::string& ref) {
 }
 
 std::vector<Backup> list_backups(catalog::Catalog& catalog, const std::optional<std::string>& site) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR b.site_name = ?1) ORDER BY b.id DESC");
+  catalog::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR b.site_name = ?1) ORDER BY b.id DESC");
   if (site) q.bind(1, *site); else q.bind(1);
   std::vector<Backup> out;
   while (q.executeStep()) out.push_back(read_row(q));
@@ -157,7 +157,7 @@ BackupRun backup_site(run::Ops& ops, const std::string& site_ref) {
     id = insert_backup(ops.catalog, site.id, site.name, d.id, host.id, "", run::kPending, std::nullopt, "");
     // The record's id in the name: two backups in one second never share a file.
     path = fmt::format("{}/backups/{}-{}-b{}.tar.gz", host.base_dir, site.name, stamp, id);
-    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET path = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE backup SET path = ? WHERE id = ?");
     st.bind(1, path);
     st.bind(2, id);
     st.exec();
@@ -186,7 +186,7 @@ std::optional<Error> after_backup(run::Ops& ops, const run::CommandView& command
   bool ok = command.status == run::kCompleted;
   {
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = ?, sha256 = ?, size = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE backup SET status = ?, sha256 = ?, size = ? WHERE id = ?");
     st.bind(1, ok ? run::kCompleted : run::kFailed);
     std::string sha = directive_value(ops.catalog, command.id, "backup_sha256");
     std::string size = directive_value(ops.catalog, command.id, "backup_size");
@@ -232,7 +232,7 @@ std::optional<Error> after_migrate_copy(run::Ops& ops, const run::CommandView& c
   std::string path = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_FILE");
   std::string size = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_SIZE");
   catalog::Write write(ops.catalog, "");
-  SQLite::Statement known(ops.catalog.db(), "SELECT 1 FROM backup WHERE path = ? AND host_id = ? AND status = 5");
+  catalog::Statement known(ops.catalog.db(), "SELECT 1 FROM backup WHERE path = ? AND host_id = ? AND status = 5");
   known.bind(1, path);
   known.bind(2, to.host_id);
   if (known.executeStep()) return {};  // a retry of a copy already recorded
@@ -265,7 +265,7 @@ run::RunSummary delete_backup(run::Ops& ops, const std::string& backup_ref) {
 std::optional<Error> after_backup_delete(run::Ops& ops, const run::CommandView& command) {
   if (command.status != run::kCompleted) return {};
   catalog::Write write(ops.catalog, fmt::format("backup delete {}", command.object_name));
-  SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET status = 8 WHERE id = ?");
+  catalog::Statement st(ops.catalog.db(), "UPDATE backup SET status = 8 WHERE id = ?");
   st.bind(1, static_cast<int64_t>(std::stoll(command.object_name)));
   st.exec();
   write.commit();
@@ -309,7 +309,7 @@ std::optional<Error> after_backup_verify(run::Ops& ops, const run::CommandView& 
   std::string id = run::command_env(ops.catalog, command.id, "HOSTCTL_BACKUP_ID");
   if (!id.empty() && model::is_all_digits(id)) {
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement st(ops.catalog.db(), "UPDATE backup SET verify_status = ?, verified_at = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE backup SET verify_status = ?, verified_at = ? WHERE id = ?");
     st.bind(1, command.status == run::kCompleted ? run::kCompleted : run::kFailed);
     st.bind(2, now_utc());
     st.bind(3, static_cast<int64_t>(std::stoll(id)));

@@ -30,7 +30,7 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
   };
   std::vector<std::string> problems;
   for (const auto& check : checks) {
-    SQLite::Statement q(catalog.db(), check.sites);
+    catalog::Statement q(catalog.db(), check.sites);
     while (q.executeStep()) problems.push_back(fmt::format("site '{}': {}", q.getColumn(0).getString(), check.rule));
   }
   return problems;
@@ -38,7 +38,7 @@ std::vector<std::string> rule_problems(catalog::Catalog& catalog) {
 
 std::vector<std::string> unsynced_routers(catalog::Catalog& catalog) {
   std::vector<std::string> names;
-  SQLite::Statement q(catalog.db(), "SELECT h.id, h.name FROM host h JOIN host_role r ON r.host_id = h.id "
+  catalog::Statement q(catalog.db(), "SELECT h.id, h.name FROM host h JOIN host_role r ON r.host_id = h.id "
                                     "WHERE r.role = 'router' ORDER BY h.name");
   while (q.executeStep())
     if (!routing::router_synced(catalog, q.getColumn(0).getInt64())) names.push_back(q.getColumn(1).getString());

@@ -44,7 +44,7 @@ constexpr const char* kSelect =
     "JOIN service s ON s.id = d.service_id JOIN host h ON h.id = d.host_id "
     "LEFT JOIN site si ON si.id = d.site_id LEFT JOIN host dh ON dh.id = d.db_host_id ";
 
-Deployment read_row(SQLite::Statement& q) {
+Deployment read_row(catalog::Statement& q) {
   Deployment d;
   d.id = q.getColumn(0).getInt64();
   d.name = q.getColumn(1).getString();
@@ -133,7 +133,7 @@ service::Registered plan_of(catalog::Catalog& catalog, const Deployment& d) {
 }
 
 Deployment read_deployment(catalog::Catalog& catalog, int64_t id) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE d.id = ?");
+  catalog::Statement q(catalog.db(), std::string(kSelect) + "WHERE d.id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("deployment {} not found", id));
   std::vector<Deployment> one{read_row(q)};
@@ -156,7 +156,7 @@ std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const Deploy
   std::string sql = kSelect;
   sql += f.include_removed ? "WHERE 1" : "WHERE d.stage != 'removed'";
   for (const auto& [clause, _] : where) sql += " AND " + clause;
-  SQLite::Statement q(catalog.db(), sql + " ORDER BY d.id");
+  catalog::Statement q(catalog.db(), sql + " ORDER BY d.id");
   int i = 0;
   for (const auto& [_, value] : where) q.bind(++i, value);
   std::vector<Deployment> out;
@@ -254,7 +254,7 @@ bool fits(const service::Plan& plan, const model::Host& h) {
 }
 
 int64_t load_of(catalog::Catalog& catalog, const model::Host& h) {
-  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE host_id = ? AND stage != 'removed'");
+  catalog::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE host_id = ? AND stage != 'removed'");
   q.bind(1, h.id);
   q.executeStep();
   return q.getColumn(0).getInt64();
@@ -316,7 +316,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
                           std::optional<int64_t> cloned_from, bool reserve,
                           const std::optional<model::Host>& db_server) {
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
                        "label, directory, params, created_at, cloned_from, reserve, service_version) "
                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
@@ -336,7 +336,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
   int64_t id = catalog::insert_returning_id(st);
   if (!service.plan.database.engine.empty()) {
     auto server = db_server ? *db_server : databases::choose_server(catalog, service.plan.database.engine, service.plan.name);
-    SQLite::Statement db(catalog.db(), "UPDATE deployment SET db_host_id = ?, db_name = ? WHERE id = ?");
+    catalog::Statement db(catalog.db(), "UPDATE deployment SET db_host_id = ?, db_name = ? WHERE id = ?");
     db.bind(1, server.id);
     db.bind(2, databases::database_name(name));
     db.bind(3, id);
@@ -347,7 +347,7 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
 }
 
 nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT s.id, s.launched, s.enabled, s.protected, c.name, c.email, c.max_sites FROM site s "
                       "LEFT JOIN client c ON c.id = s.client_id WHERE s.name = ?");
   q.bind(1, site);
@@ -381,7 +381,7 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
 
 void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
   catalog::Write write(catalog, "");
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "INSERT INTO site_record_due(site_id, serial) SELECT id, 1 FROM site WHERE name = ? "
                        "ON CONFLICT(site_id) DO UPDATE SET serial = serial + 1");
   st.bind(1, site);
@@ -393,7 +393,7 @@ Failure routes_changed(run::Ops& ops, const std::string& site) {
   mark_record_due(ops.catalog, site);
   std::vector<int64_t> served;
   {
-    SQLite::Statement q(ops.catalog.db(),
+    catalog::Statement q(ops.catalog.db(),
                         "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
                         "d.stage != 'removed' AND (d.active = 1 OR EXISTS (SELECT 1 FROM route r WHERE "
                         "r.deployment_id = d.id)) ORDER BY d.active DESC, d.id");
@@ -412,7 +412,7 @@ Failure run_routes_action(run::Ops& ops, const Deployment& d) {
   // already has, for one, is not (a route's state is the routers' business).
   auto now = addresses_of(ops.catalog, d, d.site);
   std::string seen = now.primary + "\n" + now.routes;
-  SQLite::Statement last(ops.catalog.db(), "SELECT routes_seen FROM deployment WHERE id = ?");
+  catalog::Statement last(ops.catalog.db(), "SELECT routes_seen FROM deployment WHERE id = ?");
   last.bind(1, d.id);
   if (last.executeStep() && !last.getColumn(0).isNull() && last.getColumn(0).getString() == seen) return std::nullopt;
   ActionRequest request;
@@ -423,7 +423,7 @@ Failure run_routes_action(run::Ops& ops, const Deployment& d) {
   // a later `task retry` tells it, the next change of addresses runs again.
   {
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement told(ops.catalog.db(), "UPDATE deployment SET routes_seen = ? WHERE id = ?");
+    catalog::Statement told(ops.catalog.db(), "UPDATE deployment SET routes_seen = ? WHERE id = ?");
     if (summary.status == run::kCompleted) told.bind(1, seen); else told.bind(1);
     told.bind(2, d.id);
     told.exec();
@@ -443,7 +443,7 @@ std::vector<int64_t> write_due_records(run::Ops& ops) {
   };
   std::vector<Due> due;
   {
-    SQLite::Statement q(ops.catalog.db(),
+    catalog::Statement q(ops.catalog.db(),
                         "SELECT r.site_id, r.serial, s.name, coalesce(d.name, '') FROM site_record_due r JOIN site s "
                         "ON s.id = r.site_id LEFT JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
                         "ORDER BY r.site_id");
@@ -465,7 +465,7 @@ std::vector<int64_t> write_due_records(run::Ops& ops) {
     }
     // Done, unless the site changed again meanwhile.
     catalog::Write write(ops.catalog, "");
-    SQLite::Statement done(ops.catalog.db(), "DELETE FROM site_record_due WHERE site_id = ? AND serial = ?");
+    catalog::Statement done(ops.catalog.db(), "DELETE FROM site_record_due WHERE site_id = ? AND serial = ?");
     done.bind(1, d.site_id);
     done.bind(2, d.serial);
     done.exec();
@@ -634,7 +634,7 @@ run::RunSummary run_on_deployment(run::Ops& ops, const Deployment& d, const std:
   run::CommandSpec spec{action, "deployment", d.name, action_tasks(ops.catalog, d, request, ops.min_free_kb)};
   int64_t id = run::begin_command(ops.catalog, [&] {
     if (builds(action)) {  // in the transaction that records the command: never PENDING without one
-      SQLite::Statement pending(ops.catalog.db(), "UPDATE deployment SET status = 1 WHERE id = ?");
+      catalog::Statement pending(ops.catalog.db(), "UPDATE deployment SET status = 1 WHERE id = ?");
       pending.bind(1, d.id);
       pending.exec();
     }
@@ -660,7 +660,7 @@ void settle(catalog::Catalog& catalog, const run::CommandView& command) {
     int status = ok ? run::kCompleted : run::kFailed;
     if (removing.count(id) && ok) status = run::kRemoved;
     // A deployment removed meanwhile stays removed, whatever a late command says.
-    SQLite::Statement st(catalog.db(),
+    catalog::Statement st(catalog.db(),
                          "UPDATE deployment SET status = ?1, ready_at = CASE WHEN ?1 = 5 AND ready_at IS NULL "
                          "THEN ?2 ELSE ready_at END, stage = CASE WHEN ?1 = 8 THEN 'removed' ELSE stage END, "
                          "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3 AND status != 8");
@@ -683,7 +683,7 @@ Failure check_ready_copies(run::Ops& ops, const run::CommandView& command) {
     auto error = routing::backend_check(ops.catalog, id);
     if (error.empty()) continue;
     catalog::Write write(ops.catalog, fmt::format("reserve copy {} failed its check", d.name));
-    SQLite::Statement failed(ops.catalog.db(), "UPDATE deployment SET status = ? WHERE id = ?");
+    catalog::Statement failed(ops.catalog.db(), "UPDATE deployment SET status = ? WHERE id = ?");
     failed.bind(1, static_cast<int>(run::kFailed));
     failed.bind(2, id);
     failed.exec();
@@ -703,7 +703,7 @@ run::RunSummary change_stage(run::Ops& ops, const std::string& ref, model::Stage
     // The action as the operator said it: lock, unlock or archive.
     std::string_view action = stage == model::Stage::Allocate ? "unlock" : model::stage_name(stage);
     catalog::Write write(ops.catalog, fmt::format("deployment {} {}", action, d.name));
-    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET stage = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE deployment SET stage = ? WHERE id = ?");
     st.bind(1, std::string(model::stage_name(stage)));
     st.bind(2, d.id);
     st.exec();
@@ -759,7 +759,7 @@ run::RunSummary remove_deployment(run::Ops& ops, const std::string& ref, bool al
     throw Error(ErrorKind::Refused,
                 fmt::format("deployment '{}' is the active deployment of site '{}'", d.name, d.site),
                 "switch the site to another deployment, or delete the site");
-  SQLite::Statement preview(ops.catalog.db(), "SELECT source FROM route WHERE deployment_id = ?");
+  catalog::Statement preview(ops.catalog.db(), "SELECT source FROM route WHERE deployment_id = ?");
   preview.bind(1, d.id);
   if (preview.executeStep())
     throw Error(ErrorKind::Refused,

@@ -74,7 +74,7 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
 
 // A record queue run tasks is about to rewrite is pending work, not drift.
 bool record_due(catalog::Catalog& catalog, const std::string& site) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT 1 FROM site_record_due r JOIN site s ON s.id = r.site_id WHERE s.name = ?");
   q.bind(1, site);
   return q.executeStep();
@@ -88,7 +88,7 @@ std::string str(const nlohmann::json& j, const char* key) {
 // import gets its client (made when missing) and flags; every recorded route
 // not in the catalog comes back inactive, and those that were active are
 // returned to be activated once the rows are committed.
-std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, bool made_now, const nlohmann::json& record,
+std::vector<std::string> restore_site(catalog::Connection& db, int64_t site_id, bool made_now, const nlohmann::json& record,
                                       ImportResult& out) {
   std::vector<std::string> to_activate;
   if (!record.is_object()) return to_activate;
@@ -97,13 +97,13 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
   if (made_now && client.is_object() && client.value("name", nlohmann::json()).is_string() &&
       model::check_name(client["name"].get<std::string>()).empty()) {
     std::string name = client["name"].get<std::string>();
-    SQLite::Statement find(db, "SELECT id FROM client WHERE name = ?");
+    catalog::Statement find(db, "SELECT id FROM client WHERE name = ?");
     find.bind(1, name);
     int64_t client_id = 0;
     if (find.executeStep()) {
       client_id = find.getColumn(0).getInt64();
     } else {
-      SQLite::Statement add(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
+      catalog::Statement add(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
       add.bind(1, name);
       add.bind(2, client.value("email", nlohmann::json()).is_string() ? client["email"].get<std::string>() : "");
       if (client.value("max_sites", nlohmann::json()).is_number_unsigned()) add.bind(3, client["max_sites"].get<int64_t>());
@@ -112,13 +112,13 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
       client_id = catalog::insert_returning_id(add);
       out.clients.push_back(name);
     }
-    SQLite::Statement set(db, "UPDATE site SET client_id = ? WHERE id = ?");
+    catalog::Statement set(db, "UPDATE site SET client_id = ? WHERE id = ?");
     set.bind(1, client_id);
     set.bind(2, site_id);
     set.exec();
   }
   if (made_now) {
-    SQLite::Statement flags(db, "UPDATE site SET launched = ?, enabled = ?, protected = ? WHERE id = ?");
+    catalog::Statement flags(db, "UPDATE site SET launched = ?, enabled = ?, protected = ? WHERE id = ?");
     flags.bind(1, flag("launched") ? 1 : 0);
     flags.bind(2, record.contains("enabled") && !flag("enabled") ? 0 : 1);
     flags.bind(3, flag("protected") ? 1 : 0);
@@ -131,15 +131,15 @@ std::vector<std::string> restore_site(SQLite::Database& db, int64_t site_id, boo
     std::string source = str(r, "source"), router = str(r, "router");
     auto skip = [&](const std::string& why) { out.skipped.push_back(fmt::format("route {}: {}", source, why)); };
     if (!routing::check_source(source).empty()) { skip("not a valid route source"); continue; }
-    SQLite::Statement known(db, "SELECT 1 FROM route WHERE source = ?");
+    catalog::Statement known(db, "SELECT 1 FROM route WHERE source = ?");
     known.bind(1, source);
     if (known.executeStep()) { skip("already in the catalog"); continue; }
-    SQLite::Statement host(db, "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id AND r.role = 'router' "
+    catalog::Statement host(db, "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id AND r.role = 'router' "
                                "WHERE h.name = ?");
     host.bind(1, router);
     if (!host.executeStep()) { skip(fmt::format("router '{}' is not registered", router)); continue; }
     bool primary = r.value("primary", false) == true;
-    SQLite::Statement has_primary(db, "SELECT 1 FROM route WHERE site_id = ? AND is_primary = 1");
+    catalog::Statement has_primary(db, "SELECT 1 FROM route WHERE site_id = ? AND is_primary = 1");
     has_primary.bind(1, site_id);
     std::string tls = str(r, "tls");
     routing::insert_route(db, {source, site_id, host.getColumn(0).getInt64(), primary && !has_primary.executeStep(),
@@ -176,11 +176,11 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     const auto& [dir, m] = entry;
     auto skip = [&out, &name = name](const std::string& why) { out.skipped.push_back(name + ": " + why); };
     if (!model::check_name(name).empty()) { skip("not a valid deployment name"); continue; }
-    SQLite::Statement known(db, "SELECT 1 FROM deployment WHERE name = ?");
+    catalog::Statement known(db, "SELECT 1 FROM deployment WHERE name = ?");
     known.bind(1, name);
     if (known.executeStep()) { skip("already in the catalog"); continue; }
     std::string service_name = str(m, "service"), stage = str(m, "stage"), site = str(m, "site");
-    SQLite::Statement svc(db, "SELECT id FROM service WHERE name = ?");
+    catalog::Statement svc(db, "SELECT id FROM service WHERE name = ?");
     svc.bind(1, service_name);
     if (!svc.executeStep()) { skip(fmt::format("service '{}' is not registered (createservice it first)", service_name)); continue; }
     int64_t service_id = svc.getColumn(0).getInt64();
@@ -191,24 +191,24 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     bool active = false;
     if (!site.empty()) {
       if (!model::check_name(site).empty()) { skip("invalid site name"); continue; }
-      SQLite::Statement s(db, "SELECT id FROM site WHERE name = ?");
+      catalog::Statement s(db, "SELECT id FROM site WHERE name = ?");
       s.bind(1, site);
       if (s.executeStep()) {
         site_id = s.getColumn(0).getInt64();
       } else {
-        SQLite::Statement add(db, "INSERT INTO site(name, service_id, created_at) VALUES (?, ?, ?) RETURNING id");
+        catalog::Statement add(db, "INSERT INTO site(name, service_id, created_at) VALUES (?, ?, ?) RETURNING id");
         add.bind(1, site);
         add.bind(2, service_id);
         add.bind(3, now_utc());
         site_id = catalog::insert_returning_id(add);
         out.sites.push_back(site);
       }
-      SQLite::Statement has_active(db, "SELECT 1 FROM deployment WHERE site_id = ? AND active = 1");
+      catalog::Statement has_active(db, "SELECT 1 FROM deployment WHERE site_id = ? AND active = 1");
       has_active.bind(1, *site_id);
       active = *parsed == model::Stage::Allocate && !has_active.executeStep();
     }
     nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
-    SQLite::Statement ins(db,
+    catalog::Statement ins(db,
                           "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
                           "directory, params, created_at, ready_at, reserve, service_version) "
                           "VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT version FROM service_version "
@@ -281,14 +281,14 @@ constexpr const char* kDatabaseList = "database/list";
 void compare_databases(catalog::Catalog& catalog, std::vector<Drift>& out, const model::Host& host,
                        int64_t task_id) {
   std::set<std::string> found;
-  SQLite::Statement fact(catalog.db(), "SELECT value FROM directive WHERE task_id = ? AND kind = 'set' AND key = 'databases'");
+  catalog::Statement fact(catalog.db(), "SELECT value FROM directive WHERE task_id = ? AND kind = 'set' AND key = 'databases'");
   fact.bind(1, task_id);
   if (fact.executeStep()) {
     std::istringstream names(fact.getColumn(0).getString());
     for (std::string name; names >> name;) found.insert(name);
   }
   std::set<std::string> owned;
-  SQLite::Statement live(catalog.db(), "SELECT name, db_name FROM deployment WHERE db_host_id = ? AND stage != 'removed' ORDER BY name");
+  catalog::Statement live(catalog.db(), "SELECT name, db_name FROM deployment WHERE db_host_id = ? AND stage != 'removed' ORDER BY name");
   live.bind(1, host.id);
   while (live.executeStep()) {
     std::string name = live.getColumn(0).getString(), db = live.getColumn(1).getString();
@@ -298,7 +298,7 @@ void compare_databases(catalog::Catalog& catalog, std::vector<Drift>& out, const
   }
   for (const auto& db : found) {
     if (owned.count(db)) continue;
-    SQLite::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE db_name = ? AND db_host_id = ?");
+    catalog::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE db_name = ? AND db_host_id = ?");
     removed.bind(1, db);
     removed.bind(2, host.id);
     out.push_back({host.name, "database-extra", db,
@@ -360,7 +360,7 @@ std::vector<Drift> drift_of(catalog::Catalog& catalog, int64_t command_id) {
     }
     for (const auto& [name, _] : found.manifests)
       if (!known.count(name)) {
-        SQLite::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE name = ?");
+        catalog::Statement removed(catalog.db(), "SELECT 1 FROM deployment WHERE name = ?");
         removed.bind(1, name);
         out.push_back({host.name, "unknown-on-host", name,
                        removed.executeStep() ? "removed in the catalog but still on the host"
@@ -385,7 +385,7 @@ namespace {
 
 // The database of a deployment the catalog removed: still the catalog's to drop.
 bool removed_database(catalog::Catalog& catalog, const Drift& d) {
-  SQLite::Statement q(catalog.db(), "SELECT 1 FROM deployment d JOIN host h ON h.id = d.db_host_id "
+  catalog::Statement q(catalog.db(), "SELECT 1 FROM deployment d JOIN host h ON h.id = d.db_host_id "
                                     "WHERE d.db_name = ? AND h.name = ? AND d.stage = 'removed'");
   q.bind(1, d.object);
   q.bind(2, d.host);

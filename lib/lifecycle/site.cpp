@@ -22,7 +22,7 @@ constexpr const char* kSelect =
     "coalesce((SELECT source FROM route WHERE site_id = s.id AND is_primary = 1), '') "
     "FROM site s JOIN service sv ON sv.id = s.service_id LEFT JOIN client c ON c.id = s.client_id ";
 
-Site read_row(SQLite::Statement& q) {
+Site read_row(catalog::Statement& q) {
   Site s;
   s.id = q.getColumn(0).getInt64();
   s.name = q.getColumn(1).getString();
@@ -40,7 +40,7 @@ Site read_row(SQLite::Statement& q) {
 }
 
 Site read_site(catalog::Catalog& catalog, int64_t id) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE s.id = ?");
+  catalog::Statement q(catalog.db(), std::string(kSelect) + "WHERE s.id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("site {} not found", id));
   return read_row(q);
@@ -48,7 +48,7 @@ Site read_site(catalog::Catalog& catalog, int64_t id) {
 
 void set_site_flag(run::Ops& ops, const Site& site, const char* column, bool value, const std::string& action) {
   catalog::Write write(ops.catalog, action);
-  SQLite::Statement st(ops.catalog.db(), fmt::format("UPDATE site SET {} = ? WHERE id = ?", column));
+  catalog::Statement st(ops.catalog.db(), fmt::format("UPDATE site SET {} = ? WHERE id = ?", column));
   st.bind(1, value ? 1 : 0);
   st.bind(2, site.id);
   st.exec();
@@ -67,12 +67,12 @@ std::vector<model::RuleDeployment> rule_deployments(catalog::Catalog& catalog, c
 void move_active(run::Ops& ops, int64_t site_id, int64_t from, model::Stage from_stage, int64_t to,
                  const std::string& action) {
   catalog::Write write(ops.catalog, action);
-  SQLite::Statement off(ops.catalog.db(), "UPDATE deployment SET active = 0, stage = ? WHERE id = ? AND site_id = ?");
+  catalog::Statement off(ops.catalog.db(), "UPDATE deployment SET active = 0, stage = ? WHERE id = ? AND site_id = ?");
   off.bind(1, std::string(model::stage_name(from_stage)));
   off.bind(2, from);
   off.bind(3, site_id);
   off.exec();
-  SQLite::Statement on(ops.catalog.db(),
+  catalog::Statement on(ops.catalog.db(),
                        "UPDATE deployment SET active = 1, stage = 'allocate' WHERE id = ? AND site_id = ?");
   on.bind(1, to);
   on.bind(2, site_id);
@@ -98,7 +98,7 @@ Site get_site(catalog::Catalog& catalog, const std::string& ref) {
 
 void each_site(catalog::Catalog& catalog, const std::optional<std::string>& client,
                const std::function<void(const Site&)>& f) {
-  SQLite::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR c.name = ?1) ORDER BY s.name");
+  catalog::Statement q(catalog.db(), std::string(kSelect) + "WHERE (CAST(?1 AS TEXT) IS NULL OR c.name = ?1) ORDER BY s.name");
   if (client) q.bind(1, *client); else q.bind(1);
   while (q.executeStep()) f(read_row(q));
 }
@@ -133,7 +133,7 @@ namespace {
 // The client's quota: one more site must fit under its max_sites. Called inside
 // the caller's write transaction, so two creates cannot both take the last place.
 void check_room_for_site(catalog::Catalog& catalog, int64_t client_id) {
-  SQLite::Statement quota(catalog.db(), "SELECT max_sites, (SELECT count(*) FROM site WHERE client_id = ?1), name "
+  catalog::Statement quota(catalog.db(), "SELECT max_sites, (SELECT count(*) FROM site WHERE client_id = ?1), name "
                                         "FROM client WHERE id = ?1");
   quota.bind(1, client_id);
   quota.executeStep();
@@ -150,7 +150,7 @@ void check_room_for_site(catalog::Catalog& catalog, int64_t client_id) {
 std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_id, std::optional<int64_t> client_id,
                                         const nlohmann::json& values, int64_t service_id,
                                         const std::optional<model::Host>& host) {
-  SQLite::Statement claim(catalog.db(),
+  catalog::Statement claim(catalog.db(),
                           "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
                           "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
                           "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
@@ -182,7 +182,7 @@ Handout take_or_install(catalog::Catalog& catalog, const service::Registered& se
     return {*claimed, true};
   model::Host target = host ? *host : choose_host(catalog, service.plan, std::nullopt);
   int64_t id = insert_deployment(catalog, service, target, values, site_id, client_id, model::Stage::Allocate, "");
-  SQLite::Statement activate(catalog.db(), "UPDATE deployment SET active = 1 WHERE id = ?");
+  catalog::Statement activate(catalog.db(), "UPDATE deployment SET active = 1 WHERE id = ?");
   activate.bind(1, id);
   activate.exec();
   return {id, false};
@@ -207,11 +207,11 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
   {
     auto& db = ops.catalog.db();
     catalog::Write write(ops.catalog, fmt::format("site create {} --service {}", name, service.plan.name));
-    SQLite::Statement exists(db, "SELECT 1 FROM site WHERE name = ?");
+    catalog::Statement exists(db, "SELECT 1 FROM site WHERE name = ?");
     exists.bind(1, name);
     if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("site '{}' already exists", name));
     if (client_id) check_room_for_site(ops.catalog, *client_id);
-    SQLite::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?) RETURNING id");
+    catalog::Statement insert(db, "INSERT INTO site(name, client_id, service_id, created_at) VALUES (?, ?, ?, ?) RETURNING id");
     insert.bind(1, name);
     if (client_id) insert.bind(2, *client_id); else insert.bind(2);
     insert.bind(3, service.id);
@@ -236,7 +236,7 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     }
     if (healthy) break;
     catalog::Write write(ops.catalog, fmt::format("site create {}: ready copy {} failed its check", name, copy.name));
-    SQLite::Statement release(ops.catalog.db(),
+    catalog::Statement release(ops.catalog.db(),
                               "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "
                               "active = 0, status = 9, reserve = 1 WHERE id = ?");
     release.bind(1, copy.id);
@@ -296,7 +296,7 @@ std::optional<Error> after_allocate(run::Ops& ops, const run::CommandView& comma
 
 std::string finalize_stale(run::Ops& ops, const run::CommandView& command) {
   if (command.tasks.empty() || !command.tasks.front().deployment_id) return "it names no deployment";
-  SQLite::Statement q(ops.catalog.db(),
+  catalog::Statement q(ops.catalog.db(),
                       "SELECT d.name, d.status, coalesce(s.name, '') FROM deployment d LEFT JOIN site s "
                       "ON s.id = d.site_id WHERE d.id = ?");
   q.bind(1, *command.tasks.front().deployment_id);
@@ -320,7 +320,7 @@ std::optional<Error> after_finalize(run::Ops& ops, const run::CommandView& comma
   if (d.name == final_name) return {};
   auto rename = [&](const std::string& name, const std::string& action) {
     catalog::Write write(ops.catalog, action);
-    SQLite::Statement st(ops.catalog.db(), "UPDATE deployment SET name = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE deployment SET name = ? WHERE id = ?");
     st.bind(1, name);
     st.bind(2, d.id);
     st.exec();
@@ -549,7 +549,7 @@ RefreshResult refresh_test(run::Ops& ops, const std::string& site_ref) {
     {
       catalog::Write write(ops.catalog, fmt::format("site refresh-test {}: {} -> {}", site.name, old.name,
                                                     copy.deployment.name));
-      SQLite::Statement move(ops.catalog.db(), "UPDATE route SET deployment_id = ? WHERE deployment_id = ?");
+      catalog::Statement move(ops.catalog.db(), "UPDATE route SET deployment_id = ? WHERE deployment_id = ?");
       move.bind(1, copy.deployment.id);
       move.bind(2, old_id);
       move.exec();
@@ -607,12 +607,12 @@ Site transfer_site(run::Ops& ops, const std::string& site_ref, const std::string
   {
     catalog::Write write(ops.catalog, fmt::format("site transfer {} --client {}", site.name, client_ref));
     check_room_for_site(ops.catalog, client_id);
-    SQLite::Statement owner(ops.catalog.db(), "UPDATE site SET client_id = ? WHERE id = ?");
+    catalog::Statement owner(ops.catalog.db(), "UPDATE site SET client_id = ? WHERE id = ?");
     owner.bind(1, client_id);
     owner.bind(2, site.id);
     owner.exec();
     // Its live copies; removed ones keep the owner they had.
-    SQLite::Statement copies(ops.catalog.db(),
+    catalog::Statement copies(ops.catalog.db(),
                              "UPDATE deployment SET client_id = ? WHERE site_id = ? AND stage != 'removed'");
     copies.bind(1, client_id);
     copies.bind(2, site.id);
@@ -642,7 +642,7 @@ DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {
     if (r.active && r.router_id) routers.insert(*r.router_id);
   {
     catalog::Write write(ops.catalog, "site delete " + site.name + ": routes");
-    SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE site_id = ?");
+    catalog::Statement del(ops.catalog.db(), "DELETE FROM route WHERE site_id = ?");
     del.bind(1, site.id);
     del.exec();
     write.commit();
@@ -663,7 +663,7 @@ DeleteResult delete_site(run::Ops& ops, const std::string& site_ref) {
     out.removed.push_back(d.name);
   }
   catalog::Write write(ops.catalog, "site delete " + site.name);
-  SQLite::Statement del(ops.catalog.db(), "DELETE FROM site WHERE id = ?");
+  catalog::Statement del(ops.catalog.db(), "DELETE FROM site WHERE id = ?");
   del.bind(1, site.id);
   del.exec();
   write.commit();

@@ -10,8 +10,8 @@
 namespace hostctl::model {
 namespace {
 
-Client read_client(SQLite::Database& db, int64_t id) {
-  SQLite::Statement q(db,
+Client read_client(catalog::Connection& db, int64_t id) {
+  catalog::Statement q(db,
                       "SELECT id, name, email, max_sites, created_at, "
                       "(SELECT count(*) FROM site WHERE client_id = client.id) FROM client WHERE id = ?");
   q.bind(1, id);
@@ -36,10 +36,10 @@ Client add_client(catalog::Catalog& catalog, const std::string& name, const std:
   if (max_sites) require(check_count(*max_sites, quota), "max sites", *max_sites);
   auto& db = catalog.db();
   catalog::Write write(catalog, "client add " + name);
-  SQLite::Statement exists(db, "SELECT 1 FROM client WHERE name = ?");
+  catalog::Statement exists(db, "SELECT 1 FROM client WHERE name = ?");
   exists.bind(1, name);
   if (exists.executeStep()) throw Error(ErrorKind::Refused, fmt::format("client '{}' already exists", name));
-  SQLite::Statement insert(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
+  catalog::Statement insert(db, "INSERT INTO client(name, email, max_sites, created_at) VALUES (?, ?, ?, ?) RETURNING id");
   insert.bind(1, name);
   insert.bind(2, email.value_or(""));
   if (max_sites)
@@ -65,7 +65,7 @@ Client edit_client(catalog::Catalog& catalog, const std::string& ref, const std:
     throw Error(ErrorKind::Refused,
                 fmt::format("client '{}' has {} site(s); --max-sites {} is below that", client.name, client.sites, quota),
                 "delete or transfer sites first ('hostctl site transfer SITE --client OTHER')");
-  SQLite::Statement update(db, "UPDATE client SET email = coalesce(?, email), "
+  catalog::Statement update(db, "UPDATE client SET email = coalesce(?, email), "
                                "max_sites = CASE WHEN ?2 THEN ?3 ELSE max_sites END WHERE id = ?4");
   if (email) update.bind(1, *email); else update.bind(1);
   update.bind(2, max_sites.has_value());
@@ -84,7 +84,7 @@ void remove_client(catalog::Catalog& catalog, const std::string& ref) {
   if (client.sites > 0)
     throw Error(ErrorKind::Refused, fmt::format("client '{}' still owns {} site(s)", client.name, client.sites),
                 "delete the sites first");
-  SQLite::Statement del(db, "DELETE FROM client WHERE id = ?");
+  catalog::Statement del(db, "DELETE FROM client WHERE id = ?");
   del.bind(1, client.id);
   del.exec();
   write.commit();
@@ -95,7 +95,7 @@ Client get_client(catalog::Catalog& catalog, const std::string& ref) {
 }
 
 std::vector<Client> list_clients(catalog::Catalog& catalog) {
-  SQLite::Statement q(catalog.db(), "SELECT id FROM client ORDER BY name");
+  catalog::Statement q(catalog.db(), "SELECT id FROM client ORDER BY name");
   std::vector<Client> clients;
   while (q.executeStep()) clients.push_back(read_client(catalog.db(), q.getColumn(0).getInt64()));
   return clients;

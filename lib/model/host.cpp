@@ -131,20 +131,20 @@ void apply(Host& host, const HostInput& input) {
     throw Error(ErrorKind::Usage, fmt::format("host '{}' uses ssh and needs --address", host.name));
 }
 
-void save_roles(SQLite::Database& db, const Host& host) {
-  SQLite::Statement clear(db, "DELETE FROM host_role WHERE host_id = ?");
+void save_roles(catalog::Connection& db, const Host& host) {
+  catalog::Statement clear(db, "DELETE FROM host_role WHERE host_id = ?");
   clear.bind(1, host.id);
   clear.exec();
   for (const auto& role : host.roles) {
-    SQLite::Statement add(db, "INSERT INTO host_role(host_id, role) VALUES (?, ?)");
+    catalog::Statement add(db, "INSERT INTO host_role(host_id, role) VALUES (?, ?)");
     add.bind(1, host.id);
     add.bind(2, role);
     add.exec();
   }
 }
 
-Host read_host(SQLite::Database& db, int64_t id) {
-  SQLite::Statement q(db,
+Host read_host(catalog::Connection& db, int64_t id) {
+  catalog::Statement q(db,
                       "SELECT id, name, transport, address, port, login_user, identity_file, capacity, base_dir, "
                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
                       "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, "
@@ -178,13 +178,13 @@ Host read_host(SQLite::Database& db, int64_t id) {
   h.db_engine = q.getColumn(23).getString();
   h.db_port = q.getColumn(24).getInt();
   h.db_admin_user = q.getColumn(25).getString();
-  SQLite::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
+  catalog::Statement roles(db, "SELECT role FROM host_role WHERE host_id = ? ORDER BY role");
   roles.bind(1, id);
   while (roles.executeStep()) h.roles.push_back(roles.getColumn(0).getString());
   return h;
 }
 
-void write_fields(SQLite::Statement& st, const Host& h) {
+void write_fields(catalog::Statement& st, const Host& h) {
   st.bind(":transport", h.transport);
   st.bind(":address", h.address);
   st.bind(":port", h.port);
@@ -226,12 +226,12 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
   apply(host, input);
   auto& db = catalog.db();
   catalog::Write write(catalog, "host add " + name);
-  SQLite::Statement exists(db, "SELECT 1 FROM host WHERE name = ?");
+  catalog::Statement exists(db, "SELECT 1 FROM host WHERE name = ?");
   exists.bind(1, name);
   if (exists.executeStep())
     throw Error(ErrorKind::Refused, fmt::format("host '{}' already exists", name),
                 "use 'hostctl host edit' to change it");
-  SQLite::Statement insert(db,
+  catalog::Statement insert(db,
                            "INSERT INTO host(name, transport, address, port, login_user, identity_file, capacity, "
                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
                            "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, db_admin_user, created_at) "
@@ -255,7 +255,7 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
   catalog::Write write(catalog, "host edit " + ref);
   Host host = read_host(db, find_id(db, "host", "host", ref));
   apply(host, input);
-  SQLite::Statement update(db,
+  catalog::Statement update(db,
                            "UPDATE host SET transport = :transport, address = :address, port = :port, "
                            "login_user = :login_user, identity_file = :identity_file, capacity = :capacity, "
                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
@@ -277,7 +277,7 @@ void remove_host(catalog::Catalog& catalog, const std::string& ref) {
   auto& db = catalog.db();
   catalog::Write write(catalog, "host remove " + ref);
   int64_t id = find_id(db, "host", "host", ref);
-  SQLite::Statement used(db,
+  catalog::Statement used(db,
                          "SELECT (SELECT count(*) FROM deployment WHERE (host_id = ?1 OR db_host_id = ?1) AND stage != 'removed') + "
                          "(SELECT count(*) FROM route WHERE router_id = ?1)");
   used.bind(1, id);
@@ -289,7 +289,7 @@ void remove_host(catalog::Catalog& catalog, const std::string& ref) {
                 fmt::format("host {} still holds {} deployment(s) or route(s)", shown(ref), n),
                 "migrate or delete them first");
   secrets::forget(catalog, "host", id);
-  SQLite::Statement del(db, "DELETE FROM host WHERE id = ?");
+  catalog::Statement del(db, "DELETE FROM host WHERE id = ?");
   del.bind(1, id);
   del.exec();
   write.commit();
@@ -302,7 +302,7 @@ Host get_host(catalog::Catalog& catalog, const std::string& ref) {
 std::vector<Host> list_hosts(catalog::Catalog& catalog, const std::optional<std::string>& role) {
   if (role) require(check_role(*role), "role", *role);
   auto& db = catalog.db();
-  SQLite::Statement q(db, role ? "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id "
+  catalog::Statement q(db, role ? "SELECT h.id FROM host h JOIN host_role r ON r.host_id = h.id "
                                  "WHERE r.role = ? ORDER BY h.name"
                                : "SELECT id FROM host ORDER BY name");
   if (role) q.bind(1, *role);

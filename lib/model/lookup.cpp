@@ -7,10 +7,10 @@
 
 namespace hostctl::model {
 
-int64_t find_id(SQLite::Database& db, const std::string& table, const std::string& what, const std::string& ref) {
+int64_t find_id(catalog::Connection& db, const std::string& table, const std::string& what, const std::string& ref) {
   // `table` is always a literal from the caller, never user input.
   bool by_id = is_all_digits(ref) && ref.size() < 18;
-  SQLite::Statement q(db, fmt::format("SELECT id FROM {} WHERE {} = ?", table, by_id ? "id" : "name"));
+  catalog::Statement q(db, fmt::format("SELECT id FROM {} WHERE {} = ?", table, by_id ? "id" : "name"));
   if (by_id)
     q.bind(1, static_cast<int64_t>(std::stoll(ref)));
   else

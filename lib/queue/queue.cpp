@@ -26,7 +26,7 @@ int64_t interval_of(const service::Schedule& s, const std::string& kind) {
 void mark_ran(catalog::Catalog& catalog, const std::vector<int64_t>& sites, const std::string& kind) {
   catalog::Write write(catalog, "");
   for (int64_t site : sites) {
-    SQLite::Statement st(catalog.db(), "INSERT INTO schedule_run(site_id, kind, last_at) VALUES (?, ?, ?) "
+    catalog::Statement st(catalog.db(), "INSERT INTO schedule_run(site_id, kind, last_at) VALUES (?, ?, ?) "
                                        "ON CONFLICT (site_id, kind) DO UPDATE SET last_at = excluded.last_at");
     st.bind(1, site);
     st.bind(2, kind);
@@ -48,7 +48,7 @@ nlohmann::ordered_json notice(catalog::Catalog& catalog, int64_t command_id) {
     nlohmann::ordered_json f;
     std::string site, deployment;
     if (t.deployment_id) {
-      SQLite::Statement q(catalog.db(), "SELECT d.name, coalesce(s.name, '') FROM deployment d "
+      catalog::Statement q(catalog.db(), "SELECT d.name, coalesce(s.name, '') FROM deployment d "
                                         "LEFT JOIN site s ON s.id = d.site_id WHERE d.id = ?");
       q.bind(1, *t.deployment_id);
       if (q.executeStep()) {
@@ -111,7 +111,7 @@ const std::vector<std::string>& queue_names() {
 
 std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kind, int64_t now) {
   std::vector<int64_t> due;
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT s.id, s.service_id, r.last_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
                       "d.active = 1 AND d.status = 5 LEFT JOIN schedule_run r ON r.site_id = s.id AND r.kind = ? "
                       "WHERE s.enabled = 1 ORDER BY s.id");

@@ -55,12 +55,12 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
     // A template site's last change (its active copy made ready): copies older than it expire.
     int64_t template_changed = 0;
     if (!s.plan.reserve.from_site.empty()) {
-      SQLite::Statement t(catalog.db(), "SELECT d.ready_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
+      catalog::Statement t(catalog.db(), "SELECT d.ready_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
                                         "d.active = 1 WHERE s.name = ? AND d.ready_at IS NOT NULL");
       t.bind(1, s.plan.reserve.from_site);
       if (t.executeStep()) parse_utc(t.getColumn(0).getString(), template_changed);
     }
-    SQLite::Statement q(catalog.db(),
+    catalog::Statement q(catalog.db(),
                         "SELECT name, status, coalesce(ready_at, created_at), service_version FROM deployment "
                         "WHERE service_id = ? AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND "
                         "client_id IS NULL ORDER BY id");

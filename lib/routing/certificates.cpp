@@ -98,7 +98,7 @@ const LibCrypto& libcrypto() {
 
 std::vector<Certificate> certificates_where(catalog::Catalog& catalog, const std::string& where,
                                             const std::string& value) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT c.router_id, h.name, c.domain, c.source, c.issuer, c.serial, c.not_after, "
                       "c.installed_at FROM certificate c JOIN host h ON h.id = c.router_id " +
                           where + " ORDER BY h.name, c.domain");
@@ -169,7 +169,7 @@ Failure install(run::Ops& ops, const model::Host& router, const std::string& dom
 
 void save_certificate(catalog::Catalog& catalog, const Certificate& c) {
   catalog::Write write(catalog, "");
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "INSERT INTO certificate(router_id, domain, source, issuer, serial, not_after, installed_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(router_id, domain) DO UPDATE SET "
                        "source = excluded.source, issuer = excluded.issuer, serial = excluded.serial, "
@@ -187,7 +187,7 @@ void save_certificate(catalog::Catalog& catalog, const Certificate& c) {
 
 void forget_certificate(catalog::Catalog& catalog, int64_t router_id, const std::string& domain) {
   catalog::Write write(catalog, "");
-  SQLite::Statement st(catalog.db(), "DELETE FROM certificate WHERE router_id = ? AND domain = ?");
+  catalog::Statement st(catalog.db(), "DELETE FROM certificate WHERE router_id = ? AND domain = ?");
   st.bind(1, router_id);
   st.bind(2, domain);
   st.exec();
@@ -254,7 +254,7 @@ Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string&
   // The operator's pair is in the environment of the command that installed it.
   std::map<std::string, std::string> vars;
   {  // read before the install begins its own write
-    SQLite::Statement q(ops.catalog.db(),
+    catalog::Statement q(ops.catalog.db(),
                         "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
                         "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', "
                         "'cert restore') AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? "
@@ -288,7 +288,7 @@ std::optional<Certificate> installed_by(run::Ops& ops, const run::CommandView& c
   auto router = model::get_host(ops.catalog, task.host_name);
   Certificate installed{router.id, router.name, command.object_name, "", "", "", "", now_utc()};
   {
-    SQLite::Statement facts(ops.catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
+    catalog::Statement facts(ops.catalog.db(), "SELECT key, value FROM directive WHERE task_id = ? AND kind = 'set'");
     facts.bind(1, task.id);
     while (facts.executeStep()) {
       std::string key = facts.getColumn(0).getString(), value = facts.getColumn(1).getString();

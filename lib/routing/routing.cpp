@@ -39,7 +39,7 @@ void split(Route& r) {
   r.path = slash == std::string::npos ? "" : r.source.substr(slash);
 }
 
-Route read_row(SQLite::Statement& q) {
+Route read_row(catalog::Statement& q) {
   Route r;
   r.id = q.getColumn(0).getInt64();
   r.source = q.getColumn(1).getString();
@@ -65,7 +65,7 @@ Route read_row(SQLite::Statement& q) {
 }
 
 std::vector<Route> query(catalog::Catalog& catalog, const std::string& where, std::optional<int64_t> id) {
-  SQLite::Statement q(catalog.db(), kSelect + where + " ORDER BY r.source");
+  catalog::Statement q(catalog.db(), kSelect + where + " ORDER BY r.source");
   if (id) q.bind(1, *id);
   std::vector<Route> out;
   while (q.executeStep()) out.push_back(read_row(q));
@@ -73,7 +73,7 @@ std::vector<Route> query(catalog::Catalog& catalog, const std::string& where, st
 }
 
 model::RuleSite site_rules(catalog::Catalog& catalog, int64_t site_id) {
-  SQLite::Statement q(catalog.db(), "SELECT name, launched, protected FROM site WHERE id = ?");
+  catalog::Statement q(catalog.db(), "SELECT name, launched, protected FROM site WHERE id = ?");
   q.bind(1, site_id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("site {} not found", site_id));
   return {q.getColumn(0).getString(), q.getColumn(1).getInt() != 0, q.getColumn(2).getInt() != 0};
@@ -86,7 +86,7 @@ struct ActiveCopy {
 };
 
 std::optional<ActiveCopy> active_copy(catalog::Catalog& catalog, int64_t site_id) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT id, host_id, name, directory FROM deployment WHERE site_id = ? AND active = 1");
   q.bind(1, site_id);
   if (!q.executeStep()) return std::nullopt;
@@ -97,7 +97,7 @@ std::optional<ActiveCopy> active_copy(catalog::Catalog& catalog, int64_t site_id
 // The deployment a route serves: its preview deployment, or its site's active one.
 std::optional<ActiveCopy> served_copy(catalog::Catalog& catalog, const Route& r) {
   if (!r.preview_id) return active_copy(catalog, r.site_id);
-  SQLite::Statement q(catalog.db(), "SELECT id, host_id, name, directory FROM deployment WHERE id = ? AND stage != 'removed'");
+  catalog::Statement q(catalog.db(), "SELECT id, host_id, name, directory FROM deployment WHERE id = ? AND stage != 'removed'");
   q.bind(1, *r.preview_id);
   if (!q.executeStep()) return std::nullopt;
   return ActiveCopy{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
@@ -200,7 +200,7 @@ std::string check_source(const std::string& source) {
 Route get_route(catalog::Catalog& catalog, const std::string& ref) {
   int64_t id = model::is_all_digits(ref) ? std::stoll(ref) : 0;
   if (!id) {
-    SQLite::Statement q(catalog.db(), "SELECT id FROM route WHERE source = ?");
+    catalog::Statement q(catalog.db(), "SELECT id FROM route WHERE source = ?");
     q.bind(1, ref);
     if (q.executeStep()) id = q.getColumn(0).getInt64();
   }
@@ -255,8 +255,8 @@ nlohmann::ordered_json to_json(const Route& r) {
   return j;
 }
 
-void insert_route(SQLite::Database& db, const RouteRow& row) {
-  SQLite::Statement insert(db,
+void insert_route(catalog::Connection& db, const RouteRow& row) {
+  catalog::Statement insert(db,
                            "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
                            "redirect, tls, deployment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, row.source);
@@ -277,7 +277,7 @@ namespace {
 // not its active one (that is what its other routes serve).
 int64_t preview_target(catalog::Catalog& catalog, int64_t site_id, const RouteInput& in) {
   int64_t id = model::find_id(catalog.db(), "deployment", "deployment", *in.preview);
-  SQLite::Statement q(catalog.db(), "SELECT site_id, active, stage FROM deployment WHERE id = ?");
+  catalog::Statement q(catalog.db(), "SELECT site_id, active, stage FROM deployment WHERE id = ?");
   q.bind(1, id);
   q.executeStep();
   bool of_site = !q.getColumn(0).isNull() && q.getColumn(0).getInt64() == site_id;
@@ -318,7 +318,7 @@ Route add_route(run::Ops& ops, const RouteInput& in, Failure& cert_error) {
   if (in.preview && (in.primary || in.redirect))
     throw Error(ErrorKind::Usage, "a preview route is neither --primary nor --redirect");
   catalog::Write write(ops.catalog, fmt::format("route add {} --site {}", source, in.site));
-  SQLite::Statement exists(db, "SELECT s.name FROM route r JOIN site s ON s.id = r.site_id WHERE r.source = ?");
+  catalog::Statement exists(db, "SELECT s.name FROM route r JOIN site s ON s.id = r.site_id WHERE r.source = ?");
   exists.bind(1, source);
   if (exists.executeStep())
     throw Error(ErrorKind::Refused,
@@ -355,7 +355,7 @@ std::string route_location(catalog::Catalog& catalog, const Route& r) {
            "        return 503 \"<!doctype html><title>Site disabled</title><h1>This site is disabled</h1>\\n\";\n" +
            close;
   if (r.redirect) {
-    SQLite::Statement q(catalog.db(), "SELECT source FROM route WHERE site_id = ? AND is_primary = 1");
+    catalog::Statement q(catalog.db(), "SELECT source FROM route WHERE site_id = ? AND is_primary = 1");
     q.bind(1, r.site_id);
     if (!q.executeStep())
       return fmt::format("    # route {}: site '{}' has no primary route to redirect to\n", r.source, r.site);
@@ -453,7 +453,7 @@ int64_t begin_sync(run::Ops& ops, const std::string& router,
 }  // namespace
 
 bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT c.status FROM command c JOIN host h ON h.name = c.object_name WHERE h.id = ? AND "
                       "c.action = 'route sync' AND c.object_type = 'router' ORDER BY c.id DESC LIMIT 1");
   q.bind(1, router_id);
@@ -511,7 +511,7 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
   int64_t id = begin_sync(ops, host.name, make_spec);
   ops.say(fmt::format("{} on {} '{}': command {}", target.action, target.object_type, host.name, id));
   auto summary = run::execute(ops, id);
-  SQLite::Statement confirmed(ops.catalog.db(),
+  catalog::Statement confirmed(ops.catalog.db(),
                               "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
                               "d.key = 'reload_confirmed'");
   confirmed.bind(1, id);
@@ -620,7 +620,7 @@ struct Served {
 std::vector<Served> served_on(catalog::Catalog& catalog, int64_t host_id) {
   std::vector<Served> out;
   std::map<std::pair<int64_t, int64_t>, service::Serve> serve_of;  // by service id and version
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id, d.service_version "
                       "FROM deployment d LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND "
                       "d.ready_at IS NOT NULL AND d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
@@ -682,7 +682,7 @@ Failure sync_web(run::Ops& ops, int64_t host_id) {
 }
 
 std::string backend_check(catalog::Catalog& catalog, int64_t deployment_id) {
-  SQLite::Statement q(catalog.db(), "SELECT host_id, service_id, service_version FROM deployment WHERE id = ?");
+  catalog::Statement q(catalog.db(), "SELECT host_id, service_id, service_version FROM deployment WHERE id = ?");
   q.bind(1, deployment_id);
   if (!q.executeStep()) return fmt::format("deployment {} not found", deployment_id);
   auto host = model::get_host(catalog, std::to_string(q.getColumn(0).getInt64()));
@@ -712,7 +712,7 @@ namespace {
 void write_flags(run::Ops& ops, const std::vector<Route>& routes, bool active, const std::string& action) {
   catalog::Write write(ops.catalog, action);
   for (const auto& r : routes) {
-    SQLite::Statement st(ops.catalog.db(), "UPDATE route SET active = ? WHERE id = ?");
+    catalog::Statement st(ops.catalog.db(), "UPDATE route SET active = ? WHERE id = ?");
     st.bind(1, active ? 1 : 0);
     st.bind(2, r.id);
     st.exec();
@@ -799,7 +799,7 @@ void delete_route(run::Ops& ops, const std::string& ref) {
     if (change.error) throw *change.error;
   }
   catalog::Write write(ops.catalog, "route delete " + r.source);
-  SQLite::Statement del(ops.catalog.db(), "DELETE FROM route WHERE id = ?");
+  catalog::Statement del(ops.catalog.db(), "DELETE FROM route WHERE id = ?");
   del.bind(1, r.id);
   del.exec();
   // A domain's certificate goes with its last TLS route (its files stay on the router).
@@ -807,7 +807,7 @@ void delete_route(run::Ops& ops, const std::string& ref) {
   for (const auto& other : query(ops.catalog, "WHERE r.router_id = ?1 AND r.tls != ''", r.router_id))
     if (other.domain == r.domain) last_tls = false;
   if (last_tls) {
-    SQLite::Statement forget(ops.catalog.db(), "DELETE FROM certificate WHERE router_id = ? AND domain = ?");
+    catalog::Statement forget(ops.catalog.db(), "DELETE FROM certificate WHERE router_id = ? AND domain = ?");
     forget.bind(1, *r.router_id);
     forget.bind(2, r.domain);
     forget.exec();

@@ -58,7 +58,7 @@ struct RouteRow {
   std::string tls;
   std::optional<int64_t> preview_id;
 };
-void insert_route(SQLite::Database& db, const RouteRow& row);
+void insert_route(catalog::Connection& db, const RouteRow& row);
 
 // Adds the route; a TLS route then gets its certificate (certificates.hpp),
 // and `cert_error` says when that failed (the route stays, plain HTTP).

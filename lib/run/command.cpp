@@ -43,7 +43,7 @@ std::string lease_end(catalog::Catalog& catalog) { return format_utc(now_epoch()
 // The command is this process's, on this node, for one lease (renew_lease keeps it).
 void own(catalog::Catalog& catalog, int64_t command_id) {
   ProcessRef me = self_process();
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "UPDATE command SET status = 1, interrupted = 0, cancel_requested = 0, pid = ?, "
                        "pid_start = ?, node = ?, lease_until = ?, started_at = ?, finished_at = NULL, error = NULL "
                        "WHERE id = ?");
@@ -58,7 +58,7 @@ void own(catalog::Catalog& catalog, int64_t command_id) {
 
 // A command of this node (or of before nodes were recorded) is alive while its
 // process is; another node's, while its lease holds: its pids mean nothing here.
-bool owner_alive(catalog::Catalog& catalog, SQLite::Statement& q, int first_column) {
+bool owner_alive(catalog::Catalog& catalog, catalog::Statement& q, int first_column) {
   ProcessRef owner{static_cast<long>(q.getColumn(first_column).getInt64()), q.getColumn(first_column + 1).getInt64()};
   std::string node = q.getColumn(first_column + 2).getString();
   if (node.empty() || node == catalog.actor().node) return process_alive(owner);
@@ -67,7 +67,7 @@ bool owner_alive(catalog::Catalog& catalog, SQLite::Statement& q, int first_colu
 
 std::vector<int64_t> dead_pending(catalog::Catalog& catalog) {
   std::vector<int64_t> dead;
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT id, pid, pid_start, node, coalesce(lease_until, '') FROM command WHERE status = 1");
   while (q.executeStep())
     if (!owner_alive(catalog, q, 1)) dead.push_back(q.getColumn(0).getInt64());
@@ -79,18 +79,18 @@ int reconcile_locked(catalog::Catalog& catalog) {
   auto& db = catalog.db();
   auto dead = dead_pending(catalog);
   for (int64_t id : dead) {
-    SQLite::Statement tasks(db,
+    catalog::Statement tasks(db,
                             "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
                             "died', finished_at = ? WHERE command_id = ? AND status = 1");
     tasks.bind(1, now_utc());
     tasks.bind(2, id);
     tasks.exec();
-    SQLite::Statement deployments(db,
+    catalog::Statement deployments(db,
                                   "UPDATE deployment SET status = 9 WHERE status = 1 AND id IN "
                                   "(SELECT deployment_id FROM task WHERE command_id = ?)");
     deployments.bind(1, id);
     deployments.exec();
-    SQLite::Statement cmd(db,
+    catalog::Statement cmd(db,
                           "UPDATE command SET status = 9, interrupted = 1, error = 'interrupted: the hostctl "
                           "process running it died', finished_at = ? WHERE id = ?");
     cmd.bind(1, now_utc());
@@ -100,7 +100,7 @@ int reconcile_locked(catalog::Catalog& catalog) {
   return static_cast<int>(dead.size());
 }
 
-TaskView read_task(SQLite::Statement& q) {
+TaskView read_task(catalog::Statement& q) {
   TaskView t;
   t.id = q.getColumn(0).getInt64();
   t.seq = q.getColumn(1).getInt64();
@@ -117,7 +117,7 @@ TaskView read_task(SQLite::Statement& q) {
   return t;
 }
 
-CommandView read_command(SQLite::Database& db, SQLite::Statement& q, bool with_tasks) {
+CommandView read_command(catalog::Connection& db, catalog::Statement& q, bool with_tasks) {
   CommandView c;
   c.id = q.getColumn(0).getInt64();
   c.action = q.getColumn(1).getString();
@@ -133,7 +133,7 @@ CommandView read_command(SQLite::Database& db, SQLite::Statement& q, bool with_t
   c.finished_at = q.getColumn(11).getString();
   c.node = q.getColumn(12).getString();
   if (with_tasks) {
-    SQLite::Statement t(db,
+    catalog::Statement t(db,
                         "SELECT id, seq, lane, host_name, deployment_id, name, status, exit_code, "
                         "coalesce(error, ''), coalesce(progress, ''), coalesce(started_at, ''), "
                         "coalesce(finished_at, '') FROM task WHERE command_id = ? ORDER BY seq");
@@ -155,7 +155,7 @@ namespace {
 int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   auto& db = catalog.db();
   reconcile_locked(catalog);
-  SQLite::Statement busy(db,
+  catalog::Statement busy(db,
                          "SELECT id, actor, node, coalesce(pid, 0) FROM command WHERE action = ? AND object_type = ? "
                          "AND object_name = ? AND status IN (0, 1)");
   busy.bind(1, spec.action);
@@ -168,7 +168,7 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
                             busy.getColumn(1).getString(), busy.getColumn(2).getString(), busy.getColumn(3).getInt64()),
                 fmt::format("wait for it ('hostctl task log {} --follow') or stop it ('hostctl task cancel {}')",
                             busy.getColumn(0).getInt64(), busy.getColumn(0).getInt64()));
-  SQLite::Statement insert(db,
+  catalog::Statement insert(db,
                            "INSERT INTO command(action, object_type, object_name, status, actor, argv, created_at, node) "
                            "VALUES (?, ?, ?, 0, ?, ?, ?, ?) RETURNING id");
   insert.bind(1, spec.action);
@@ -181,7 +181,7 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   int64_t id = catalog::insert_returning_id(insert);
   int seq = 0;
   for (const TaskSpec& t : spec.tasks) {
-    SQLite::Statement task(db,
+    catalog::Statement task(db,
                            "INSERT INTO task(command_id, seq, lane, host_id, host_name, deployment_id, name, script, "
                            "rollback, env, timeout, copy_host_id, copy_from, copy_to) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -235,7 +235,7 @@ int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec) {
 
 std::optional<int64_t> claim_queued(catalog::Catalog& catalog) {
   catalog::Write write(catalog, "");
-  SQLite::Statement q(catalog.db(), "SELECT id FROM command WHERE status = 0 ORDER BY id LIMIT 1");
+  catalog::Statement q(catalog.db(), "SELECT id FROM command WHERE status = 0 ORDER BY id LIMIT 1");
   if (!q.executeStep()) return std::nullopt;
   int64_t id = q.getColumn(0).getInt64();
   q.reset();
@@ -248,7 +248,7 @@ int count_interrupted(catalog::Catalog& catalog) { return static_cast<int>(dead_
 
 void renew_lease(catalog::Catalog& catalog, int64_t command_id) {
   catalog::Write write(catalog, "");
-  SQLite::Statement st(catalog.db(), "UPDATE command SET lease_until = ? WHERE id = ? AND status = 1");
+  catalog::Statement st(catalog.db(), "UPDATE command SET lease_until = ? WHERE id = ? AND status = 1");
   st.bind(1, lease_end(catalog));
   st.bind(2, command_id);
   st.exec();
@@ -266,7 +266,7 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("task retry {}", command_id));
   reconcile_locked(catalog);
-  SQLite::Statement q(db, "SELECT status, action, object_type, object_name FROM command WHERE id = ?");
+  catalog::Statement q(db, "SELECT status, action, object_type, object_name FROM command WHERE id = ?");
   q.bind(1, command_id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
   int status = q.getColumn(0).getInt();
@@ -276,7 +276,7 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
   if (status != kFailed)
     throw Error(ErrorKind::Refused, fmt::format("command {} is {}; only a FAILED command can be retried", command_id,
                                                 status_name(status)));
-  SQLite::Statement other(db,
+  catalog::Statement other(db,
                           "SELECT id FROM command WHERE action = ? AND object_type = ? AND object_name = ? AND "
                           "status IN (0, 1) AND id != ?");
   other.bind(1, q.getColumn(1).getString());
@@ -286,7 +286,7 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
   if (other.executeStep())
     throw Error(ErrorKind::Busy, fmt::format("command {} is already running the same action on the same object",
                                              other.getColumn(0).getInt64()));
-  SQLite::Statement reset(db,
+  catalog::Statement reset(db,
                           "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, "
                           "finished_at = NULL WHERE command_id = ? AND status != 5");
   reset.bind(1, command_id);
@@ -299,7 +299,7 @@ void retire(catalog::Catalog& catalog, int64_t command_id, const std::string& wh
   catalog::Write write(catalog, fmt::format("command {} retired: {}", command_id, why));
   for (const char* sql : {"UPDATE task SET status = 8, error = ?1, finished_at = ?2 WHERE command_id = ?3 AND status != 5",
                           "UPDATE command SET status = 8, error = ?1, finished_at = ?2 WHERE id = ?3"}) {
-    SQLite::Statement st(catalog.db(), sql);
+    catalog::Statement st(catalog.db(), sql);
     st.bind(1, why);
     st.bind(2, now_utc());
     st.bind(3, command_id);
@@ -312,7 +312,7 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("task cancel {}", command_id));
   reconcile_locked(catalog);
-  SQLite::Statement q(db, "SELECT status, pid, pid_start, node FROM command WHERE id = ?");
+  catalog::Statement q(db, "SELECT status, pid, pid_start, node FROM command WHERE id = ?");
   q.bind(1, command_id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id));
   int status = q.getColumn(0).getInt();
@@ -322,7 +322,7 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
     throw Error(ErrorKind::Refused,
                 fmt::format("command {} has already ended ({})", command_id, status_name(status)));
   if (status == kInitiated) {
-    SQLite::Statement fail(db,
+    catalog::Statement fail(db,
                            "UPDATE command SET status = 9, error = ?, finished_at = ? WHERE id = ?");
     fail.bind(1, fmt::format("cancelled by {} before it ran", catalog.actor().user));
     fail.bind(2, now_utc());
@@ -331,7 +331,7 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
     write.commit();
     return kFailed;
   }
-  SQLite::Statement flag(db, "UPDATE command SET cancel_requested = 1 WHERE id = ?");
+  catalog::Statement flag(db, "UPDATE command SET cancel_requested = 1 WHERE id = ?");
   flag.bind(1, command_id);
   flag.exec();
   write.commit();
@@ -344,7 +344,7 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
 }
 
 std::string command_env(catalog::Catalog& catalog, int64_t command_id, const std::string& name) {
-  SQLite::Statement q(catalog.db(), "SELECT env FROM task WHERE command_id = ? ORDER BY seq");
+  catalog::Statement q(catalog.db(), "SELECT env FROM task WHERE command_id = ? ORDER BY seq");
   q.bind(1, command_id);
   while (q.executeStep()) {
     auto env = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
@@ -356,7 +356,7 @@ std::string command_env(catalog::Catalog& catalog, int64_t command_id, const std
 }
 
 CommandView get_command(catalog::Catalog& catalog, int64_t command_id) {
-  SQLite::Statement q(catalog.db(), std::string(kCommandColumns) + "WHERE id = ?");
+  catalog::Statement q(catalog.db(), std::string(kCommandColumns) + "WHERE id = ?");
   q.bind(1, command_id);
   if (!q.executeStep())
     throw Error(ErrorKind::NotFound, fmt::format("command {} not found", command_id),
@@ -367,7 +367,7 @@ CommandView get_command(catalog::Catalog& catalog, int64_t command_id) {
 std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilter& filter) {
   std::string sql = kCommandColumns;
   sql += "WHERE (CAST(?1 AS INTEGER) IS NULL OR status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR action = ?2) ORDER BY id DESC LIMIT ?3";
-  SQLite::Statement q(catalog.db(), sql);
+  catalog::Statement q(catalog.db(), sql);
   if (filter.status) q.bind(1, *filter.status); else q.bind(1);
   if (filter.action) q.bind(2, *filter.action); else q.bind(2);
   q.bind(3, filter.limit);
@@ -378,7 +378,7 @@ std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilt
 
 std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, int64_t after_id,
                                  std::optional<int64_t> task_id) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT l.id, l.task_id, l.at, l.stream, l.line, t.host_name, t.name FROM task_log l "
                       "JOIN task t ON t.id = l.task_id WHERE t.command_id = ?1 AND l.id > ?2 "
                       "AND (CAST(?3 AS INTEGER) IS NULL OR t.id = ?3) ORDER BY l.id");
@@ -394,7 +394,7 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
 }
 
 std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) "
                       "ORDER BY id");
   q.bind(1, task_id);

@@ -18,12 +18,12 @@ void Recorder::task_started(int64_t task_id) {
   write_task(task_id,
              "UPDATE task SET status = 1, started_at = ?2, finished_at = NULL, exit_code = NULL, error = NULL "
              "WHERE id = ?1",
-             [](SQLite::Statement& st) { st.bind(2, now_utc()); });
+             [](catalog::Statement& st) { st.bind(2, now_utc()); });
 }
 
 void Recorder::task_finished(int64_t task_id, int status, std::optional<int> exit_code, const std::string& error) {
   write_task(task_id, "UPDATE task SET status = ?2, exit_code = ?3, error = ?4, finished_at = ?5 WHERE id = ?1",
-             [&](SQLite::Statement& st) {
+             [&](catalog::Statement& st) {
                st.bind(2, status);
                if (exit_code) st.bind(3, *exit_code); else st.bind(3);
                if (error.empty()) st.bind(4); else st.bind(4, error);
@@ -35,15 +35,15 @@ void Recorder::task_reset(int64_t task_id) {
   write_task(task_id,
              "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, finished_at = NULL "
              "WHERE id = ?1",
-             [](SQLite::Statement&) {});
+             [](catalog::Statement&) {});
 }
 
 // One task-state change in its own short transaction, after the pending log lines.
-void Recorder::write_task(int64_t task_id, const char* sql, const std::function<void(SQLite::Statement&)>& bind) {
+void Recorder::write_task(int64_t task_id, const char* sql, const std::function<void(catalog::Statement&)>& bind) {
   std::lock_guard lock(mutex_);
   flush_locked();
   catalog::Write write(catalog_, "");
-  SQLite::Statement st(catalog_.db(), sql);
+  catalog::Statement st(catalog_.db(), sql);
   st.bind(1, task_id);
   bind(st);
   st.exec();
@@ -67,7 +67,7 @@ void Recorder::command_finished(int64_t command_id, int status, const std::strin
   std::lock_guard lock(mutex_);
   flush_locked();
   catalog::Write write(catalog_, "");
-  SQLite::Statement st(catalog_.db(), "UPDATE command SET status = ?, error = ?, finished_at = ? WHERE id = ?");
+  catalog::Statement st(catalog_.db(), "UPDATE command SET status = ?, error = ?, finished_at = ? WHERE id = ?");
   st.bind(1, status);
   if (error.empty()) st.bind(2); else st.bind(2, error);
   st.bind(3, now_utc());
@@ -78,7 +78,7 @@ void Recorder::command_finished(int64_t command_id, int status, const std::strin
 
 bool Recorder::cancel_requested(int64_t command_id) {
   std::lock_guard lock(mutex_);
-  SQLite::Statement q(catalog_.db(), "SELECT cancel_requested FROM command WHERE id = ?");
+  catalog::Statement q(catalog_.db(), "SELECT cancel_requested FROM command WHERE id = ?");
   q.bind(1, command_id);
   return q.executeStep() && q.getColumn(0).getInt() != 0;
 }
@@ -97,7 +97,7 @@ void Recorder::flush_locked() {
   last_flush_ = std::chrono::steady_clock::now();
   if (pending_.empty()) return;
   catalog::Write write(catalog_, "");
-  SQLite::Statement insert(catalog_.db(), "INSERT INTO task_log(task_id, at, stream, line) VALUES (?, ?, ?, ?)");
+  catalog::Statement insert(catalog_.db(), "INSERT INTO task_log(task_id, at, stream, line) VALUES (?, ?, ?, ?)");
   for (const Pending& p : pending_) {
     insert.bind(1, p.task_id);
     insert.bind(2, p.at);
@@ -117,7 +117,7 @@ void Recorder::record_directive(const Pending& p) {
   auto& db = catalog_.db();
   if (!d) {
     if (!problem.empty()) {
-      SQLite::Statement warn(db, "INSERT INTO task_log(task_id, at, stream, line) VALUES (?, ?, 'sys', ?)");
+      catalog::Statement warn(db, "INSERT INTO task_log(task_id, at, stream, line) VALUES (?, ?, 'sys', ?)");
       warn.bind(1, p.task_id);
       warn.bind(2, p.at);
       warn.bind(3, "hostctl: ignored: " + problem);
@@ -126,7 +126,7 @@ void Recorder::record_directive(const Pending& p) {
     return;
   }
   static const char* kinds[] = {"set", "package", "usage", "progress"};
-  SQLite::Statement add(db, "INSERT INTO directive(task_id, kind, key, value) VALUES (?, ?, ?, ?)");
+  catalog::Statement add(db, "INSERT INTO directive(task_id, kind, key, value) VALUES (?, ?, ?, ?)");
   add.bind(1, p.task_id);
   add.bind(2, kinds[static_cast<int>(d->kind)]);
   add.bind(3, d->key);
@@ -134,7 +134,7 @@ void Recorder::record_directive(const Pending& p) {
   add.exec();
   using Kind = exec::Directive::Kind;
   if (d->kind == Kind::Progress) {
-    SQLite::Statement st(db, "UPDATE task SET progress = ? WHERE id = ?");
+    catalog::Statement st(db, "UPDATE task SET progress = ? WHERE id = ?");
     st.bind(1, d->value);
     st.bind(2, p.task_id);
     st.exec();
@@ -147,7 +147,7 @@ void Recorder::record_directive(const Pending& p) {
                         ? "INSERT INTO package(deployment_id, name, version) VALUES (?, ?, ?) "
                           "ON CONFLICT (deployment_id, name) DO UPDATE SET version = excluded.version"
                         : "INSERT INTO usage(deployment_id, metric, value, at) VALUES (?, ?, ?, ?)";
-  SQLite::Statement st(db, sql);
+  catalog::Statement st(db, sql);
   st.bind(1, *p.deployment_id);
   st.bind(2, d->key);
   if (d->kind == Kind::Usage) {

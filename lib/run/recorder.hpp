@@ -39,7 +39,7 @@ class Recorder {
     std::string at;
   };
   void flush_locked();
-  void write_task(int64_t task_id, const char* sql, const std::function<void(SQLite::Statement&)>& bind);
+  void write_task(int64_t task_id, const char* sql, const std::function<void(catalog::Statement&)>& bind);
   void record_directive(const Pending& p);
 
   catalog::Catalog& catalog_;

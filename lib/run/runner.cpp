@@ -62,7 +62,7 @@ struct Lane {
 };
 
 std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
                       "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.login_user, "
                       "h.identity_file, c.name, c.transport, c.address, c.port, c.login_user, c.identity_file, "

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <SQLiteCpp/Statement.h>
+#include "catalog/statement.hpp"
 #include <fmt/format.h>
 
 #include <array>
@@ -157,7 +157,7 @@ std::string generate_password() {
 
 void store(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id, const std::string& name,
            const std::string& value) {
-  SQLite::Statement st(catalog.db(),
+  catalog::Statement st(catalog.db(),
                        "INSERT INTO secret(owner, owner_id, name, sealed, created_at) VALUES (?, ?, ?, ?, ?) "
                        "ON CONFLICT(owner, owner_id, name) DO UPDATE SET sealed = excluded.sealed, "
                        "created_at = excluded.created_at");
@@ -171,7 +171,7 @@ void store(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id, 
 
 std::optional<std::string> load(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id,
                                 const std::string& name) {
-  SQLite::Statement q(catalog.db(), "SELECT sealed FROM secret WHERE owner = ? AND owner_id = ? AND name = ?");
+  catalog::Statement q(catalog.db(), "SELECT sealed FROM secret WHERE owner = ? AND owner_id = ? AND name = ?");
   q.bind(1, std::string(owner));
   q.bind(2, owner_id);
   q.bind(3, name);
@@ -182,7 +182,7 @@ std::optional<std::string> load(catalog::Catalog& catalog, std::string_view owne
 }
 
 std::vector<std::string> names(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id) {
-  SQLite::Statement q(catalog.db(), "SELECT name FROM secret WHERE owner = ? AND owner_id = ? ORDER BY name");
+  catalog::Statement q(catalog.db(), "SELECT name FROM secret WHERE owner = ? AND owner_id = ? ORDER BY name");
   q.bind(1, std::string(owner));
   q.bind(2, owner_id);
   std::vector<std::string> out;
@@ -191,7 +191,7 @@ std::vector<std::string> names(catalog::Catalog& catalog, std::string_view owner
 }
 
 void forget(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id) {
-  SQLite::Statement st(catalog.db(), "DELETE FROM secret WHERE owner = ? AND owner_id = ?");
+  catalog::Statement st(catalog.db(), "DELETE FROM secret WHERE owner = ? AND owner_id = ?");
   st.bind(1, std::string(owner));
   st.bind(2, owner_id);
   st.exec();

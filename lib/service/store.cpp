@@ -16,7 +16,7 @@ namespace {
 // The service as registered, with the plan of `version` (nullopt: its newest).
 Registered read_service(catalog::Catalog& catalog, int64_t id, std::optional<int64_t> version = std::nullopt) {
   auto& db = catalog.db();
-  SQLite::Statement q(db, "SELECT id, yaml, source_path, created_at, updated_at, version FROM service WHERE id = ?");
+  catalog::Statement q(db, "SELECT id, yaml, source_path, created_at, updated_at, version FROM service WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("service {} not found", id));
   Registered r;
@@ -26,7 +26,7 @@ Registered read_service(catalog::Catalog& catalog, int64_t id, std::optional<int
   r.updated_at = q.getColumn(4).getString();
   std::string yaml = q.getColumn(1).getString();
   if (version && *version != q.getColumn(5).getInt64()) {
-    SQLite::Statement v(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
+    catalog::Statement v(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
     v.bind(1, id);
     v.bind(2, *version);
     if (!v.executeStep())
@@ -51,7 +51,7 @@ Registered read_service(catalog::Catalog& catalog, int64_t id, std::optional<int
 
 std::map<std::string, std::string> version_files(catalog::Catalog& catalog, int64_t service_id, int64_t version) {
   std::map<std::string, std::string> files;
-  SQLite::Statement q(catalog.db(), "SELECT path, content FROM service_version_file WHERE service_id = ? AND version = ?");
+  catalog::Statement q(catalog.db(), "SELECT path, content FROM service_version_file WHERE service_id = ? AND version = ?");
   q.bind(1, service_id);
   q.bind(2, version);
   while (q.executeStep()) files[q.getColumn(0).getString()] = q.getColumn(1).getString();
@@ -60,7 +60,7 @@ std::map<std::string, std::string> version_files(catalog::Catalog& catalog, int6
 
 std::map<std::string, std::string> service_files(catalog::Catalog& catalog, int64_t service_id) {
   std::map<std::string, std::string> files;
-  SQLite::Statement q(catalog.db(), "SELECT path, content FROM service_file WHERE service_id = ?");
+  catalog::Statement q(catalog.db(), "SELECT path, content FROM service_file WHERE service_id = ?");
   q.bind(1, service_id);
   while (q.executeStep()) files[q.getColumn(0).getString()] = q.getColumn(1).getString();
   return files;
@@ -73,14 +73,14 @@ namespace {
 void keep_version(catalog::Catalog& catalog, int64_t id, int64_t version, const std::string& yaml,
                   const std::map<std::string, std::string>& files, const std::string& now) {
   auto& db = catalog.db();
-  SQLite::Statement old(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
+  catalog::Statement old(db, "SELECT yaml FROM service_version WHERE service_id = ? AND version = ?");
   old.bind(1, id);
   old.bind(2, version);
   if (old.executeStep()) {
     bool same = old.getColumn(0).getString() == yaml && version_files(catalog, id, version) == files;
     old.reset();
     if (same) return;
-    SQLite::Statement used(db, "SELECT count(*) FROM deployment WHERE service_id = ? AND service_version = ? "
+    catalog::Statement used(db, "SELECT count(*) FROM deployment WHERE service_id = ? AND service_version = ? "
                                "AND stage != 'removed'");
     used.bind(1, id);
     used.bind(2, version);
@@ -90,23 +90,23 @@ void keep_version(catalog::Catalog& catalog, int64_t id, int64_t version, const 
                   fmt::format("version {} of this service runs {} deployment(s) and would change under them", version, n),
                   fmt::format("register the change as version {} and move sites to it with 'hostctl site upgrade'",
                               version + 1));
-    SQLite::Statement del(db, "DELETE FROM service_version WHERE service_id = ? AND version = ?");
+    catalog::Statement del(db, "DELETE FROM service_version WHERE service_id = ? AND version = ?");
     del.bind(1, id);
     del.bind(2, version);
     del.exec();
   }
-  SQLite::Statement add(db, "INSERT INTO service_version(service_id, version, yaml, created_at) VALUES (?, ?, ?, ?)");
+  catalog::Statement add(db, "INSERT INTO service_version(service_id, version, yaml, created_at) VALUES (?, ?, ?, ?)");
   add.bind(1, id);
   add.bind(2, version);
   add.bind(3, yaml);
   add.bind(4, now);
   add.exec();
   for (const auto& [path, content] : files) {
-    SQLite::Statement file(db, "INSERT INTO service_version_file(service_id, version, path, content) VALUES (?, ?, ?, ?)");
+    catalog::Statement file(db, "INSERT INTO service_version_file(service_id, version, path, content) VALUES (?, ?, ?, ?)");
     file.bind(1, id);
     file.bind(2, version);
     file.bind(3, path);
-    file.bind(4, content.data(), static_cast<int>(content.size()));
+    file.bind_blob(4, content);
     file.exec();
   }
 }
@@ -128,7 +128,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
   auto& db = catalog.db();
   catalog::Write write(catalog, fmt::format("createservice {} v{}", plan.name, plan.version));
   CreateResult result;
-  SQLite::Statement existing(db, "SELECT id FROM service WHERE name = ?");
+  catalog::Statement existing(db, "SELECT id FROM service WHERE name = ?");
   existing.bind(1, plan.name);
   int64_t id = 0;
   std::string now = now_utc();
@@ -139,7 +139,7 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
                   "add --replace to register the new version in its place");
     id = existing.getColumn(0).getInt64();
     result.replaced = true;
-    SQLite::Statement update(db,
+    catalog::Statement update(db,
                              "UPDATE service SET version = ?, description = ?, price_monthly = ?, currency = ?, "
                              "yaml = ?, source_path = ?, updated_at = ? WHERE id = ?");
     update.bind(1, plan.version);
@@ -151,11 +151,11 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     update.bind(7, now);
     update.bind(8, id);
     update.exec();
-    SQLite::Statement clear(db, "DELETE FROM service_file WHERE service_id = ?");
+    catalog::Statement clear(db, "DELETE FROM service_file WHERE service_id = ?");
     clear.bind(1, id);
     clear.exec();
   } else {
-    SQLite::Statement insert(db,
+    catalog::Statement insert(db,
                              "INSERT INTO service(name, version, description, price_monthly, currency, yaml, "
                              "source_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     insert.bind(1, plan.name);
@@ -170,10 +170,10 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     id = catalog::insert_returning_id(insert);
   }
   for (const auto& [path, content] : loaded.files) {
-    SQLite::Statement add(db, "INSERT INTO service_file(service_id, path, content) VALUES (?, ?, ?)");
+    catalog::Statement add(db, "INSERT INTO service_file(service_id, path, content) VALUES (?, ?, ?)");
     add.bind(1, id);
     add.bind(2, path);
-    add.bind(3, content.data(), static_cast<int>(content.size()));
+    add.bind_blob(3, content);
     add.exec();
   }
   keep_version(catalog, id, plan.version, *text, loaded.files, now);
@@ -190,16 +190,16 @@ Registered delete_service(catalog::Catalog& catalog, const std::string& ref) {
     throw Error(ErrorKind::Refused,
                 fmt::format("service '{}' still has {} deployment(s)", service.plan.name, *service.deployments),
                 "delete its deployments and sites first");
-  SQLite::Statement used(db, "SELECT count(*) FROM site WHERE service_id = ?");
+  catalog::Statement used(db, "SELECT count(*) FROM site WHERE service_id = ?");
   used.bind(1, service.id);
   used.executeStep();
   if (used.getColumn(0).getInt64() > 0)
     throw Error(ErrorKind::Refused, fmt::format("service '{}' is still used by sites", service.plan.name));
   // Removed deployments are kept as history; they go with the plan they ran.
-  SQLite::Statement history(db, "DELETE FROM deployment WHERE service_id = ? AND stage = 'removed'");
+  catalog::Statement history(db, "DELETE FROM deployment WHERE service_id = ? AND stage = 'removed'");
   history.bind(1, service.id);
   history.exec();
-  SQLite::Statement del(db, "DELETE FROM service WHERE id = ?");
+  catalog::Statement del(db, "DELETE FROM service WHERE id = ?");
   del.bind(1, service.id);
   del.exec();
   write.commit();
@@ -215,7 +215,7 @@ Registered get_service_version(catalog::Catalog& catalog, int64_t service_id, in
 }
 
 std::vector<std::pair<int64_t, int64_t>> service_versions(catalog::Catalog& catalog, int64_t service_id) {
-  SQLite::Statement q(catalog.db(),
+  catalog::Statement q(catalog.db(),
                       "SELECT v.version, (SELECT count(*) FROM deployment d WHERE d.service_id = v.service_id AND "
                       "d.service_version = v.version AND d.stage != 'removed') FROM service_version v "
                       "WHERE v.service_id = ? ORDER BY v.version");
@@ -227,7 +227,7 @@ std::vector<std::pair<int64_t, int64_t>> service_versions(catalog::Catalog& cata
 
 Registered with_count(catalog::Catalog& catalog, Registered service) {
   service.versions = service_versions(catalog, service.id);
-  SQLite::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE service_id = ? AND stage != 'removed'");
+  catalog::Statement q(catalog.db(), "SELECT count(*) FROM deployment WHERE service_id = ? AND stage != 'removed'");
   q.bind(1, service.id);
   q.executeStep();
   service.deployments = q.getColumn(0).getInt64();
@@ -235,7 +235,7 @@ Registered with_count(catalog::Catalog& catalog, Registered service) {
 }
 
 std::vector<Registered> list_services(catalog::Catalog& catalog) {
-  SQLite::Statement q(catalog.db(), "SELECT id FROM service ORDER BY name");
+  catalog::Statement q(catalog.db(), "SELECT id FROM service ORDER BY name");
   std::vector<Registered> services;
   while (q.executeStep()) services.push_back(with_count(catalog, read_service(catalog, q.getColumn(0).getInt64())));
   return services;

@@ -75,3 +75,36 @@ TEST_CASE("the include check itself refuses a wrong direction") {
   CHECK_FALSE(kLevel.at("routing") < kLevel.at("hostops"));  // peers do not include each other
   CHECK(kLevel.at("run") < kLevel.at("routing"));
 }
+
+namespace {
+
+// The files outside lib/catalog that name the catalog's engine (SQLiteCpp,
+// sqlite3) instead of catalog::Connection and catalog::Statement.
+std::vector<std::string> engine_users(const fs::path& source) {
+  static const std::regex engine(R"re(SQLiteCpp/|<sqlite3\.h>|\bSQLite::|\bsqlite3_)re");
+  std::vector<std::string> out;
+  for (const char* dir : {"lib", "cli"})
+    for (const auto& entry : fs::recursive_directory_iterator(source / dir)) {
+      auto ext = entry.path().extension();
+      if ((ext != ".cpp" && ext != ".hpp") || entry.path().parent_path().filename() == "catalog") continue;
+      std::ifstream in(entry.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (std::regex_search(text, engine)) out.push_back(entry.path().string());
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("only lib/catalog knows the catalog's engine") {
+  fs::path source(HOSTCTL_SOURCE_DIR);
+  CHECK(engine_users(source) == std::vector<std::string>{});
+  // The check sees an engine where there is one.
+  fs::path fake = fs::temp_directory_path() / "hostctl-engine-check";
+  fs::create_directories(fake / "lib" / "model");
+  fs::create_directories(fake / "cli");
+  std::ofstream(fake / "lib" / "model" / "x.cpp") << "#include <SQLiteCpp/Statement.h>\n";
+  std::ofstream(fake / "cli" / "y.cpp") << "SQLite::Database db;\n";
+  CHECK(engine_users(fake).size() == 2);
+  fs::remove_all(fake);
+}
