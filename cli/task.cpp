@@ -43,7 +43,7 @@ Output list(Context& ctx, const Args& a) {
     filter.limit = static_cast<int>(std::min<int64_t>(n, 1000000));
   }
   return listing(run::list_commands(ctx.catalog(), filter), [](const run::CommandView& c) { return run::to_json(c, false); },
-                 {"id", "action", "object", "status_name", "user", "created_at", "error"});
+                 {"id", "action", "object", "status_name", "user", "node", "created_at", "error"});
 }
 
 Output show(Context& ctx, const Args& a) {

@@ -33,6 +33,9 @@ HOSTCTL_NODE=n1 hc host exec h -- true
 expect_rc 0
 hc task show "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")" -o json
 expect_json "d['node'] == 'n1'"
+hc task list
+expect_out_has "NODE"
+expect_out_has " n1 "
 hc host exec h -- true
 hc task list -n 1 -o json
 expect_json "d[0]['node'] == '$(hostname | cut -d. -f1)'"
