@@ -18,10 +18,10 @@ Output list(Context& ctx, const Args& a) {
   Output out;
   out.rows = [&catalog = ctx.catalog(), name, below](const RowSink& sink) {
     catalog::Statement q(catalog.db(),
-                        "SELECT p.name, p.version, d.name, coalesce(s.name, ''), h.name, d.stage FROM package p "
-                        "JOIN deployment d ON d.id = p.deployment_id JOIN host h ON h.id = d.host_id "
-                        "LEFT JOIN site s ON s.id = d.site_id WHERE d.stage != 'removed' "
-                        "AND (CAST(?1 AS TEXT) IS NULL OR p.name = ?1) ORDER BY p.name, d.name");
+                         "SELECT p.name, p.version, d.name, coalesce(s.name, ''), h.name, d.stage FROM package p "
+                         "JOIN deployment d ON d.id = p.deployment_id JOIN host h ON h.id = d.host_id "
+                         "LEFT JOIN site s ON s.id = d.site_id WHERE d.stage != 'removed' "
+                         "AND (CAST(?1 AS TEXT) IS NULL OR p.name = ?1) ORDER BY p.name, d.name");
     if (name) q.bind(1, *name); else q.bind(1);
     while (q.executeStep()) {
       std::string version = q.getColumn(1).getString();

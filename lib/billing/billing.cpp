@@ -36,13 +36,13 @@ nlohmann::ordered_json usage_report(catalog::Catalog& catalog, const std::option
                                     const Period& period) {
   if (client) model::find_id(catalog.db(), "client", "client", *client);
   catalog::Statement q(catalog.db(),
-                      "SELECT coalesce(s.name, ''), coalesce(c.name, ''), sv.name, d.name, u.metric, count(*), "
-                      "sum(u.value), max(u.value), (SELECT value FROM usage u2 WHERE u2.deployment_id = d.id AND "
-                      "u2.metric = u.metric AND u2.at >= ?1 AND u2.at < ?2 ORDER BY u2.at DESC, u2.id DESC LIMIT 1) "
-                      "FROM usage u JOIN deployment d ON d.id = u.deployment_id JOIN service sv ON sv.id = d.service_id "
-                      "LEFT JOIN site s ON s.id = d.site_id LEFT JOIN client c ON c.id = coalesce(s.client_id, d.client_id) "
-                      "WHERE u.at >= ?1 AND u.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR c.name = ?3) "
-                      "GROUP BY d.id, d.name, s.name, c.name, sv.name, u.metric ORDER BY 1, 4, 5");
+                       "SELECT coalesce(s.name, ''), coalesce(c.name, ''), sv.name, d.name, u.metric, count(*), "
+                       "sum(u.value), max(u.value), (SELECT value FROM usage u2 WHERE u2.deployment_id = d.id AND "
+                       "u2.metric = u.metric AND u2.at >= ?1 AND u2.at < ?2 ORDER BY u2.at DESC, u2.id DESC LIMIT 1) "
+                       "FROM usage u JOIN deployment d ON d.id = u.deployment_id JOIN service sv ON sv.id = d.service_id "
+                       "LEFT JOIN site s ON s.id = d.site_id LEFT JOIN client c ON c.id = coalesce(s.client_id, d.client_id) "
+                       "WHERE u.at >= ?1 AND u.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR c.name = ?3) "
+                       "GROUP BY d.id, d.name, s.name, c.name, sv.name, u.metric ORDER BY 1, 4, 5");
   q.bind(1, format_utc(period.from));
   q.bind(2, format_utc(period.to));
   if (client) q.bind(3, *client); else q.bind(3);
@@ -77,8 +77,8 @@ nlohmann::ordered_json invoice(catalog::Catalog& catalog, const std::string& cli
   // and every amount is an integer division rounded half up.
   const int64_t days_in_month = (p.to - p.from) / 86400;
   catalog::Statement q(catalog.db(),
-                      "SELECT s.name, sv.name, sv.price_monthly, coalesce(sv.currency, 'EUR'), s.created_at FROM site s "
-                      "JOIN service sv ON sv.id = s.service_id WHERE s.client_id = ? ORDER BY s.name");
+                       "SELECT s.name, sv.name, sv.price_monthly, coalesce(sv.currency, 'EUR'), s.created_at FROM site s "
+                       "JOIN service sv ON sv.id = s.service_id WHERE s.client_id = ? ORDER BY s.name");
   q.bind(1, client_id);
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
   std::map<std::string, int64_t> totals;

@@ -20,8 +20,8 @@ bool names(const AuditEntry& e, const std::string& type, const std::string& name
 
 std::vector<AuditEntry> list_audit(Catalog& catalog, const AuditFilter& filter) {
   catalog::Statement q(catalog.db(),
-                      "SELECT id, at, actor, argv, action FROM audit WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1) "
-                      "AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2) ORDER BY id DESC");
+                       "SELECT id, at, actor, argv, action FROM audit WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1) "
+                       "AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2) ORDER BY id DESC");
   if (filter.user) q.bind(1, *filter.user); else q.bind(1);
   if (filter.since) q.bind(2, *filter.since); else q.bind(2);
   std::vector<AuditEntry> out;

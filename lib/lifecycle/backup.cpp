@@ -65,8 +65,8 @@ int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::str
                       int64_t host_id, const std::string& path, int status, std::optional<int64_t> size,
                       const std::string& sha256) {
   catalog::Statement st(catalog.db(),
-                       "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
-                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                        "INSERT INTO backup(site_id, site_name, deployment_id, host_id, path, size, sha256, status, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.bind(1, site_id);
   st.bind(2, site);
   st.bind(3, deployment_id);
@@ -81,8 +81,8 @@ int64_t insert_backup(catalog::Catalog& catalog, int64_t site_id, const std::str
 
 std::string directive_value(catalog::Catalog& catalog, int64_t command_id, const std::string& key) {
   catalog::Statement q(catalog.db(),
-                      "SELECT d.value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? "
-                      "AND d.kind = 'set' AND d.key = ? ORDER BY t.id DESC LIMIT 1");
+                       "SELECT d.value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? "
+                       "AND d.kind = 'set' AND d.key = ? ORDER BY t.id DESC LIMIT 1");
   q.bind(1, command_id);
   q.bind(2, key);
   return q.executeStep() ? q.getColumn(0).getString() : "";
@@ -96,7 +96,7 @@ void require_good(const Backup& b) {
 
 bool shares_file(catalog::Catalog& catalog, const Backup& b) {
   catalog::Statement q(catalog.db(),
-                      "SELECT 1 FROM backup WHERE path = ? AND host_id IS ? AND id != ? AND status IN (0, 1, 5)");
+                       "SELECT 1 FROM backup WHERE path = ? AND host_id IS ? AND id != ? AND status IN (0, 1, 5)");
   q.bind(1, b.path);
   if (b.host_id) q.bind(2, *b.host_id); else q.bind(2);
   q.bind(3, b.id);

@@ -317,9 +317,9 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
                           const std::optional<model::Host>& db_server) {
   std::string name = fmt::format("{}-{}", service.plan.name.substr(0, 50), random_suffix());
   catalog::Statement st(catalog.db(),
-                       "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
-                       "label, directory, params, created_at, cloned_from, reserve, service_version) "
-                       "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                        "INSERT INTO deployment(name, service_id, host_id, site_id, client_id, stage, status, "
+                        "label, directory, params, created_at, cloned_from, reserve, service_version) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.bind(1, name);
   st.bind(2, service.id);
   st.bind(3, host.id);
@@ -348,8 +348,8 @@ int64_t insert_deployment(catalog::Catalog& catalog, const service::Registered& 
 
 nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string& site) {
   catalog::Statement q(catalog.db(),
-                      "SELECT s.id, s.launched, s.enabled, s.protected, c.name, c.email, c.max_sites FROM site s "
-                      "LEFT JOIN client c ON c.id = s.client_id WHERE s.name = ?");
+                       "SELECT s.id, s.launched, s.enabled, s.protected, c.name, c.email, c.max_sites FROM site s "
+                       "LEFT JOIN client c ON c.id = s.client_id WHERE s.name = ?");
   q.bind(1, site);
   nlohmann::ordered_json record;
   if (!q.executeStep()) return record;
@@ -382,8 +382,8 @@ nlohmann::ordered_json site_record(catalog::Catalog& catalog, const std::string&
 void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
   catalog::Write write(catalog, "");
   catalog::Statement st(catalog.db(),
-                       "INSERT INTO site_record_due(site_id, serial) SELECT id, 1 FROM site WHERE name = ? "
-                       "ON CONFLICT(site_id) DO UPDATE SET serial = serial + 1");
+                        "INSERT INTO site_record_due(site_id, serial) SELECT id, 1 FROM site WHERE name = ? "
+                        "ON CONFLICT(site_id) DO UPDATE SET serial = serial + 1");
   st.bind(1, site);
   st.exec();
   write.commit();
@@ -394,9 +394,9 @@ Failure routes_changed(run::Ops& ops, const std::string& site) {
   std::vector<int64_t> served;
   {
     catalog::Statement q(ops.catalog.db(),
-                        "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
-                        "d.stage != 'removed' AND (d.active = 1 OR EXISTS (SELECT 1 FROM route r WHERE "
-                        "r.deployment_id = d.id)) ORDER BY d.active DESC, d.id");
+                         "SELECT d.id FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = ? AND "
+                         "d.stage != 'removed' AND (d.active = 1 OR EXISTS (SELECT 1 FROM route r WHERE "
+                         "r.deployment_id = d.id)) ORDER BY d.active DESC, d.id");
     q.bind(1, site);
     while (q.executeStep()) served.push_back(q.getColumn(0).getInt64());
   }
@@ -444,9 +444,9 @@ std::vector<int64_t> write_due_records(run::Ops& ops) {
   std::vector<Due> due;
   {
     catalog::Statement q(ops.catalog.db(),
-                        "SELECT r.site_id, r.serial, s.name, coalesce(d.name, '') FROM site_record_due r JOIN site s "
-                        "ON s.id = r.site_id LEFT JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
-                        "ORDER BY r.site_id");
+                         "SELECT r.site_id, r.serial, s.name, coalesce(d.name, '') FROM site_record_due r JOIN site s "
+                         "ON s.id = r.site_id LEFT JOIN deployment d ON d.site_id = s.id AND d.active = 1 "
+                         "ORDER BY r.site_id");
     while (q.executeStep())
       due.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString()});
@@ -661,9 +661,9 @@ void settle(catalog::Catalog& catalog, const run::CommandView& command) {
     if (removing.count(id) && ok) status = run::kRemoved;
     // A deployment removed meanwhile stays removed, whatever a late command says.
     catalog::Statement st(catalog.db(),
-                         "UPDATE deployment SET status = ?1, ready_at = CASE WHEN ?1 = 5 AND ready_at IS NULL "
-                         "THEN ?2 ELSE ready_at END, stage = CASE WHEN ?1 = 8 THEN 'removed' ELSE stage END, "
-                         "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3 AND status != 8");
+                          "UPDATE deployment SET status = ?1, ready_at = CASE WHEN ?1 = 5 AND ready_at IS NULL "
+                          "THEN ?2 ELSE ready_at END, stage = CASE WHEN ?1 = 8 THEN 'removed' ELSE stage END, "
+                          "active = CASE WHEN ?1 = 8 THEN 0 ELSE active END WHERE id = ?3 AND status != 8");
     st.bind(1, status);
     st.bind(2, now_utc());
     st.bind(3, id);

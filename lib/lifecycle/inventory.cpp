@@ -75,7 +75,7 @@ Found parse_found(catalog::Catalog& catalog, int64_t command_id, int64_t task_id
 // A record queue run tasks is about to rewrite is pending work, not drift.
 bool record_due(catalog::Catalog& catalog, const std::string& site) {
   catalog::Statement q(catalog.db(),
-                      "SELECT 1 FROM site_record_due r JOIN site s ON s.id = r.site_id WHERE s.name = ?");
+                       "SELECT 1 FROM site_record_due r JOIN site s ON s.id = r.site_id WHERE s.name = ?");
   q.bind(1, site);
   return q.executeStep();
 }
@@ -209,10 +209,10 @@ ImportResult import_host(run::Ops& ops, const std::string& host_ref) {
     }
     nlohmann::json params = m.contains("params") && m["params"].is_object() ? m["params"] : nlohmann::json::object();
     catalog::Statement ins(db,
-                          "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
-                          "directory, params, created_at, ready_at, reserve, service_version) "
-                          "VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT version FROM service_version "
-                          "WHERE service_id = ?2 AND version = ?13), (SELECT version FROM service WHERE id = ?2)))");
+                           "INSERT INTO deployment(name, service_id, host_id, site_id, stage, status, active, label, "
+                           "directory, params, created_at, ready_at, reserve, service_version) "
+                           "VALUES (?, ?, ?, ?, ?, 5, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT version FROM service_version "
+                           "WHERE service_id = ?2 AND version = ?13), (SELECT version FROM service WHERE id = ?2)))");
     ins.bind(1, name);
     ins.bind(2, service_id);
     ins.bind(3, host.id);

@@ -73,7 +73,7 @@ void move_active(run::Ops& ops, int64_t site_id, int64_t from, model::Stage from
   off.bind(3, site_id);
   off.exec();
   catalog::Statement on(ops.catalog.db(),
-                       "UPDATE deployment SET active = 1, stage = 'allocate' WHERE id = ? AND site_id = ?");
+                        "UPDATE deployment SET active = 1, stage = 'allocate' WHERE id = ? AND site_id = ?");
   on.bind(1, to);
   on.bind(2, site_id);
   on.exec();
@@ -151,12 +151,12 @@ std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_
                                         const nlohmann::json& values, int64_t service_id,
                                         const std::optional<model::Host>& host) {
   catalog::Statement claim(catalog.db(),
-                          "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
-                          "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
-                          "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
-                          "AND client_id IS NULL AND (CAST(?5 AS INTEGER) IS NULL OR host_id = ?5) AND service_version = "
-                          "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1) "
-                          "RETURNING id");
+                           "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
+                           "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
+                           "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
+                           "AND client_id IS NULL AND (CAST(?5 AS INTEGER) IS NULL OR host_id = ?5) AND service_version = "
+                           "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1) "
+                           "RETURNING id");
   claim.bind(1, site_id);
   if (client_id) claim.bind(2, *client_id); else claim.bind(2);
   claim.bind(3, values.dump());  // secret parameters come sealed (seal_params)
@@ -237,8 +237,8 @@ SiteRun create_site(run::Ops& ops, const std::string& name, const std::string& s
     if (healthy) break;
     catalog::Write write(ops.catalog, fmt::format("site create {}: ready copy {} failed its check", name, copy.name));
     catalog::Statement release(ops.catalog.db(),
-                              "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "
-                              "active = 0, status = 9, reserve = 1 WHERE id = ?");
+                               "UPDATE deployment SET site_id = NULL, client_id = NULL, stage = 'provision', "
+                               "active = 0, status = 9, reserve = 1 WHERE id = ?");
     release.bind(1, copy.id);
     release.exec();
     handout = take_or_install(ops.catalog, service, site_id, client_id, values, host);
@@ -297,8 +297,8 @@ std::optional<Error> after_allocate(run::Ops& ops, const run::CommandView& comma
 std::string finalize_stale(run::Ops& ops, const run::CommandView& command) {
   if (command.tasks.empty() || !command.tasks.front().deployment_id) return "it names no deployment";
   catalog::Statement q(ops.catalog.db(),
-                      "SELECT d.name, d.status, coalesce(s.name, '') FROM deployment d LEFT JOIN site s "
-                      "ON s.id = d.site_id WHERE d.id = ?");
+                       "SELECT d.name, d.status, coalesce(s.name, '') FROM deployment d LEFT JOIN site s "
+                       "ON s.id = d.site_id WHERE d.id = ?");
   q.bind(1, *command.tasks.front().deployment_id);
   if (!q.executeStep()) return "its deployment is gone from the catalog";
   if (q.getColumn(1).getInt() == run::kRemoved)
@@ -613,7 +613,7 @@ Site transfer_site(run::Ops& ops, const std::string& site_ref, const std::string
     owner.exec();
     // Its live copies; removed ones keep the owner they had.
     catalog::Statement copies(ops.catalog.db(),
-                             "UPDATE deployment SET client_id = ? WHERE site_id = ? AND stage != 'removed'");
+                              "UPDATE deployment SET client_id = ? WHERE site_id = ? AND stage != 'removed'");
     copies.bind(1, client_id);
     copies.bind(2, site.id);
     copies.exec();

@@ -12,8 +12,8 @@ namespace {
 
 Client read_client(catalog::Connection& db, int64_t id) {
   catalog::Statement q(db,
-                      "SELECT id, name, email, max_sites, created_at, "
-                      "(SELECT count(*) FROM site WHERE client_id = client.id) FROM client WHERE id = ?");
+                       "SELECT id, name, email, max_sites, created_at, "
+                       "(SELECT count(*) FROM site WHERE client_id = client.id) FROM client WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("client {} not found", id));
   Client c;

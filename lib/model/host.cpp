@@ -145,10 +145,10 @@ void save_roles(catalog::Connection& db, const Host& host) {
 
 Host read_host(catalog::Connection& db, int64_t id) {
   catalog::Statement q(db,
-                      "SELECT id, name, transport, address, port, login_user, identity_file, capacity, base_dir, "
-                      "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
-                      "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, "
-                      "db_admin_user FROM host WHERE id = ?");
+                       "SELECT id, name, transport, address, port, login_user, identity_file, capacity, base_dir, "
+                       "verified_at, verify_result, created_at, nginx_bin, nginx_conf, router_dir, http_listen, "
+                       "web_listen, web_dir, web_conf, https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, "
+                       "db_admin_user FROM host WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) throw Error(ErrorKind::NotFound, fmt::format("host {} not found", id));
   Host h;
@@ -232,13 +232,13 @@ Host add_host(catalog::Catalog& catalog, const std::string& name, const HostInpu
     throw Error(ErrorKind::Refused, fmt::format("host '{}' already exists", name),
                 "use 'hostctl host edit' to change it");
   catalog::Statement insert(db,
-                           "INSERT INTO host(name, transport, address, port, login_user, identity_file, capacity, "
-                           "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
-                           "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, db_admin_user, created_at) "
-                           "VALUES (:name, :transport, :address, :port, :login_user, :identity_file, "
-                           ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
-                           ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :db_engine, :db_port, "
-                           ":db_admin_user, :created_at) RETURNING id");
+                            "INSERT INTO host(name, transport, address, port, login_user, identity_file, capacity, "
+                            "base_dir, nginx_bin, nginx_conf, router_dir, http_listen, web_listen, web_dir, web_conf, "
+                            "https_listen, php_fpm_bin, php_fpm_conf, php_pool_dir, db_engine, db_port, db_admin_user, created_at) "
+                            "VALUES (:name, :transport, :address, :port, :login_user, :identity_file, "
+                            ":capacity, :base_dir, :nginx_bin, :nginx_conf, :router_dir, :http_listen, :web_listen, "
+                            ":web_dir, :web_conf, :https_listen, :php_fpm_bin, :php_fpm_conf, :php_pool_dir, :db_engine, :db_port, "
+                            ":db_admin_user, :created_at) RETURNING id");
   insert.bind(":name", name);
   write_fields(insert, host);
   insert.bind(":created_at", now_utc());
@@ -256,13 +256,13 @@ Host edit_host(catalog::Catalog& catalog, const std::string& ref, const HostInpu
   Host host = read_host(db, find_id(db, "host", "host", ref));
   apply(host, input);
   catalog::Statement update(db,
-                           "UPDATE host SET transport = :transport, address = :address, port = :port, "
-                           "login_user = :login_user, identity_file = :identity_file, capacity = :capacity, "
-                           "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
-                           "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
-                           "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen, php_fpm_bin = :php_fpm_bin, "
-                           "php_fpm_conf = :php_fpm_conf, php_pool_dir = :php_pool_dir, db_engine = :db_engine, "
-                           "db_port = :db_port, db_admin_user = :db_admin_user WHERE id = :id");
+                            "UPDATE host SET transport = :transport, address = :address, port = :port, "
+                            "login_user = :login_user, identity_file = :identity_file, capacity = :capacity, "
+                            "base_dir = :base_dir, nginx_bin = :nginx_bin, nginx_conf = :nginx_conf, "
+                            "router_dir = :router_dir, http_listen = :http_listen, web_listen = :web_listen, "
+                            "web_dir = :web_dir, web_conf = :web_conf, https_listen = :https_listen, php_fpm_bin = :php_fpm_bin, "
+                            "php_fpm_conf = :php_fpm_conf, php_pool_dir = :php_pool_dir, db_engine = :db_engine, "
+                            "db_port = :db_port, db_admin_user = :db_admin_user WHERE id = :id");
   write_fields(update, host);
   update.bind(":id", host.id);
   update.exec();
@@ -278,8 +278,8 @@ void remove_host(catalog::Catalog& catalog, const std::string& ref) {
   catalog::Write write(catalog, "host remove " + ref);
   int64_t id = find_id(db, "host", "host", ref);
   catalog::Statement used(db,
-                         "SELECT (SELECT count(*) FROM deployment WHERE (host_id = ?1 OR db_host_id = ?1) AND stage != 'removed') + "
-                         "(SELECT count(*) FROM route WHERE router_id = ?1)");
+                          "SELECT (SELECT count(*) FROM deployment WHERE (host_id = ?1 OR db_host_id = ?1) AND stage != 'removed') + "
+                          "(SELECT count(*) FROM route WHERE router_id = ?1)");
   used.bind(1, id);
   used.executeStep();
   int64_t n = used.getColumn(0).getInt64();

@@ -112,9 +112,9 @@ const std::vector<std::string>& queue_names() {
 std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kind, int64_t now) {
   std::vector<int64_t> due;
   catalog::Statement q(catalog.db(),
-                      "SELECT s.id, s.service_id, r.last_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
-                      "d.active = 1 AND d.status = 5 LEFT JOIN schedule_run r ON r.site_id = s.id AND r.kind = ? "
-                      "WHERE s.enabled = 1 ORDER BY s.id");
+                       "SELECT s.id, s.service_id, r.last_at FROM site s JOIN deployment d ON d.site_id = s.id AND "
+                       "d.active = 1 AND d.status = 5 LEFT JOIN schedule_run r ON r.site_id = s.id AND r.kind = ? "
+                       "WHERE s.enabled = 1 ORDER BY s.id");
   q.bind(1, kind);
   std::map<int64_t, service::Schedule> schedules;
   while (q.executeStep()) {

@@ -61,9 +61,9 @@ std::vector<ServiceState> status(catalog::Catalog& catalog, const std::vector<st
       if (t.executeStep()) parse_utc(t.getColumn(0).getString(), template_changed);
     }
     catalog::Statement q(catalog.db(),
-                        "SELECT name, status, coalesce(ready_at, created_at), service_version FROM deployment "
-                        "WHERE service_id = ? AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND "
-                        "client_id IS NULL ORDER BY id");
+                         "SELECT name, status, coalesce(ready_at, created_at), service_version FROM deployment "
+                         "WHERE service_id = ? AND reserve = 1 AND stage = 'provision' AND site_id IS NULL AND "
+                         "client_id IS NULL ORDER BY id");
     q.bind(1, s.id);
     while (q.executeStep()) {
       int status = q.getColumn(1).getInt();

@@ -99,8 +99,8 @@ const LibCrypto& libcrypto() {
 std::vector<Certificate> certificates_where(catalog::Catalog& catalog, const std::string& where,
                                             const std::string& value) {
   catalog::Statement q(catalog.db(),
-                      "SELECT c.router_id, h.name, c.domain, c.source, c.issuer, c.serial, c.not_after, "
-                      "c.installed_at FROM certificate c JOIN host h ON h.id = c.router_id " +
+                       "SELECT c.router_id, h.name, c.domain, c.source, c.issuer, c.serial, c.not_after, "
+                       "c.installed_at FROM certificate c JOIN host h ON h.id = c.router_id " +
                           where + " ORDER BY h.name, c.domain");
   if (!value.empty()) q.bind(1, value);
   std::vector<Certificate> out;
@@ -170,10 +170,10 @@ Failure install(run::Ops& ops, const model::Host& router, const std::string& dom
 void save_certificate(catalog::Catalog& catalog, const Certificate& c) {
   catalog::Write write(catalog, "");
   catalog::Statement st(catalog.db(),
-                       "INSERT INTO certificate(router_id, domain, source, issuer, serial, not_after, installed_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(router_id, domain) DO UPDATE SET "
-                       "source = excluded.source, issuer = excluded.issuer, serial = excluded.serial, "
-                       "not_after = excluded.not_after, installed_at = excluded.installed_at");
+                        "INSERT INTO certificate(router_id, domain, source, issuer, serial, not_after, installed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(router_id, domain) DO UPDATE SET "
+                        "source = excluded.source, issuer = excluded.issuer, serial = excluded.serial, "
+                        "not_after = excluded.not_after, installed_at = excluded.installed_at");
   st.bind(1, c.router_id);
   st.bind(2, c.domain);
   st.bind(3, c.source);
@@ -255,10 +255,10 @@ Failure restore_certificate(run::Ops& ops, int64_t router_id, const std::string&
   std::map<std::string, std::string> vars;
   {  // read before the install begins its own write
     catalog::Statement q(ops.catalog.db(),
-                        "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
-                        "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', "
-                        "'cert restore') AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? "
-                        "ORDER BY c.id DESC LIMIT 1");
+                         "SELECT t.env FROM task t JOIN command c ON c.id = t.command_id JOIN directive d ON "
+                         "d.task_id = t.id AND d.kind = 'set' AND d.key = 'serial' WHERE c.action IN ('cert install', "
+                         "'cert restore') AND c.object_name = ? AND c.status = ? AND t.host_id = ? AND d.value = ? "
+                         "ORDER BY c.id DESC LIMIT 1");
     q.bind(1, domain);
     q.bind(2, run::kCompleted);
     q.bind(3, router_id);

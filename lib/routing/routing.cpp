@@ -87,7 +87,7 @@ struct ActiveCopy {
 
 std::optional<ActiveCopy> active_copy(catalog::Catalog& catalog, int64_t site_id) {
   catalog::Statement q(catalog.db(),
-                      "SELECT id, host_id, name, directory FROM deployment WHERE site_id = ? AND active = 1");
+                       "SELECT id, host_id, name, directory FROM deployment WHERE site_id = ? AND active = 1");
   q.bind(1, site_id);
   if (!q.executeStep()) return std::nullopt;
   return ActiveCopy{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
@@ -257,8 +257,8 @@ nlohmann::ordered_json to_json(const Route& r) {
 
 void insert_route(catalog::Connection& db, const RouteRow& row) {
   catalog::Statement insert(db,
-                           "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
-                           "redirect, tls, deployment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            "INSERT INTO route(source, site_id, router_id, is_primary, active_on_launch, created_at, "
+                            "redirect, tls, deployment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, row.source);
   insert.bind(2, row.site_id);
   insert.bind(3, row.router_id);
@@ -454,8 +454,8 @@ int64_t begin_sync(run::Ops& ops, const std::string& router,
 
 bool router_synced(catalog::Catalog& catalog, int64_t router_id) {
   catalog::Statement q(catalog.db(),
-                      "SELECT c.status FROM command c JOIN host h ON h.name = c.object_name WHERE h.id = ? AND "
-                      "c.action = 'route sync' AND c.object_type = 'router' ORDER BY c.id DESC LIMIT 1");
+                       "SELECT c.status FROM command c JOIN host h ON h.name = c.object_name WHERE h.id = ? AND "
+                       "c.action = 'route sync' AND c.object_type = 'router' ORDER BY c.id DESC LIMIT 1");
   q.bind(1, router_id);
   return !q.executeStep() || q.getColumn(0).getInt() == run::kCompleted;
 }
@@ -512,8 +512,8 @@ Failure sync_files(run::Ops& ops, const model::Host& host, const SyncTarget& tar
   ops.say(fmt::format("{} on {} '{}': command {}", target.action, target.object_type, host.name, id));
   auto summary = run::execute(ops, id);
   catalog::Statement confirmed(ops.catalog.db(),
-                              "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
-                              "d.key = 'reload_confirmed'");
+                               "SELECT 1 FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = ? AND "
+                               "d.key = 'reload_confirmed'");
   confirmed.bind(1, id);
   reload_confirmed = confirmed.executeStep();
   if (summary.status == run::kCompleted) return {};
@@ -621,9 +621,9 @@ std::vector<Served> served_on(catalog::Catalog& catalog, int64_t host_id) {
   std::vector<Served> out;
   std::map<std::pair<int64_t, int64_t>, service::Serve> serve_of;  // by service id and version
   catalog::Statement q(catalog.db(),
-                      "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id, d.service_version "
-                      "FROM deployment d LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND "
-                      "d.ready_at IS NOT NULL AND d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
+                       "SELECT d.id, d.name, d.directory, coalesce(s.name, ''), d.service_id, d.service_version "
+                       "FROM deployment d LEFT JOIN site s ON s.id = d.site_id WHERE d.host_id = ? AND "
+                       "d.ready_at IS NOT NULL AND d.stage != 'removed' AND d.directory != '' ORDER BY d.id");
   q.bind(1, host_id);
   while (q.executeStep()) {
     std::pair<int64_t, int64_t> plan{q.getColumn(4).getInt64(), q.getColumn(5).getInt64()};

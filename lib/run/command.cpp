@@ -44,9 +44,9 @@ std::string lease_end(catalog::Catalog& catalog) { return format_utc(now_epoch()
 void own(catalog::Catalog& catalog, int64_t command_id) {
   ProcessRef me = self_process();
   catalog::Statement st(catalog.db(),
-                       "UPDATE command SET status = 1, interrupted = 0, cancel_requested = 0, pid = ?, "
-                       "pid_start = ?, node = ?, lease_until = ?, started_at = ?, finished_at = NULL, error = NULL "
-                       "WHERE id = ?");
+                        "UPDATE command SET status = 1, interrupted = 0, cancel_requested = 0, pid = ?, "
+                        "pid_start = ?, node = ?, lease_until = ?, started_at = ?, finished_at = NULL, error = NULL "
+                        "WHERE id = ?");
   st.bind(1, static_cast<int64_t>(me.pid));
   st.bind(2, me.start);
   st.bind(3, catalog.actor().node);
@@ -68,7 +68,7 @@ bool owner_alive(catalog::Catalog& catalog, catalog::Statement& q, int first_col
 std::vector<int64_t> dead_pending(catalog::Catalog& catalog) {
   std::vector<int64_t> dead;
   catalog::Statement q(catalog.db(),
-                      "SELECT id, pid, pid_start, node, coalesce(lease_until, '') FROM command WHERE status = 1");
+                       "SELECT id, pid, pid_start, node, coalesce(lease_until, '') FROM command WHERE status = 1");
   while (q.executeStep())
     if (!owner_alive(catalog, q, 1)) dead.push_back(q.getColumn(0).getInt64());
   return dead;
@@ -80,19 +80,19 @@ int reconcile_locked(catalog::Catalog& catalog) {
   auto dead = dead_pending(catalog);
   for (int64_t id : dead) {
     catalog::Statement tasks(db,
-                            "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
-                            "died', finished_at = ? WHERE command_id = ? AND status = 1");
+                             "UPDATE task SET status = 9, error = 'interrupted: the hostctl process running it "
+                             "died', finished_at = ? WHERE command_id = ? AND status = 1");
     tasks.bind(1, now_utc());
     tasks.bind(2, id);
     tasks.exec();
     catalog::Statement deployments(db,
-                                  "UPDATE deployment SET status = 9 WHERE status = 1 AND id IN "
-                                  "(SELECT deployment_id FROM task WHERE command_id = ?)");
+                                   "UPDATE deployment SET status = 9 WHERE status = 1 AND id IN "
+                                   "(SELECT deployment_id FROM task WHERE command_id = ?)");
     deployments.bind(1, id);
     deployments.exec();
     catalog::Statement cmd(db,
-                          "UPDATE command SET status = 9, interrupted = 1, error = 'interrupted: the hostctl "
-                          "process running it died', finished_at = ? WHERE id = ?");
+                           "UPDATE command SET status = 9, interrupted = 1, error = 'interrupted: the hostctl "
+                           "process running it died', finished_at = ? WHERE id = ?");
     cmd.bind(1, now_utc());
     cmd.bind(2, id);
     cmd.exec();
@@ -134,9 +134,9 @@ CommandView read_command(catalog::Connection& db, catalog::Statement& q, bool wi
   c.node = q.getColumn(12).getString();
   if (with_tasks) {
     catalog::Statement t(db,
-                        "SELECT id, seq, lane, host_name, deployment_id, name, status, exit_code, "
-                        "coalesce(error, ''), coalesce(progress, ''), coalesce(started_at, ''), "
-                        "coalesce(finished_at, '') FROM task WHERE command_id = ? ORDER BY seq");
+                         "SELECT id, seq, lane, host_name, deployment_id, name, status, exit_code, "
+                         "coalesce(error, ''), coalesce(progress, ''), coalesce(started_at, ''), "
+                         "coalesce(finished_at, '') FROM task WHERE command_id = ? ORDER BY seq");
     t.bind(1, c.id);
     while (t.executeStep()) c.tasks.push_back(read_task(t));
   }
@@ -156,8 +156,8 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   auto& db = catalog.db();
   reconcile_locked(catalog);
   catalog::Statement busy(db,
-                         "SELECT id, actor, node, coalesce(pid, 0) FROM command WHERE action = ? AND object_type = ? "
-                         "AND object_name = ? AND status IN (0, 1)");
+                          "SELECT id, actor, node, coalesce(pid, 0) FROM command WHERE action = ? AND object_type = ? "
+                          "AND object_name = ? AND status IN (0, 1)");
   busy.bind(1, spec.action);
   busy.bind(2, spec.object_type);
   busy.bind(3, spec.object_name);
@@ -169,8 +169,8 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
                 fmt::format("wait for it ('hostctl task log {} --follow') or stop it ('hostctl task cancel {}')",
                             busy.getColumn(0).getInt64(), busy.getColumn(0).getInt64()));
   catalog::Statement insert(db,
-                           "INSERT INTO command(action, object_type, object_name, status, actor, argv, created_at, node) "
-                           "VALUES (?, ?, ?, 0, ?, ?, ?, ?) RETURNING id");
+                            "INSERT INTO command(action, object_type, object_name, status, actor, argv, created_at, node) "
+                            "VALUES (?, ?, ?, 0, ?, ?, ?, ?) RETURNING id");
   insert.bind(1, spec.action);
   insert.bind(2, spec.object_type);
   insert.bind(3, spec.object_name);
@@ -182,9 +182,9 @@ int64_t insert_command(catalog::Catalog& catalog, const CommandSpec& spec) {
   int seq = 0;
   for (const TaskSpec& t : spec.tasks) {
     catalog::Statement task(db,
-                           "INSERT INTO task(command_id, seq, lane, host_id, host_name, deployment_id, name, script, "
-                           "rollback, env, timeout, copy_host_id, copy_from, copy_to) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            "INSERT INTO task(command_id, seq, lane, host_id, host_name, deployment_id, name, script, "
+                            "rollback, env, timeout, copy_host_id, copy_from, copy_to) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     task.bind(1, id);
     task.bind(2, ++seq);
     task.bind(3, t.lane);
@@ -277,8 +277,8 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
     throw Error(ErrorKind::Refused, fmt::format("command {} is {}; only a FAILED command can be retried", command_id,
                                                 status_name(status)));
   catalog::Statement other(db,
-                          "SELECT id FROM command WHERE action = ? AND object_type = ? AND object_name = ? AND "
-                          "status IN (0, 1) AND id != ?");
+                           "SELECT id FROM command WHERE action = ? AND object_type = ? AND object_name = ? AND "
+                           "status IN (0, 1) AND id != ?");
   other.bind(1, q.getColumn(1).getString());
   other.bind(2, q.getColumn(2).getString());
   other.bind(3, q.getColumn(3).getString());
@@ -287,8 +287,8 @@ void claim_for_retry(catalog::Catalog& catalog, int64_t command_id) {
     throw Error(ErrorKind::Busy, fmt::format("command {} is already running the same action on the same object",
                                              other.getColumn(0).getInt64()));
   catalog::Statement reset(db,
-                          "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, "
-                          "finished_at = NULL WHERE command_id = ? AND status != 5");
+                           "UPDATE task SET status = 0, exit_code = NULL, error = NULL, started_at = NULL, "
+                           "finished_at = NULL WHERE command_id = ? AND status != 5");
   reset.bind(1, command_id);
   reset.exec();
   own(catalog, command_id);
@@ -323,7 +323,7 @@ int request_cancel(catalog::Catalog& catalog, int64_t command_id) {
                 fmt::format("command {} has already ended ({})", command_id, status_name(status)));
   if (status == kInitiated) {
     catalog::Statement fail(db,
-                           "UPDATE command SET status = 9, error = ?, finished_at = ? WHERE id = ?");
+                            "UPDATE command SET status = 9, error = ?, finished_at = ? WHERE id = ?");
     fail.bind(1, fmt::format("cancelled by {} before it ran", catalog.actor().user));
     fail.bind(2, now_utc());
     fail.bind(3, command_id);
@@ -379,9 +379,9 @@ std::vector<CommandView> list_commands(catalog::Catalog& catalog, const ListFilt
 std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, int64_t after_id,
                                  std::optional<int64_t> task_id) {
   catalog::Statement q(catalog.db(),
-                      "SELECT l.id, l.task_id, l.at, l.stream, l.line, t.host_name, t.name FROM task_log l "
-                      "JOIN task t ON t.id = l.task_id WHERE t.command_id = ?1 AND l.id > ?2 "
-                      "AND (CAST(?3 AS INTEGER) IS NULL OR t.id = ?3) ORDER BY l.id");
+                       "SELECT l.id, l.task_id, l.at, l.stream, l.line, t.host_name, t.name FROM task_log l "
+                       "JOIN task t ON t.id = l.task_id WHERE t.command_id = ?1 AND l.id > ?2 "
+                       "AND (CAST(?3 AS INTEGER) IS NULL OR t.id = ?3) ORDER BY l.id");
   q.bind(1, command_id);
   q.bind(2, after_id);
   if (task_id) q.bind(3, *task_id); else q.bind(3);
@@ -395,8 +395,8 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
 
 std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n) {
   catalog::Statement q(catalog.db(),
-                      "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) "
-                      "ORDER BY id");
+                       "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) "
+                       "ORDER BY id");
   q.bind(1, task_id);
   q.bind(2, n);
   std::vector<std::string> out;

@@ -63,12 +63,12 @@ struct Lane {
 
 std::map<int, Lane> load_lanes(catalog::Catalog& catalog, int64_t command_id) {
   catalog::Statement q(catalog.db(),
-                      "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
-                      "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.login_user, "
-                      "h.identity_file, c.name, c.transport, c.address, c.port, c.login_user, c.identity_file, "
-                      "coalesce(t.copy_from, ''), coalesce(t.copy_to, ''), t.copy_host_id IS NOT NULL "
-                      "FROM task t LEFT JOIN host h ON h.id = t.host_id LEFT JOIN host c ON c.id = t.copy_host_id "
-                      "WHERE t.command_id = ? ORDER BY t.lane, t.seq");
+                       "SELECT t.id, t.lane, t.name, t.script, t.rollback, t.env, t.timeout, t.status, "
+                       "t.deployment_id, t.host_name, h.id, h.transport, h.address, h.port, h.login_user, "
+                       "h.identity_file, c.name, c.transport, c.address, c.port, c.login_user, c.identity_file, "
+                       "coalesce(t.copy_from, ''), coalesce(t.copy_to, ''), t.copy_host_id IS NOT NULL "
+                       "FROM task t LEFT JOIN host h ON h.id = t.host_id LEFT JOIN host c ON c.id = t.copy_host_id "
+                       "WHERE t.command_id = ? ORDER BY t.lane, t.seq");
   q.bind(1, command_id);
   std::map<int, Lane> lanes;
   while (q.executeStep()) {

@@ -158,9 +158,9 @@ std::string generate_password() {
 void store(catalog::Catalog& catalog, std::string_view owner, int64_t owner_id, const std::string& name,
            const std::string& value) {
   catalog::Statement st(catalog.db(),
-                       "INSERT INTO secret(owner, owner_id, name, sealed, created_at) VALUES (?, ?, ?, ?, ?) "
-                       "ON CONFLICT(owner, owner_id, name) DO UPDATE SET sealed = excluded.sealed, "
-                       "created_at = excluded.created_at");
+                        "INSERT INTO secret(owner, owner_id, name, sealed, created_at) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT(owner, owner_id, name) DO UPDATE SET sealed = excluded.sealed, "
+                        "created_at = excluded.created_at");
   st.bind(1, std::string(owner));
   st.bind(2, owner_id);
   st.bind(3, name);

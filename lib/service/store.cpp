@@ -140,8 +140,8 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     id = existing.getColumn(0).getInt64();
     result.replaced = true;
     catalog::Statement update(db,
-                             "UPDATE service SET version = ?, description = ?, price_monthly = ?, currency = ?, "
-                             "yaml = ?, source_path = ?, updated_at = ? WHERE id = ?");
+                              "UPDATE service SET version = ?, description = ?, price_monthly = ?, currency = ?, "
+                              "yaml = ?, source_path = ?, updated_at = ? WHERE id = ?");
     update.bind(1, plan.version);
     update.bind(2, plan.description);
     if (plan.price_monthly) update.bind(3, *plan.price_monthly); else update.bind(3);
@@ -156,8 +156,8 @@ CreateResult create_service(catalog::Catalog& catalog, const fs::path& file, boo
     clear.exec();
   } else {
     catalog::Statement insert(db,
-                             "INSERT INTO service(name, version, description, price_monthly, currency, yaml, "
-                             "source_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                              "INSERT INTO service(name, version, description, price_monthly, currency, yaml, "
+                              "source_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     insert.bind(1, plan.name);
     insert.bind(2, plan.version);
     insert.bind(3, plan.description);
@@ -216,9 +216,9 @@ Registered get_service_version(catalog::Catalog& catalog, int64_t service_id, in
 
 std::vector<std::pair<int64_t, int64_t>> service_versions(catalog::Catalog& catalog, int64_t service_id) {
   catalog::Statement q(catalog.db(),
-                      "SELECT v.version, (SELECT count(*) FROM deployment d WHERE d.service_id = v.service_id AND "
-                      "d.service_version = v.version AND d.stage != 'removed') FROM service_version v "
-                      "WHERE v.service_id = ? ORDER BY v.version");
+                       "SELECT v.version, (SELECT count(*) FROM deployment d WHERE d.service_id = v.service_id AND "
+                       "d.service_version = v.version AND d.stage != 'removed') FROM service_version v "
+                       "WHERE v.service_id = ? ORDER BY v.version");
   q.bind(1, service_id);
   std::vector<std::pair<int64_t, int64_t>> out;
   while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
