@@ -93,6 +93,25 @@ hc route activate shop.test -q
 expect_rc 0
 expect_true test "$(ran)" = "$before"
 
+TEST "a routes action that failed is retried by task retry, and forgotten until it succeeds"
+rig_sql 3 -e "RENAME TABLE $db.options TO $db.options_off"
+hc route add api.shop.test --site shop
+expect_rc 5
+expect_err_has "task retry"
+failed=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'routes' AND status = 9")
+expect_true test -n "$failed"
+# Nothing records the addresses the copy never took: the next change runs the action again.
+expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE db_name = '$db' AND routes_seen IS NOT NULL")" = 0
+rig_sql 3 -e "RENAME TABLE $db.options_off TO $db.options"
+hc task retry "$failed"
+expect_rc 0
+expect_true test "$(routes)" = "http://api.shop.test:$RIG_NGINX_PORT\\nhttp://shop.test:$RIG_NGINX_PORT\\n "
+before=$(ran)
+hc route delete api.shop.test --yes -q
+expect_rc 0
+expect_true test "$(ran)" = "$((before + 1))"
+expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\n "
+
 
 TEST "the deployment's password is sealed, shown only on request (a TTY or --yes), and in no log"
 d=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$db'")
