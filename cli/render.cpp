@@ -103,20 +103,10 @@ void each_char(std::string_view s, F f) {
 
 // The text in exactly `width` cells: padded, or cut with "…".
 std::string fit(const std::string& s, size_t width, bool right) {
-  size_t w = display_width(s);
-  if (w <= width) return right ? std::string(width - w, ' ') + s : s + std::string(width - w, ' ');
-  std::string out;
-  size_t used = 0;
-  bool full = false;
-  each_char(s, [&](std::string_view bytes, size_t cells) {
-    if (full || used + cells + 1 > width) {
-      full = true;
-      return;
-    }
-    out.append(bytes);
-    used += cells;
-  });
-  return out + "…" + std::string(width > used + 1 ? width - used - 1 : 0, ' ');
+  std::string shown = shorten(s, width);
+  size_t w = display_width(shown);
+  std::string pad(width > w ? width - w : 0, ' ');
+  return right ? pad + shown : shown + pad;
 }
 
 // A status name in colour, as gh and git show state; other text as it is.
@@ -323,6 +313,22 @@ size_t display_width(std::string_view text) {
   size_t width = 0;
   each_char(text, [&](std::string_view, size_t cells) { width += cells; });
   return width;
+}
+
+std::string shorten(const std::string& text, size_t width) {
+  if (display_width(text) <= width) return text;
+  std::string out;
+  size_t used = 0;
+  bool full = false;
+  each_char(text, [&](std::string_view bytes, size_t cells) {
+    if (full || used + cells + 1 > width) {
+      full = true;
+      return;
+    }
+    out.append(bytes);
+    used += cells;
+  });
+  return out + "…";
 }
 
 void render(const Output& output, const RenderOptions& options, std::FILE* out) {

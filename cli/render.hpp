@@ -30,5 +30,7 @@ std::string table_text(const nlohmann::ordered_json& rows, const std::vector<std
 
 // Display width of UTF-8 text in terminal cells (wcswidth, per character).
 size_t display_width(std::string_view text);
+// The text itself when it fits in `width` cells, else cut at a character and ended with "…".
+std::string shorten(const std::string& text, size_t width);
 
 }  // namespace hostctl::cli

@@ -41,16 +41,7 @@ class ProgressLine {
     std::string text = fmt::format("hostctl: {}/{} done", done_, total_);
     for (const auto& [host, doing] : hosts_) text += fmt::format(" · {}: {}", host, doing);
     winsize ws{};
-    size_t width = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1 : 0;
-    if (width && display_width(text) > width) {
-      size_t end = 0;  // cut at a character's end, leaving a cell for "…"
-      for (size_t i = 1; i <= text.size(); ++i) {
-        if (i < text.size() && (text[i] & 0xC0) == 0x80) continue;
-        if (display_width(std::string_view(text).substr(0, i)) >= width) break;
-        end = i;
-      }
-      text = text.substr(0, end) + "…";
-    }
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1) text = shorten(text, ws.ws_col - 1);
     std::fprintf(stderr, "\r\033[K%s", text.c_str());
     std::fflush(stderr);
   }
