@@ -14,12 +14,15 @@ namespace hostctl::cli {
 namespace {
 
 Output init(Context& ctx, const Args&) {
-  const std::string& path = ctx.settings.get("catalog");
-  auto report = catalog::Catalog::init(path, ctx.actor());
+  std::string path = catalog::shown_location(ctx.settings.get("catalog"));
+  auto report = catalog::Catalog::init(ctx.settings.get("catalog"), ctx.actor());
   if (report.created)
     ctx.info(fmt::format("created catalog '{}' (schema version {})", path, report.to_version));
   else if (report.from_version == report.to_version)
     ctx.info(fmt::format("catalog '{}' is up to date (schema version {})", path, report.to_version));
+  else if (report.backup_path.empty())
+    ctx.info(fmt::format("upgraded catalog '{}' from schema version {} to {}", path, report.from_version,
+                         report.to_version));
   else
     ctx.info(fmt::format("upgraded catalog '{}' from schema version {} to {}; the old file is kept as '{}'", path,
                          report.from_version, report.to_version, report.backup_path));
@@ -56,7 +59,7 @@ Output doctor(Context& ctx, const Args& a) {
                          "interrupted", stuck));
   }
   nlohmann::ordered_json j;
-  j["catalog"] = catalog.path().string();
+  j["catalog"] = catalog::shown_location(catalog.location());
   j["schema_version"] = catalog.schema_version();
   j["latest_schema_version"] = catalog::latest_version();
   j["integrity"] = intact ? "ok" : "damaged";
@@ -71,7 +74,7 @@ Output doctor(Context& ctx, const Args& a) {
     for (const auto& p : problems) ctx.warn(p);
     // The report is still printed, like fsck: the error only sets the exit code.
     out.error = Error(ErrorKind::Internal,
-                      fmt::format("catalog '{}' failed its {} check ({} problem(s))", catalog.path().string(),
+                      fmt::format("catalog '{}' failed its {} check ({} problem(s))", catalog::shown_location(catalog.location()),
                                   intact ? "rules" : "integrity", problems.size()));
   }
   return out;

@@ -24,7 +24,7 @@ Output run(Context& ctx, const Args& a) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   std::vector<int64_t> failed;
   for (const auto& n : names) {
-    auto r = queue::run_queue(ops, n, ctx.settings.get("catalog"), ctx.settings.get("notify_command"));
+    auto r = queue::run_queue(ops, n, ctx.settings.get("notify_command"));
     if (r.skipped) ctx.info(fmt::format("queue {}: still running from an earlier run; skipped", n));
     rows.push_back({{"queue", r.queue}, {"skipped", r.skipped}, {"ran", r.ran}, {"failed", r.failed}});
     failed.insert(failed.end(), r.failed.begin(), r.failed.end());

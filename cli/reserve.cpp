@@ -4,7 +4,6 @@
 
 #include "command.hpp"
 #include "core/clock.hpp"
-#include "core/lockfile.hpp"
 #include "core/process.hpp"
 #include "model/validate.hpp"
 #include "reserve/reserve.hpp"
@@ -33,9 +32,9 @@ nlohmann::ordered_json rows_of(const std::vector<reserve::PlanRow>& plan, const 
 const std::vector<std::string> kColumns = {"service", "ready", "building", "minimum", "size", "window", "window_open",
                                            "make", "remove", "reason"};
 
-// One refill at a time per catalog: a flock beside it, released by the kernel if the holder dies.
-std::unique_ptr<FileLock> take_lock(Context& ctx, const Args& a, const std::string& what) {
-  auto lock = std::make_unique<FileLock>(ctx.settings.get("catalog") + ".reserve.lock");
+// One refill at a time per catalog, among every node that shares it; freed if the holder dies.
+std::unique_ptr<catalog::Lock> take_lock(Context& ctx, const Args& a, const std::string& what) {
+  auto lock = std::make_unique<catalog::Lock>(ctx.catalog(), "reserve");
   auto me = self_process();
   std::string holder = fmt::format("user {}, pid {} on node {}, since {}", ctx.actor().user, me.pid, ctx.actor().node, now_utc());
   bool ok = lock->try_acquire(holder);

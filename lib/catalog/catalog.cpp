@@ -6,13 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <regex>
+#include <thread>
 
-#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Transaction.h>
 
+#include "catalog/backend.hpp"
 #include "catalog/migrations.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -38,19 +39,37 @@ void create_private_file(const fs::path& path) {
   ::close(fd);
 }
 
-int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+}  // namespace
 
-void apply_migrations(SQLite::Database& db, int from) {
-  SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
-  for (const Migration& m : migrations()) {
-    if (m.version <= from) continue;
-    db.exec(m.sql);
-    db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+std::vector<Migration> migration_steps(Engine engine, int from) {
+  std::vector<Migration> steps;
+  auto common = migrations();
+  if (engine == Engine::SQLite) {
+    for (const Migration& m : common)
+      if (m.version > from) steps.push_back(m);
+    return steps;
   }
-  txn.commit();
+  auto own = postgres_migrations();
+  int baseline = own.empty() ? 0 : own.front().version;
+  auto own_of = [&](int version) -> const Migration* {
+    for (const Migration& m : own)
+      if (m.version == version) return &m;
+    return nullptr;
+  };
+  if (from < baseline) steps.push_back(own.front());
+  for (const Migration& m : common) {
+    if (m.version <= std::max(from, baseline)) continue;
+    const Migration* replacement = own_of(m.version);
+    steps.push_back(replacement ? *replacement : m);
+  }
+  return steps;
 }
 
-}  // namespace
+std::string shown_location(const std::string& location) {
+  if (engine_of(location) == Engine::SQLite) return location;
+  static const std::regex password(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
+  return std::regex_replace(location, password, "$1:***@");
+}
 
 int64_t insert_returning_id(Statement& insert) {
   if (!insert.executeStep()) throw Error(ErrorKind::Internal, "an insert returned no id: " + insert.getQuery());
@@ -60,69 +79,49 @@ int64_t insert_returning_id(Statement& insert) {
   return id;
 }
 
-std::optional<Error> engine_error(const std::exception& e, const fs::path& path) {
+std::optional<Error> engine_error(const std::exception& e, const std::string& location) {
+  std::string where = shown_location(location);
+  if (auto* pe = dynamic_cast<const detail::PostgresError*>(&e)) {
+    const std::string& state = pe->sqlstate();
+    // 08: the connection failed or broke; 57P0x: the server shut down or is starting.
+    if (state.starts_with("08") || state.starts_with("57P"))
+      return Error(ErrorKind::Unreachable, fmt::format("catalog server {}: {}", where, pe->what()),
+                   "check that PostgreSQL runs and answers there; the command changed nothing it did not commit");
+    if (state == "55P03" || state == "40001" || state == "40P01")
+      return Error(ErrorKind::Busy, fmt::format("catalog {} stayed busy: {}", where, pe->what()),
+                   "other hostctl processes kept the catalog locked; try again");
+    if (state == "3D000" || state == "28000" || state == "28P01")
+      return Error(ErrorKind::Usage, fmt::format("cannot use catalog {}: {}", where, pe->what()));
+    return Error(ErrorKind::Internal, fmt::format("catalog {}: {}", where, pe->what()));
+  }
   if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
     int code = se->getErrorCode() & 0xff;
     // Refused at once, no waiting: this process began a write while one of its
     // own statements still read an older snapshot. A bug in hostctl, not load.
     if (se->getExtendedErrorCode() == SQLITE_BUSY_SNAPSHOT)
       return Error(ErrorKind::Internal,
-                   fmt::format("catalog '{}': a write began under a read left open by this process: {}",
-                               path.string(), se->what()));
+                   fmt::format("catalog '{}': a write began under a read left open by this process: {}", where,
+                               se->what()));
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
       return Error(ErrorKind::Busy,
-                   fmt::format("catalog '{}' stayed busy (no write committed for {} s, or {} s waited): {}",
-                               path.string(), kBusyTimeoutSeconds, kBusyLimitSeconds, se->what()),
+                   fmt::format("catalog '{}' stayed busy (no write committed for {} s, or {} s waited): {}", where,
+                               kBusyTimeoutSeconds, kBusyLimitSeconds, se->what()),
                    "other hostctl processes kept the catalog locked; try again");
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-      return Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", path.string(), se->what()));
-    return Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what()));
+      return Error(ErrorKind::Usage, fmt::format("'{}' is not a usable catalog: {}", where, se->what()));
+    return Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", where, e.what()));
   }
   return std::nullopt;
 }
 
-namespace {
-
-// A writer waits while other writers make progress, and gives up only when
-// no transaction has committed for kBusyTimeoutSeconds (the WAL file, which
-// every commit writes, kept its size and mtime), or after kBusyLimitSeconds in
-// all. A fixed 30 s wait failed 75 of 200 processes on a slow CI machine under
-// ASan although commits never stopped. Sleeps start short, so the lock is
-// handed on within a millisecond, and back off to 8 ms (jittered) so that
-// hundreds of waiters polling do not take the CPU from the one holding it.
-int busy_handler(void* state, int attempt) {
-  auto& busy = *static_cast<BusyWait*>(state);
-  auto now = std::chrono::steady_clock::now();
-  struct stat st {};
-  bool has_wal = ::stat(busy.wal_path.c_str(), &st) == 0;
-  std::pair<int64_t, int64_t> wal{has_wal ? st.st_size : -1,
-                                has_wal ? int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec : 0};
-  if (attempt == 0) {
-    busy.started = now;
-    busy.progress = now;
-    busy.wal = wal;
-  } else if (wal != busy.wal) {
-    busy.progress = now;
-    busy.wal = wal;
-  }
-  if (now - busy.progress > std::chrono::seconds(kBusyTimeoutSeconds) ||
-      now - busy.started > std::chrono::seconds(kBusyLimitSeconds))
-    return 0;
-  int ceiling = std::min(8000, 500 << std::min(attempt, 4));
-  ::usleep(static_cast<useconds_t>(ceiling / 2 + (::getpid() * 7919 + attempt * 104729) % (ceiling / 2)));
-  return 1;
+Error catalog_error(const std::exception& e, const std::string& location) {
+  if (auto* error = dynamic_cast<const Error*>(&e)) return *error;
+  return engine_error(e, location)
+      .value_or(Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", shown_location(location), e.what())));
 }
 
-}  // namespace
-
-Catalog::Catalog(const fs::path& path, Actor actor)
-    : path_(path), db_(path.string()), actor_(std::move(actor)) {
-  busy_.wal_path = path.string() + "-wal";
-  ::sqlite3_busy_handler(db_.sqlite().getHandle(), busy_handler, &busy_);
-  db_.exec("PRAGMA foreign_keys = ON");
-  db_.exec("PRAGMA synchronous = NORMAL");
-  if (db_.execAndGet("PRAGMA journal_mode").getString() != "wal") db_.execAndGet("PRAGMA journal_mode = WAL");
-}
+Catalog::Catalog(const std::string& location, Actor actor)
+    : location_(location), db_(location), actor_(std::move(actor)) {}
 
 Catalog::~Catalog() {
   if (!dry_run_) return;
@@ -136,87 +135,82 @@ Catalog::~Catalog() {
 void Catalog::set_dry_run(bool on) {
   if (on == dry_run_) return;
   if (!on) throw Error(ErrorKind::Internal, "a dry run cannot be turned off");
-  db_.exec("BEGIN IMMEDIATE");
+  db_.link().begin_write();
   dry_run_ = true;
 }
 
-std::unique_ptr<Catalog> Catalog::open(const fs::path& path, Actor actor) {
-  if (!fs::exists(path))
-    throw Error(ErrorKind::NotFound, fmt::format("catalog '{}' does not exist", path.string()),
+std::unique_ptr<Catalog> Catalog::open(const std::string& location, Actor actor) {
+  if (engine_of(location) == Engine::SQLite && !fs::exists(location))
+    throw Error(ErrorKind::NotFound, fmt::format("catalog '{}' does not exist", location),
                 "run 'hostctl init' to create it, or point --catalog at an existing one");
   try {
-    auto catalog = std::make_unique<Catalog>(path, std::move(actor));
+    auto catalog = std::make_unique<Catalog>(location, std::move(actor));
     int version = catalog->schema_version();
+    std::string where = shown_location(location);
+    if (version == 0 && catalog->engine() == Engine::PostgreSQL)
+      throw Error(ErrorKind::NotFound, fmt::format("catalog '{}' does not exist: the database has no hostctl schema", where),
+                  "run 'hostctl init' to create it there");
     if (version < latest_version())
       throw Error(ErrorKind::Refused,
-                  fmt::format("catalog '{}' has schema version {}; this hostctl needs {}", path.string(), version,
+                  fmt::format("catalog '{}' has schema version {}; this hostctl needs {}", where, version,
                               latest_version()),
-                  "run 'hostctl init' to upgrade it (a copy of the old file is kept)");
+                  catalog->engine() == Engine::SQLite ? "run 'hostctl init' to upgrade it (a copy of the old file is kept)"
+                                                      : "run 'hostctl init' to upgrade it");
     if (version > latest_version())
       throw Error(ErrorKind::Refused,
-                  fmt::format("catalog '{}' has schema version {}, newer than this hostctl knows ({})",
-                              path.string(), version, latest_version()),
+                  fmt::format("catalog '{}' has schema version {}, newer than this hostctl knows ({})", where,
+                              version, latest_version()),
                   "use a newer hostctl");
     return catalog;
-  } catch (const Error&) {
-    throw;
   } catch (const std::exception& e) {
-    throw engine_error(e, path).value_or(Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what())));
+    throw catalog_error(e, location);
   }
 }
 
-InitReport Catalog::init(const fs::path& path, const Actor& actor) {
+InitReport Catalog::init(const std::string& location, const Actor& actor) {
   InitReport report;
   report.to_version = latest_version();
   try {
-    if (!fs::exists(path)) {
-      create_private_file(path);
+    Engine engine = engine_of(location);
+    if (engine == Engine::SQLite && !fs::exists(location)) {
+      create_private_file(location);
       report.created = true;
     }
-    Catalog catalog(path, actor);
+    Catalog catalog(location, actor);
     report.from_version = catalog.schema_version();
+    if (engine == Engine::PostgreSQL) report.created = report.from_version == 0;
     if (report.from_version > report.to_version)
       throw Error(ErrorKind::Refused, fmt::format("catalog '{}' has schema version {}, newer than this hostctl ({})",
-                                                  path.string(), report.from_version, report.to_version));
+                                                  shown_location(location), report.from_version, report.to_version));
     if (report.from_version == report.to_version) return report;
-    if (!report.created) {
+    if (!report.created && engine == Engine::SQLite) {
       // A consistent copy even while other connections use the WAL.
-      report.backup_path =
-          fmt::format("{}.v{}-{}.bak", path.string(), report.from_version, now_utc());
+      report.backup_path = fmt::format("{}.v{}-{}.bak", location, report.from_version, now_utc());
       Statement vacuum(catalog.db(), "VACUUM INTO ?");
       vacuum.bind(1, report.backup_path);
       vacuum.exec();
       ::chmod(report.backup_path.c_str(), 0600);
     }
-    apply_migrations(catalog.db().sqlite(), report.from_version);
+    catalog.db().link().migrate(migration_steps(engine, report.from_version));
     Write audit(catalog, fmt::format("init: schema {} -> {}", report.from_version, report.to_version));
     audit.commit();
     return report;
-  } catch (const Error&) {
-    throw;
   } catch (const std::exception& e) {
-    throw engine_error(e, path).value_or(Error(ErrorKind::Internal, fmt::format("catalog '{}': {}", path.string(), e.what())));
+    throw catalog_error(e, location);
   }
 }
 
-int Catalog::schema_version() { return user_version(db_.sqlite()); }
+int Catalog::schema_version() { return db_.link().schema_version(); }
 
-std::vector<std::string> Catalog::integrity_problems() {
-  std::vector<std::string> problems;
-  Statement check(db_, "PRAGMA integrity_check");
-  while (check.executeStep()) {
-    std::string line = check.getColumn(0).getString();
-    if (line != "ok") problems.push_back(line);
-  }
-  Statement fk(db_, "PRAGMA foreign_key_check");
-  while (fk.executeStep())
-    problems.push_back(fmt::format("table {} row {} refers to a missing {} row", fk.getColumn(0).getString(),
-                                   fk.getColumn(1).getInt64(), fk.getColumn(2).getString()));
-  return problems;
-}
+int64_t Catalog::clock() { return db_.link().clock(); }
+
+std::vector<std::string> Catalog::integrity_problems() { return db_.link().integrity_problems(); }
 
 Write::Write(Catalog& catalog, std::string action) : catalog_(catalog), action_(std::move(action)) {
-  catalog_.db().exec(catalog_.dry_run() ? "SAVEPOINT hostctl_write" : "BEGIN IMMEDIATE");
+  if (catalog_.dry_run())
+    catalog_.db().exec("SAVEPOINT hostctl_write");
+  else
+    catalog_.db().link().begin_write();
   open_ = true;
 }
 
@@ -225,7 +219,7 @@ Write::~Write() {
     try {
       catalog_.db().exec(catalog_.dry_run() ? "ROLLBACK TO hostctl_write; RELEASE hostctl_write" : "ROLLBACK");
     } catch (...) {
-      // Nothing more can be done: SQLite rolls back on close anyway.
+      // Nothing more can be done: the engine rolls back on close anyway.
     }
   }
 }
@@ -248,5 +242,32 @@ void Write::commit() {
   catalog_.db().exec("COMMIT");
   open_ = false;
 }
+
+Lock::Lock(Catalog& catalog, std::string name) : catalog_(catalog), name_(std::move(name)) {}
+
+Lock::~Lock() {
+  if (!held_) return;
+  try {
+    catalog_.db().link().unlock(name_);
+  } catch (...) {
+    // The lock goes with the connection (or the file) when the process ends.
+  }
+}
+
+bool Lock::try_acquire(const std::string& holder) {
+  held_ = catalog_.db().link().try_lock(name_, holder);
+  return held_;
+}
+
+bool Lock::acquire_within(const std::string& holder, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!try_acquire(holder)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+std::string Lock::holder() { return catalog_.db().link().lock_holder(name_); }
 
 }  // namespace hostctl::catalog

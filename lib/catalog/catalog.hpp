@@ -1,10 +1,9 @@
-// The SQLite catalog: opening, creating and upgrading it, and write
-// transactions that record who made each change (the audit trail).
+// The catalog, on SQLite or PostgreSQL: opening, creating and upgrading it,
+// write transactions that record who made each change (the audit trail), and
+// the named locks one process holds at a time (the refill, a queue's lease).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +26,8 @@ struct Actor {
 
 class Catalog;
 
-// BEGIN IMMEDIATE ... COMMIT. Rolls back unless commit() is called. Never make
+// BEGIN IMMEDIATE ... COMMIT (on PostgreSQL: BEGIN and the catalog's write
+// lock, so check-then-write stays serial). Rolls back unless commit() is called. Never make
 // a remote call while one is open. A change made on an operator's behalf names
 // its action and is audited; bookkeeping (task states, logs) passes "".
 class Write {
@@ -52,22 +52,20 @@ struct InitReport {
   std::string backup_path;  // empty unless an existing catalog was upgraded
 };
 
-// What the busy handler of one connection remembers while it waits.
-struct BusyWait {
-  std::string wal_path;
-  std::chrono::steady_clock::time_point started, progress;
-  std::pair<int64_t, int64_t> wal{};  // size and mtime (ns) of the WAL file when last seen changing
-};
-
 class Catalog {
  public:
-  // Opens an existing catalog at the current schema version.
-  static std::unique_ptr<Catalog> open(const std::filesystem::path& path, Actor actor);
-  // Creates the catalog, or upgrades it after keeping a copy of the old file.
-  static InitReport init(const std::filesystem::path& path, const Actor& actor);
+  // Opens an existing catalog at the current schema version: a SQLite file, or a postgresql:// URI.
+  static std::unique_ptr<Catalog> open(const std::string& location, Actor actor);
+  // Creates the catalog, or upgrades it (a SQLite file after keeping a copy of
+  // it; PostgreSQL in one transaction, which a failure rolls back whole).
+  static InitReport init(const std::string& location, const Actor& actor);
 
   Connection& db() { return db_; }
-  const std::filesystem::path& path() const { return path_; }
+  Engine engine() const { return db_.engine(); }
+  const std::string& location() const { return location_; }
+  // Seconds since the epoch on the catalog's clock: PostgreSQL's when the
+  // catalog is shared, so that nodes compare leases on one clock.
+  int64_t clock();
   const Actor& actor() const { return actor_; }
   int schema_version();
   // With dry-run on, the whole command runs inside one transaction that is
@@ -78,18 +76,17 @@ class Catalog {
   // In a dry run: the actions of the writes that would have been committed.
   const std::vector<std::string>& dry_run_changes() const { return dry_run_changes_; }
   void note_dry_run_change(std::string action) { dry_run_changes_.push_back(std::move(action)); }
-  // "ok", or the problems PRAGMA integrity_check and foreign_key_check report.
+  // The problems SQLite's integrity_check and foreign_key_check report (none: all is well).
   std::vector<std::string> integrity_problems();
 
-  Catalog(const std::filesystem::path& path, Actor actor);
+  Catalog(const std::string& location, Actor actor);
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
  private:
-  std::filesystem::path path_;
+  std::string location_;
   Connection db_;
-  BusyWait busy_;
   Actor actor_;
   bool dry_run_ = false;
   std::vector<std::string> dry_run_changes_;
@@ -100,12 +97,39 @@ class Catalog {
 inline constexpr int kBusyTimeoutSeconds = 30;
 inline constexpr int kBusyLimitSeconds = 300;
 
+// A lock one process of all that share the catalog holds at a time: a flock
+// file beside a SQLite catalog, a session advisory lock on PostgreSQL. Either
+// is freed when its holder dies. Released when this object goes.
+class Lock {
+ public:
+  Lock(Catalog& catalog, std::string name);
+  ~Lock();
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+  // `holder` (who, which process, which node) is what others are told while it is held.
+  [[nodiscard]] bool try_acquire(const std::string& holder);
+  // Polls until acquired or `seconds` have passed.
+  [[nodiscard]] bool acquire_within(const std::string& holder, double seconds);
+  std::string holder();
+
+ private:
+  Catalog& catalog_;
+  std::string name_;
+  bool held_ = false;
+};
+
+// The location as it may be shown: a URI's password masked.
+std::string shown_location(const std::string& location);
+
 // Runs an "INSERT ... RETURNING id" and gives the new row's id: the one way
 // every engine tells it (no engine's last-insert rowid).
 int64_t insert_returning_id(Statement& insert);
 
 // A failure of the catalog's engine as a typed error (busy -> Busy, not a
-// database -> Usage, the rest Internal); nullopt for any other exception.
-std::optional<Error> engine_error(const std::exception& e, const std::filesystem::path& path);
+// database -> Usage, its server unreachable -> Unreachable, the rest
+// Internal); nullopt for any other exception.
+std::optional<Error> engine_error(const std::exception& e, const std::string& location);
+// The same, for any exception: what is not the engine's is Internal.
+Error catalog_error(const std::exception& e, const std::string& location);
 
 }  // namespace hostctl::catalog

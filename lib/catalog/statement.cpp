@@ -1,58 +1,63 @@
 #include "catalog/statement.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 
+#include "catalog/backend.hpp"
 #include "core/error.hpp"
 
 namespace hostctl::catalog {
 
-bool Value::isNull() const { return statement_->getColumn(index_).isNull(); }
-bool Value::isInteger() const { return statement_->getColumn(index_).isInteger(); }
-bool Value::isFloat() const { return statement_->getColumn(index_).isFloat(); }
-bool Value::isText() const { return statement_->getColumn(index_).isText(); }
-int Value::getInt() const { return statement_->getColumn(index_).getInt(); }
-int64_t Value::getInt64() const { return statement_->getColumn(index_).getInt64(); }
-double Value::getDouble() const { return statement_->getColumn(index_).getDouble(); }
-std::string Value::getString() const { return statement_->getColumn(index_).getString(); }
+Engine engine_of(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://") ? Engine::PostgreSQL
+                                                                                     : Engine::SQLite;
+}
 
-Connection::Connection(const std::string& path)
-    : db_(std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE)) {}
+using detail::ColumnType;
+
+bool Value::isNull() const { return rows_->type(index_) == ColumnType::Null; }
+bool Value::isInteger() const { return rows_->type(index_) == ColumnType::Integer; }
+bool Value::isFloat() const { return rows_->type(index_) == ColumnType::Float; }
+bool Value::isText() const { return rows_->type(index_) == ColumnType::Text; }
+int Value::getInt() const { return static_cast<int>(rows_->get_int64(index_)); }
+int64_t Value::getInt64() const { return rows_->get_int64(index_); }
+double Value::getDouble() const { return rows_->get_double(index_); }
+std::string Value::getString() const { return rows_->get_string(index_); }
+
+Connection::Connection(const std::string& location)
+    : link_(engine_of(location) == Engine::PostgreSQL ? detail::open_postgres(location)
+                                                      : detail::open_sqlite(location)) {}
 
 Connection::~Connection() = default;
 
-int Connection::exec(const std::string& sql) { return db_->exec(sql); }
+Engine Connection::engine() const { return link_->engine(); }
+
+int Connection::exec(const std::string& sql) { return link_->exec(sql); }
 
 Value Connection::execAndGet(const std::string& sql) {
-  auto statement = std::make_shared<SQLite::Statement>(*db_, sql);
-  if (!statement->executeStep())
-    throw Error(ErrorKind::Internal, fmt::format("the query returned no row: {}", sql));
-  return Value(*statement, 0, statement);
+  std::shared_ptr<detail::Rows> rows = link_->prepare(sql);
+  if (!rows->step()) throw Error(ErrorKind::Internal, fmt::format("the query returned no row: {}", sql));
+  return Value(*rows, 0, rows);
 }
 
-Statement::Statement(Connection& connection, const std::string& sql)
-    : statement_(std::make_unique<SQLite::Statement>(connection.sqlite(), sql)) {}
+Statement::Statement(Connection& connection, const std::string& sql) : rows_(connection.link().prepare(sql)) {}
 
 Statement::~Statement() = default;
 
-void Statement::bind(int index, int64_t value) { statement_->bind(index, value); }
-void Statement::bind(int index, double value) { statement_->bind(index, value); }
-void Statement::bind(int index, const std::string& value) { statement_->bind(index, value); }
-void Statement::bind(int index) { statement_->bind(index); }
-void Statement::bind_blob(int index, std::string_view bytes) {
-  statement_->bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
+void Statement::bind(int index, int64_t value) { rows_->bind_int(index, value); }
+void Statement::bind(int index, double value) { rows_->bind_double(index, value); }
+void Statement::bind(int index, const std::string& value) { rows_->bind_text(index, value); }
+void Statement::bind(int index) { rows_->bind_null(index); }
+void Statement::bind_blob(int index, std::string_view bytes) { rows_->bind_blob(index, bytes); }
 
-bool Statement::executeStep() { return statement_->executeStep(); }
-int Statement::exec() { return statement_->exec(); }
-void Statement::reset() { statement_->reset(); }
-Value Statement::getColumn(int index) { return Value(*statement_, index); }
-int Statement::getColumnCount() const { return statement_->getColumnCount(); }
-std::string Statement::getQuery() const { return statement_->getQuery(); }
+bool Statement::executeStep() { return rows_->step(); }
+int Statement::exec() { return rows_->exec(); }
+void Statement::reset() { rows_->reset(); }
+Value Statement::getColumn(int index) { return Value(*rows_, index); }
+int Statement::getColumnCount() const { return rows_->column_count(); }
+std::string Statement::getQuery() const { return rows_->query(); }
 
 int Statement::index_of(const char* name) const {
-  int index = statement_->getIndex(name);
+  int index = rows_->index_of(name);
   if (index == 0) throw Error(ErrorKind::Internal, fmt::format("no parameter {} in: {}", name, getQuery()));
   return index;
 }

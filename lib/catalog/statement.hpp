@@ -1,7 +1,8 @@
 // The one way lib/ and cli/ speak SQL to the catalog: a connection and its
-// statements. Only lib/catalog knows the engine (SQLite, through SQLiteCpp,
-// whose method names these keep); a PostgreSQL connection fits behind the
-// same classes (issue 15).
+// statements, on either engine. Only lib/catalog knows which: SQLite through
+// SQLiteCpp (whose method names these keep) or PostgreSQL through libpq. SQL
+// is written once, with SQLite's placeholders (?, ?N, :name); PostgreSQL
+// receives them as $N.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +10,17 @@
 #include <string>
 #include <string_view>
 
-namespace SQLite {
-class Database;
-class Statement;
-}  // namespace SQLite
-
 namespace hostctl::catalog {
+
+enum class Engine { SQLite, PostgreSQL };
+
+// A postgresql:// or postgres:// URI names a PostgreSQL catalog; anything else is a SQLite file.
+Engine engine_of(std::string_view location);
+
+namespace detail {
+class Rows;  // a statement of one engine (lib/catalog/backend.hpp)
+class Link;  // a connection of one engine
+}  // namespace detail
 
 // One column of a statement's current row (or, from execAndGet, of a
 // one-row query it keeps alive).
@@ -32,30 +38,32 @@ class Value {
  private:
   friend class Statement;
   friend class Connection;
-  Value(SQLite::Statement& statement, int index, std::shared_ptr<SQLite::Statement> owner = nullptr)
-      : owner_(std::move(owner)), statement_(&statement), index_(index) {}
-  std::shared_ptr<SQLite::Statement> owner_;
-  SQLite::Statement* statement_;
+  Value(const detail::Rows& rows, int index, std::shared_ptr<detail::Rows> owner = nullptr)
+      : owner_(std::move(owner)), rows_(&rows), index_(index) {}
+  std::shared_ptr<detail::Rows> owner_;
+  const detail::Rows* rows_;
   int index_;
 };
 
 class Connection {
  public:
-  explicit Connection(const std::string& path);  // an existing catalog, read-write
+  // An existing catalog, read-write: a SQLite file, or a PostgreSQL URI.
+  explicit Connection(const std::string& location);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  Engine engine() const;
   // Runs statements that return no rows; the number of rows changed.
   int exec(const std::string& sql);
   // The first column of the first row of a query.
   Value execAndGet(const std::string& sql);
 
-  // The engine's own handle, for lib/catalog alone (transactions, pragmas, busy handling).
-  SQLite::Database& sqlite() { return *db_; }
+  // The engine's side, for lib/catalog alone (transactions, locks, schema).
+  detail::Link& link() { return *link_; }
 
  private:
-  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<detail::Link> link_;
 };
 
 class Statement {
@@ -94,7 +102,7 @@ class Statement {
 
  private:
   int index_of(const char* name) const;
-  std::unique_ptr<SQLite::Statement> statement_;
+  std::shared_ptr<detail::Rows> rows_;
 };
 
 }  // namespace hostctl::catalog

@@ -5,9 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "core/error.hpp"
 
@@ -34,15 +32,6 @@ bool FileLock::try_acquire(const std::string& holder) {
   // The holder text only improves a message; failing to write it is harmless.
   if (::ftruncate(fd_, 0) == 0) [[maybe_unused]] auto n = ::pwrite(fd_, text.data(), text.size(), 0);
   return true;
-}
-
-bool FileLock::acquire_within(const std::string& holder, double seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (true) {
-    if (try_acquire(holder)) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
 }
 
 std::string FileLock::holder() const {

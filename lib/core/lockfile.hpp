@@ -15,8 +15,6 @@ class FileLock {
   FileLock& operator=(const FileLock&) = delete;
 
   [[nodiscard]] bool try_acquire(const std::string& holder);
-  // Polls until acquired or `seconds` have passed.
-  [[nodiscard]] bool acquire_within(const std::string& holder, double seconds);
   // What the current holder wrote, for messages.
   std::string holder() const;
 

@@ -7,7 +7,6 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "core/lockfile.hpp"
 #include "core/process.hpp"
 #include "lifecycle/backup.hpp"
 #include "lifecycle/deployment.hpp"
@@ -130,11 +129,10 @@ std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kin
   return due;
 }
 
-Report run_queue(run::Ops& ops, const std::string& name, const std::string& catalog_path,
-                 const std::string& notify_command) {
+Report run_queue(run::Ops& ops, const std::string& name, const std::string& notify_command) {
   Report report;
   report.queue = name;
-  FileLock lease(catalog_path + ".queue-" + name + ".lock");
+  catalog::Lock lease(ops.catalog, "queue-" + name);
   std::string holder = fmt::format("queue {} run by pid {} on node {}", name, self_process().pid, ops.catalog.actor().node);
   if (!lease.try_acquire(holder)) {
     report.skipped = true;

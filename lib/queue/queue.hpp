@@ -21,8 +21,7 @@ const std::vector<std::string>& queue_names();  // tasks, cron, backup, stats, c
 
 // Runs one queue under its lease. `notify_command`, when set, receives each
 // failed command as JSON on stdin.
-Report run_queue(run::Ops& ops, const std::string& name, const std::string& catalog_path,
-                 const std::string& notify_command);
+Report run_queue(run::Ops& ops, const std::string& name, const std::string& notify_command);
 
 // Sites whose `kind` (cron, backup, stats) is due at `now`, by their service's schedule.
 std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kind, int64_t now);

@@ -38,7 +38,8 @@ Env sealed_env(catalog::Catalog& catalog, Env env) {
   return env;
 }
 
-std::string lease_end(catalog::Catalog& catalog) { return format_utc(now_epoch() + catalog.actor().lease_seconds); }
+// Leases are read and written on the catalog's clock, which every node shares.
+std::string lease_end(catalog::Catalog& catalog) { return format_utc(catalog.clock() + catalog.actor().lease_seconds); }
 
 // The command is this process's, on this node, for one lease (renew_lease keeps it).
 void own(catalog::Catalog& catalog, int64_t command_id) {
@@ -58,19 +59,20 @@ void own(catalog::Catalog& catalog, int64_t command_id) {
 
 // A command of this node (or of before nodes were recorded) is alive while its
 // process is; another node's, while its lease holds: its pids mean nothing here.
-bool owner_alive(catalog::Catalog& catalog, catalog::Statement& q, int first_column) {
+bool owner_alive(catalog::Catalog& catalog, catalog::Statement& q, int first_column, const std::string& now) {
   ProcessRef owner{static_cast<long>(q.getColumn(first_column).getInt64()), q.getColumn(first_column + 1).getInt64()};
   std::string node = q.getColumn(first_column + 2).getString();
   if (node.empty() || node == catalog.actor().node) return process_alive(owner);
-  return q.getColumn(first_column + 3).getString() >= now_utc();
+  return q.getColumn(first_column + 3).getString() >= now;
 }
 
 std::vector<int64_t> dead_pending(catalog::Catalog& catalog) {
   std::vector<int64_t> dead;
   catalog::Statement q(catalog.db(),
                        "SELECT id, pid, pid_start, node, coalesce(lease_until, '') FROM command WHERE status = 1");
+  std::string now = format_utc(catalog.clock());
   while (q.executeStep())
-    if (!owner_alive(catalog, q, 1)) dead.push_back(q.getColumn(0).getInt64());
+    if (!owner_alive(catalog, q, 1, now)) dead.push_back(q.getColumn(0).getInt64());
   return dead;
 }
 

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -46,7 +47,21 @@ std::optional<std::vector<unsigned char>> from_base64(std::string_view text) {
   return out;
 }
 
-std::string key_path(const catalog::Catalog& catalog) { return catalog.path().string() + ".key"; }
+// Beside a SQLite catalog; for a PostgreSQL one, in this node's data directory
+// and named after the server and database ("127.0.0.1_5432_hosting.key"):
+// every node that shares the catalog needs the same key there.
+std::string key_path(const catalog::Catalog& catalog) {
+  if (catalog.engine() == catalog::Engine::SQLite) return catalog.location() + ".key";
+  std::string where = catalog.location().substr(catalog.location().find("://") + 3);
+  where = where.substr(where.find('@') == std::string::npos ? 0 : where.find('@') + 1);
+  where = where.substr(0, where.find('?'));
+  for (char& c : where)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  const char* data = std::getenv("XDG_DATA_HOME");
+  const char* home = std::getenv("HOME");
+  std::string dir = data && *data ? std::string(data) : std::string(home ? home : "") + "/.local/share";
+  return dir + "/hostctl/" + where + ".key";
+}
 
 Key parse_key(std::string_view text, const std::string& source) {
   auto bytes = from_base64(text);
@@ -64,6 +79,8 @@ void create_key_file(const std::string& path) {
   Key key;
   randombytes_buf(key.data(), key.size());
   std::string text = to_base64(key.data(), key.size()) + "\n";
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return;

@@ -88,9 +88,9 @@ expect_rc 0
 
 TEST "the audit trail records who changed what"
 user=$(id -un)
-n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM audit WHERE actor = '$user' AND action LIKE 'host add web1%'")
+n=$(catalog_sql "SELECT count(*) FROM audit WHERE actor = '$user' AND action LIKE 'host add web1%'")
 expect_true test "$n" = 1
-sqlite3 "$HOSTCTL_CATALOG" "SELECT argv FROM audit WHERE action = 'client add acme'" | grep -q '"--max-sites"' ||
+catalog_sql "SELECT argv FROM audit WHERE action = 'client add acme'" | grep -q '"--max-sites"' ||
   fail "argv not recorded"
 
 TEST "audit list reads the trail: by user, since a time, by the object a command named"

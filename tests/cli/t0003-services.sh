@@ -11,7 +11,7 @@ hc createservice "$EXAMPLES/notes-sqlite/service.yaml" -o json
 expect_json "d['files'] == ['scripts/render.sh', 'scripts/schema.sh'] and d['price_monthly'] == 12.5"
 hc listservices --field name
 expect_out "$(printf 'notes-sqlite\nstatic-site')"
-n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT length(content) FROM service_file WHERE path = 'render.sh'")
+n=$(catalog_sql "SELECT length(content) FROM service_file WHERE path = 'render.sh'")
 expect_true test "$n" = "$(wc -c < "$EXAMPLES/static-site/render.sh")"
 
 TEST "registering again needs --replace"
@@ -57,7 +57,7 @@ expect_err_has "gone.yaml:5:25: script 'gone.sh' cannot be read"
 expect_catalog_unchanged "$before"
 
 TEST "deleteservice is refused while deployments exist"
-sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO host(name, transport, created_at) VALUES ('h', 'local', 'now');
+catalog_sql "INSERT INTO host(name, transport, created_at) VALUES ('h', 'local', 'now');
   INSERT INTO deployment(name, service_id, host_id, directory, created_at)
   SELECT 'd1', id, (SELECT id FROM host WHERE name = 'h'), '/srv/x', 'now' FROM service WHERE name = 'notes-sqlite';"
 before=$(catalog_digest)

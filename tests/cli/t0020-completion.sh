@@ -36,7 +36,7 @@ expect_out "json"
 run_cmd complete_words hostctl host add x --tr
 expect_out "--transport"
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
-sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO site(name, service_id, created_at) VALUES ('alpha', 1, 'now'), ('alpine', 1, 'now'), ('beta', 1, 'now');"
+catalog_sql "INSERT INTO site(name, service_id, created_at) VALUES ('alpha', 1, 'now'), ('alpine', 1, 'now'), ('beta', 1, 'now');"
 run_cmd complete_words hostctl site cl
 expect_out "clone"
 run_cmd complete_words hostctl site clone al
@@ -46,7 +46,7 @@ expect_out "static-site"
 
 
 TEST "bash completes routes, commands, and the fixed values of options"
-sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO route(source, site_id, created_at) VALUES ('shop.example', 1, 'now')"
+catalog_sql "INSERT INTO route(source, site_id, created_at) VALUES ('shop.example', 1, 'now')"
 run_cmd complete_words hostctl route show sh
 expect_out "shop.example"
 run_cmd complete_words hostctl task show ""
@@ -70,7 +70,7 @@ shell_complete() {  # SHELL LINE [TABS]
 mkdir -p "$WORK/home" "$WORK/completions"
 "$HOSTCTL_BIN" completion zsh > "$WORK/completions/_hostctl"
 "$HOSTCTL_BIN" completion fish > "$WORK/completions/hostctl.fish"
-sqlite3 "$HOSTCTL_CATALOG" "INSERT INTO site(name, service_id, created_at) VALUES ('zulu-shop', 1, 'now')"
+catalog_sql "INSERT INTO site(name, service_id, created_at) VALUES ('zulu-shop', 1, 'now')"
 
 TEST "zsh completes a live site name at the very first TAB of a session"
 run_cmd shell_complete zsh "hostctl site show zu"

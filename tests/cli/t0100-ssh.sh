@@ -57,7 +57,7 @@ expect_rc 5
 expect_err_has "task 'exec' on host 'rig1' failed: exit code 3"
 expect_err_has "disk full"
 expect_err_has "hostctl task retry"
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+id=$(catalog_sql "SELECT max(id) FROM command")
 hc task log "$id"
 expect_out_has "rig1 exec: preparing"
 expect_out_has "rig1 exec (err): disk full"
@@ -67,8 +67,8 @@ expect_json "d['status'] == 9 and d['tasks'][0]['exit_code'] == 3"
 TEST "directives are parsed and recorded"
 hc host exec rig2 -- 'echo "@hostctl set color=blue"; echo "@hostctl progress 2/4"; echo "@hostctl bogus"'
 expect_rc 0
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT key || '=' || value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = $id AND kind = 'set'")" = "color=blue"
+id=$(catalog_sql "SELECT max(id) FROM command")
+expect_true test "$(catalog_sql "SELECT key || '=' || value FROM directive d JOIN task t ON t.id = d.task_id WHERE t.command_id = $id AND kind = 'set'")" = "color=blue"
 hc task show "$id" -o json
 expect_json "d['tasks'][0]['progress'] == '2/4'"
 hc task log "$id"
@@ -153,7 +153,7 @@ rig_kill_connections 7
 wait "$pid"
 expect_true test "$(cat "$WORK/k.rc")" = 6
 grep -q "connection lost" "$WORK/k.err" || fail "stderr does not say the connection was lost"
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+id=$(catalog_sql "SELECT max(id) FROM command")
 expect_true test "$(status_of "$id")" = FAILED
 hc task log "$id"
 expect_out_has "started"
@@ -165,7 +165,7 @@ pid=$!
 for _ in $(seq 1 50); do remote_running "sleep 2" && break; sleep 0.1; done
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+id=$(catalog_sql "SELECT max(id) FROM command")
 hc task list -o json
 expect_json "[c for c in d if c['id'] == $id][0]['status_name'] == 'INTERRUPTED'"
 hc task show "$id" -o json
@@ -191,7 +191,7 @@ TEST "task cancel stops running work on the host"
 "$HOSTCTL_BIN" host exec rig2 -- 'sleep 45' >"$WORK/c.out" 2>"$WORK/c.err" &
 pid=$!
 for _ in $(seq 1 50); do remote_running "sleep 45" && break; sleep 0.1; done
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
+id=$(catalog_sql "SELECT max(id) FROM command")
 hc task cancel "$id" -o json
 expect_rc 0
 expect_json "d['status'] == 9 and 'cancelled' in d['error']"
@@ -209,13 +209,13 @@ expect_rc 0
 expect_json "max(int(r['stdout'][0]) for r in d[1:]) < int(d[0]['stdout'][0])"
 
 TEST "task log --follow streams until the command ends"
-last=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT coalesce(max(id), 0) FROM command")
+last=$(catalog_sql "SELECT coalesce(max(id), 0) FROM command")
 "$HOSTCTL_BIN" host exec rig5 -- 'for i in 1 2 3; do echo tick$i; sleep 0.3; done' >/dev/null 2>&1 &
 follow_pid=$!
 # Follow the exec's own command, once it is recorded (a slow start under ASan took over 0.3 s).
 id=$last
 for _ in $(seq 1 100); do
-  id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT coalesce(max(id), 0) FROM command")
+  id=$(catalog_sql "SELECT coalesce(max(id), 0) FROM command")
   [ "$id" -gt "$last" ] && break
   sleep 0.05
 done

@@ -198,12 +198,12 @@ hc site clone alpha --label unreadable -q -o json
 bad=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 # Passes verify (the file has a size) but nginx cannot read it: 403.
 ln -sf /etc/shadow "$(field deployment show "$bad" --field directory)/public/index.html"
-syncs=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync'")
+syncs=$(catalog_sql "SELECT count(*) FROM command WHERE action = 'route sync'")
 hc site switch alpha --to "$bad"
 expect_rc 5
 expect_err_has "does not answer through its backend block: HTTP 403"
 expect_err_has "the site was not switched"
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync'")" = "$syncs"
+expect_true test "$(catalog_sql "SELECT count(*) FROM command WHERE action = 'route sync'")" = "$syncs"
 hc site show alpha --field active_deployment
 expect_out "$second"
 hc deployment list --site alpha -o json
@@ -278,7 +278,7 @@ expect_catalog_unchanged "$before"
 hc site transfer s2 --client roomy -o json
 expect_rc 0
 expect_json "d['client'] == 'roomy'"
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT DISTINCT c.name FROM deployment d JOIN client c ON c.id = d.client_id JOIN site s ON s.id = d.site_id WHERE s.name = 's2' AND d.stage != 'removed'")" = roomy
+expect_true test "$(catalog_sql "SELECT DISTINCT c.name FROM deployment d JOIN client c ON c.id = d.client_id JOIN site s ON s.id = d.site_id WHERE s.name = 's2' AND d.stage != 'removed'")" = roomy
 hc site list --client small --field name
 expect_out s1
 hc audit list --object site:s2 -o json

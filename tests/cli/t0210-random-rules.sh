@@ -11,7 +11,7 @@ STEPS=${TEST_STEPS:-60}
 echo "# seed $SEED, $STEPS steps (TEST_SEED=$SEED reproduces them)"
 RANDOM=$SEED
 
-q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+q() { catalog_sql "$1"; }
 pick() { local a=("$@"); [ ${#a[@]} -gt 0 ] && echo "${a[RANDOM % ${#a[@]}]}"; }
 # Mostly existing objects, sometimes new or unknown names.
 site() {

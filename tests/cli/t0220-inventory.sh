@@ -115,7 +115,7 @@ routes_want=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; p
 # The routes and the launch reach the manifest with the next queue run, as from cron.
 hc queue run tasks -q
 expect_rc 0
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM site_record_due")" = 0
+expect_true test "$(catalog_sql "SELECT count(*) FROM site_record_due")" = 0
 want=$("$HOSTCTL_BIN" deployment list -o json | python3 -c 'import json,sys; print(sorted((d["name"], d["stage"], d["site"] or "", d["reserve"]) for d in json.load(sys.stdin)))')
 rm -f "$HOSTCTL_CATALOG"*
 "$HOSTCTL_BIN" init -q >/dev/null
@@ -136,7 +136,7 @@ expect_json "d['email'] == 'ops@acme.test' and d['max_sites'] == 3"
 routes_got=$("$HOSTCTL_BIN" route list -o json | python3 -c 'import json,sys; print(sorted((r["source"], r["site"], r["active"], r["primary"], r["active_on_launch"], r["redirect"]) for r in json.load(sys.stdin)))')
 expect_true test "$routes_got" = "$routes_want"
 # The active routes were activated again: their router synced from the new catalog, and checked.
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync' AND status = 5")" -ge 1
+expect_true test "$(catalog_sql "SELECT count(*) FROM command WHERE action = 'route sync' AND status = 5")" -ge 1
 curl_page shop.test | grep -q "Shop" || fail "shop.test is not served after the import"
 hc host verify rig1 -o json
 printf '%s' "$OUT" | grep -q "manifest-stale" && fail "a manifest disagrees with the imported catalog"
@@ -174,7 +174,7 @@ codes=$(for i in 1 2 3 4 5 6; do
 expect_true test "$codes" = "200 200 200 200 200 200 "
 
 TEST "a manifest whose record of its site is out of date is drift, and --repair rewrites it"
-sqlite3 "$HOSTCTL_CATALOG" "UPDATE route SET active_on_launch = 1 WHERE source = 'later.test'"  # behind hostctl's back
+catalog_sql "UPDATE route SET active_on_launch = 1 WHERE source = 'later.test'"  # behind hostctl's back
 hc host verify rig1 -o json
 expect_json "[(x['kind'], x['object']) for x in d[0]['drift'] if x['kind'] == 'manifest-stale'] == [('manifest-stale', '$("$HOSTCTL_BIN" site show shop --field active_deployment)')]"
 hc host verify rig1 --repair -o json
@@ -189,11 +189,11 @@ touch "${RIG_BASE[2]}/backups"   # a file where the backups directory goes: the 
 hc site migrate notes --to-host rig2
 expect_rc 5
 expect_err_has "(migrate copy notes) failed"
-cid=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'migrate copy'")
+cid=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'migrate copy'")
 rm -f "${RIG_BASE[2]}/backups"
 hc task retry "$cid"
 expect_rc 0
-src=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT path FROM backup WHERE host_id = (SELECT id FROM host WHERE name = 'rig1') ORDER BY id DESC LIMIT 1")
+src=$(catalog_sql "SELECT path FROM backup WHERE host_id = (SELECT id FROM host WHERE name = 'rig1') ORDER BY id DESC LIMIT 1")
 expect_true cmp "$src" "${RIG_BASE[2]}/backups/$(basename "$src")"
 hc task log "$cid"
 expect_out_has "hostctl: copied $(stat -c %s "$src") bytes from rig1:$src to rig2:"
@@ -216,7 +216,7 @@ expect_json "d['host'] == 'rig1' and d['stage'] == 'lock' and not d['active']"
 new_dir=$("$HOSTCTL_BIN" deployment show "$new" --field directory)
 expect_true test "$(sqlite3 "$new_dir/data/notes.db" "SELECT count(*) FROM note WHERE body = 'moves with the site'")" = 1
 curl_page notes.test | grep -q "moves with the site" || fail "the migrated page does not show the moved note"
-n=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(length(script)) FROM task t JOIN command c ON c.id = t.command_id WHERE c.action = 'migrate copy'")
+n=$(catalog_sql "SELECT max(length(script)) FROM task t JOIN command c ON c.id = t.command_id WHERE c.action = 'migrate copy'")
 expect_true test "$n" -lt 200
 hc site migrate notes --to-host rig2
 expect_rc 4

@@ -13,7 +13,7 @@ $H site launch shop -q >/dev/null || exit 1
 $H site backup shop -q >/dev/null || exit 1
 $H route add www.shop.test --site shop -q >/dev/null || exit 1
 clone=$($H site clone shop --label v2 -o id) || exit 1
-backup=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM backup")
+backup=$(catalog_sql "SELECT max(id) FROM backup")
 
 # Everything a dry run must leave as it was: the catalog, the files of both
 # hosts and of the router, and the site's answer through the router.

@@ -86,7 +86,7 @@ wait "$first"
 
 TEST "a holder killed with SIGKILL: the next run proceeds at once and cleans its half-made copies"
 "$HOSTCTL_BIN" reserve prune slow-site -q >/dev/null
-sqlite3 "$HOSTCTL_CATALOG" "UPDATE deployment SET ready_at = '2020-01-01T00:00:00Z' WHERE stage = 'provision'"
+catalog_sql "UPDATE deployment SET ready_at = '2020-01-01T00:00:00Z' WHERE stage = 'provision'"
 "$HOSTCTL_BIN" reserve prune slow-site -q >/dev/null
 "$HOSTCTL_BIN" reserve refill slow-site -q >/dev/null 2>&1 &
 pid=$!
@@ -107,7 +107,7 @@ sed 's/^name: static-site/name: burst/; s/^reserve: .*/reserve: {size: 20, minim
 "$HOSTCTL_BIN" createservice "$WORK/burst.yaml" -q >/dev/null
 hc reserve refill burst -o json
 expect_json "len(d[0]['made']) == 20"
-copies=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT group_concat(d.id) FROM deployment d JOIN service s ON s.id = d.service_id WHERE s.name = 'burst' AND d.stage = 'provision' AND d.status = 5")
+copies=$(catalog_sql "SELECT d.id FROM deployment d JOIN service s ON s.id = d.service_id WHERE s.name = 'burst' AND d.stage = 'provision' AND d.status = 5" | paste -sd,)
 pids=()
 for i in $(seq 1 50); do
   HOSTCTL_NODE=node$((i % 3)) "$HOSTCTL_BIN" site create "burst$i" --service burst -o json \
@@ -122,14 +122,14 @@ from_reserve=$(for f in "$WORK"/burst[0-9]*.json; do
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["from_reserve"])' "$f"; done | grep -c True)
 expect_true test "$from_reserve" = 20
 [ "$from_reserve" = 20 ] || grep -h "failed its check" "$WORK"/burst*.err >&2
-q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+q() { catalog_sql "$1"; }
 expect_true test "$(q "SELECT count(*) FROM site WHERE name LIKE 'burst%'")" = 50
 expect_true test "$(q "SELECT count(DISTINCT site_id) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%') AND active = 1")" = 50
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE id IN ($copies) AND site_id IS NOT NULL")" = 20
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%')")" = 50
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE site_id IN (SELECT id FROM site WHERE name LIKE 'burst%') AND status = 5")" = 50
-nodes_sql='SELECT group_concat(DISTINCT node) FROM (SELECT node FROM command WHERE argv LIKE '"'"'%"create","burst%'"'"' ORDER BY node)'
-expect_true test "$(q "$nodes_sql")" = "node0,node1,node2"
+nodes_sql='SELECT DISTINCT node FROM command WHERE argv LIKE '"'"'%"create","burst%'"'"' ORDER BY node'
+expect_true test "$(q "$nodes_sql" | paste -sd,)" = "node0,node1,node2"
 hc doctor
 expect_rc 0
 

@@ -69,7 +69,7 @@ expect_true test "$(code late.test)" = 200
 rm -rf "${RIG_BASE[1]:?}/$late_final"
 
 TEST "task retry of a failed finalize finishes it: the site moves to its permanent name"
-finalize_id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'finalize'")
+finalize_id=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'finalize'")
 hc task retry "$finalize_id"
 expect_rc 0
 hc site show late --field active_deployment

@@ -17,7 +17,7 @@ rig_register --capacity 50 || exit 1
 "$HOSTCTL_BIN" createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
 "$HOSTCTL_BIN" createservice "$EXAMPLES/notes-sqlite/service.yaml" -q >/dev/null
 base=${RIG_BASE[1]}
-q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+q() { catalog_sql "$1"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 dir_of() { "$HOSTCTL_BIN" deployment show "$1" --field directory; }
 

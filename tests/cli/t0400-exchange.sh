@@ -65,8 +65,8 @@ expect_err_has "KiB free in $WORK/srv on control; at least 999999999999 KiB are 
 expect_true test "$(ls "$WORK/srv" | wc -l)" = "$before"
 
 TEST "doctor finds commands of dead processes; --repair marks them interrupted"
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")
-sqlite3 "$HOSTCTL_CATALOG" "UPDATE command SET status = 1, pid = 999999999, pid_start = 1 WHERE id = $id"
+id=$(catalog_sql "SELECT max(id) FROM command")
+catalog_sql "UPDATE command SET status = 1, pid = 999999999, pid_start = 1 WHERE id = $id"
 hc doctor -o json
 expect_json "d['interrupted_commands'] == 1 and d['repaired'] == 0"
 expect_err_has "doctor --repair"
@@ -77,7 +77,7 @@ expect_out INTERRUPTED
 
 TEST "doctor finds a site that breaks a rule"
 # On a copy: a launched site whose routes are none of them primary.
-sqlite3 "$HOSTCTL_CATALOG" ".backup '$WORK/broken.db'"
+catalog_sql ".backup '$WORK/broken.db'"
 sqlite3 "$WORK/broken.db" "UPDATE site SET launched = 1 WHERE name = 'shop'; UPDATE route SET is_primary = 0"
 hc --catalog "$WORK/broken.db" doctor -o json
 expect_rc 1

@@ -52,7 +52,7 @@ echo "# 200 processes in $(( $(date +%s) - start )) s"
 if cat "$WORK"/load*.err | grep -qi "locked\|busy"; then
   fail "a process hit a locked or busy catalog: $(cat "$WORK"/load*.err | grep -i "locked\|busy" | head -3)"
 fi
-q() { sqlite3 "$HOSTCTL_CATALOG" "$1"; }
+q() { catalog_sql "$1"; }
 expect_true test "$(q "SELECT count(*) FROM client")" = 20
 expect_true test "$(q "SELECT count(*) FROM site")" = 80
 expect_true test "$(q "SELECT count(*) FROM host")" = 22

@@ -61,7 +61,7 @@ kill_when_held() {
   wait "$pid" 2>/dev/null
   rm -f "$(base "$i")/hold"
 }
-last_command() { sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action != 'web sync'"; }
+last_command() { catalog_sql "SELECT max(id) FROM command WHERE action != 'web sync'"; }
 # Retries command ID and expects it COMPLETED.
 expect_retry_completes() {
   hc task retry "$1" -o json
@@ -86,7 +86,7 @@ expect_consistent
 expect_json "d['repaired'] == 1"
 hc task show "$id" --field status_name
 expect_out INTERRUPTED
-dep=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT object_name FROM command WHERE id = $id")
+dep=$(catalog_sql "SELECT object_name FROM command WHERE id = $id")
 expect_retry_completes "$id"
 hc deployment show "$dep" -o json
 expect_json "d['status_name'] == 'COMPLETED' and d['stage'] == 'provision' and d['ready_at']"
@@ -204,7 +204,7 @@ expect_consistent
 if [ "$full_disk" = tmpfs ]; then rm -f "$(base 2)/filler" "$(base 2)/filler2"; else chmod 0755 "$(base 2)"; fi
 for id in "${retry[@]}"; do
   expect_retry_completes "$id"
-  dep=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT object_name FROM command WHERE id = $id")
+  dep=$(catalog_sql "SELECT object_name FROM command WHERE id = $id")
   hc deployment show "$dep" -o json
   expect_json "d['status_name'] == 'COMPLETED' and d['ready_at']"
   expect_true test -s "$(base 2)/$dep/public/index.html"

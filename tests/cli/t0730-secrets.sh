@@ -46,7 +46,7 @@ expect_no_secret_anywhere() {
     hc $what
     printf '%s%s' "$OUT" "$ERR" | grep -qF "$SECRET" && fail "the secret is in '$what'"
   done
-  sqlite3 "$HOSTCTL_CATALOG" "SELECT line FROM task_log UNION ALL SELECT argv FROM audit UNION ALL SELECT argv FROM command
+  catalog_sql "SELECT line FROM task_log UNION ALL SELECT argv FROM audit UNION ALL SELECT argv FROM command
                               UNION ALL SELECT value FROM directive" | grep -qF "$SECRET" &&
     fail "the secret is in a log line, a recorded command line or a directive"
 }
@@ -70,8 +70,8 @@ done
 rm -f "$base/hold"
 wait "$pid"
 expect_true test $? = 0
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'install'")
-dep=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT object_name FROM command WHERE id = $id")
+id=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'install'")
+dep=$(catalog_sql "SELECT object_name FROM command WHERE id = $id")
 hc task log "$id"
 expect_out_has "token is ******** for nobody"
 expect_no_secret_anywhere "$id" "$dep"
@@ -81,8 +81,8 @@ rm -f "$base/held"
 hc deployservice vault --host rig1 --param "token=$SECRET" --param owner=ops -o json
 expect_rc 0
 expect_json "d['params'] == {'token': '********', 'owner': 'ops'}"
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'install'")
-dep=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT object_name FROM command WHERE id = $id")
+id=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'install'")
+dep=$(catalog_sql "SELECT object_name FROM command WHERE id = $id")
 hc task show "$id" -o json
 expect_json "d['user'] == '$(id -un)' and 'token=********' in d['argv'] and 'owner=********' in d['argv']"
 hc task list -o json

@@ -9,7 +9,7 @@ $H init -q >/dev/null || exit 1
 $H host add h --transport local --base-dir "$WORK/h" -q >/dev/null || exit 1
 # A task that waits (sleep 37, found again by pkill) until $WORK/go exists.
 WAIT='i=0; while [ ! -e '"$WORK"'/go ] && [ $i -lt 370 ]; do sleep 0.1; i=$((i+1)); done'
-trap 'pkill -f "hostctl-test-wait" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'pkill -f "hostctl-test-wait" 2>/dev/null; rm -rf "$WORK"; ! is_postgres || pg_stop' EXIT
 SCRIPT="$WAIT # hostctl-test-wait"
 
 # Starts `host exec h` on node $1 in the background (lease $2) and waits until it runs.
@@ -18,7 +18,7 @@ start_on() {
   HOSTCTL_NODE=$1 HOSTCTL_NODE_LEASE=$2 "$H" host exec h -q -- "$SCRIPT" >/dev/null 2>&1 &
   BG=$!
   for _ in $(seq 100); do
-    ID=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM command WHERE status = 1 ORDER BY id DESC LIMIT 1")
+    ID=$(catalog_sql "SELECT id FROM command WHERE status = 1 ORDER BY id DESC LIMIT 1")
     [ -n "$ID" ] && return 0
     sleep 0.1
   done
@@ -31,7 +31,7 @@ status_on() {  # NODE: the command's status as that node judges it
 TEST "each command records the node that ran it (default: the host name)"
 HOSTCTL_NODE=n1 hc host exec h -- true
 expect_rc 0
-hc task show "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command")" -o json
+hc task show "$(catalog_sql "SELECT max(id) FROM command")" -o json
 expect_json "d['node'] == 'n1'"
 hc task list
 expect_out_has "NODE"

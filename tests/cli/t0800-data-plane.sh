@@ -17,25 +17,25 @@ backend_get() {  # deployment-id [path]: status of GET through rig2's backend bl
   curl -s -o "$WORK/page" -w '%{http_code}' -H "Host: d$1.backend.hostctl" \
     "http://${RIG_ADDR[2]}:${RIG_WEB_PORT[2]}${2:-/}"
 }
-route_syncs() { sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'route sync'"; }
+route_syncs() { catalog_sql "SELECT count(*) FROM command WHERE action = 'route sync'"; }
 
 TEST "host edit takes the web host settings, and refuses bad ones naming the field"
 hc host show rig2 -o json
 expect_json "d['web_listen'] == '${RIG_ADDR[2]}:${RIG_WEB_PORT[2]}' and d['web_dir'].endswith('/web/sites')"
-digest=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT web_listen, web_dir FROM host")
+digest=$(catalog_sql "SELECT web_listen, web_dir FROM host")
 hc host edit rig2 --web-listen 8080
 expect_rc 2
 expect_err_has "web listen"
 hc host edit rig1 --web-listen 127.0.0.11:9 --web-dir "$RIG_NGINX_DIR/sites"
 expect_rc 2
 expect_err_has "must differ from the router directory"
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT web_listen, web_dir FROM host")" = "$digest"
+expect_true test "$(catalog_sql "SELECT web_listen, web_dir FROM host")" = "$digest"
 
 TEST "a deployment on the web host gets a backend block there, served by the host's own nginx"
 hc site create web1 --service static-site --host rig2 --param title=Isolated -o json
 expect_rc 0
-d1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'web1')")
-dir1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE id = $d1")
+d1=$(catalog_sql "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'web1')")
+dir1=$(catalog_sql "SELECT directory FROM deployment WHERE id = $d1")
 expect_true test -f "${RIG_WEB_DIR[2]}/sites/hostctl-backend-$d1.conf"
 expect_true grep -q "root $dir1/public;" "${RIG_WEB_DIR[2]}/sites/hostctl-backend-$d1.conf"
 expect_true test "$(backend_get "$d1")" = 200
@@ -69,7 +69,7 @@ TEST "site switch checks the new copy through its backend before any router is t
 hc site clone web1 --label v2 -o json
 expect_rc 0
 name2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
-d2=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE name = '$name2'")
+d2=$(catalog_sql "SELECT id FROM deployment WHERE name = '$name2'")
 expect_true test "$(backend_get "$d2")" = 200
 # The web host loses the new copy's block (an operator's mistake, say).
 rm -f "${RIG_WEB_DIR[2]}/sites/hostctl-backend-$d2.conf"
@@ -80,7 +80,7 @@ expect_rc 5
 expect_err_has "does not answer through its backend block"
 expect_err_has "the site was not switched"
 expect_true test "$(route_syncs)" = "$syncs"
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT active FROM deployment WHERE id = $d1")" = 1
+expect_true test "$(catalog_sql "SELECT active FROM deployment WHERE id = $d1")" = 1
 expect_http 200 web1.test
 
 TEST "host verify names the missing backend block; --repair writes it back; then the switch goes through"
@@ -96,7 +96,7 @@ expect_true grep -q "proxy_set_header Host d$d2.backend.hostctl;" "$conf"
 expect_http 200 web1.test
 
 TEST "deleting a deployment removes its backend block"
-hc site switch web1 --to "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE id = $d1")"
+hc site switch web1 --to "$(catalog_sql "SELECT name FROM deployment WHERE id = $d1")"
 expect_rc 0
 hc deployment delete "$name2" --yes
 expect_rc 0
@@ -126,7 +126,7 @@ printf '%s' "$headers" | grep -qi "^Location: http://main.web1.test/shop/item?id
 expect_http 200 main.web1.test
 
 TEST "site disable: every route of the site answers 503 with a disabled page; enable serves it again"
-active_before=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")
+active_before=$(catalog_sql "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")
 hc site disable web1 -o json
 expect_rc 0
 expect_json "d['enabled'] is False"
@@ -134,7 +134,7 @@ for domain in web1.test main.web1.test www.web1.test; do
   expect_http 503 "$domain"
   expect_true grep -q "This site is disabled" "$WORK/page"
 done
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")" = "$active_before"
+expect_true test "$(catalog_sql "SELECT name FROM deployment WHERE active = 1 AND site_id = (SELECT id FROM site WHERE name = 'web1')")" = "$active_before"
 hc site enable web1 -o json
 expect_rc 0
 expect_http 200 web1.test
@@ -224,14 +224,14 @@ hc route activate app1.test
 expect_rc 0
 expect_http 200 app1.test
 expect_true grep -q "App OK host=app1.test proto=http" "$WORK/page"
-a1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'app1')")
+a1=$(catalog_sql "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'app1')")
 expect_true grep -q "proxy_pass http://unix:.*/run/app.sock:;" "${RIG_WEB_DIR[2]}/sites/hostctl-backend-$a1.conf"
 
 TEST "the plan's check gates a switch: a copy whose application is down is refused, the site stays up"
 hc site clone app1 --label v2 -o json
 expect_rc 0
 a2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
-a2dir=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE name = '$a2'")
+a2dir=$(catalog_sql "SELECT directory FROM deployment WHERE name = '$a2'")
 kill "$(cat "$a2dir/run/app.pid")"
 # verify still passes (the socket file is there), the check does not.
 syncs=$(route_syncs)
@@ -265,7 +265,7 @@ hc route add www.envp.test/shop --site envp -q
 d=$("$H" site show envp --field active_deployment)
 hc deployment verify "$d" -o json
 expect_rc 0
-cid=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'verify'")
+cid=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'verify'")
 hc task log "$cid"
 expect_out_has "primary=http://envp.test:$RIG_NGINX_PORT"
 expect_out_has "route=http://envp.test:$RIG_NGINX_PORT"
@@ -297,8 +297,8 @@ sed -i -e 's/^name: .*/name: handout/' -e 's/^reserve: .*/reserve: {size: 1, min
 hc createservice "$WORK/handout/service.yaml" -q
 hc reserve refill handout -q
 expect_rc 0
-ready=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE reserve = 1 AND status = 5 AND service_id = (SELECT id FROM service WHERE name = 'handout')")
-rm -f "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE name = '$ready'")/public/index.html"
+ready=$(catalog_sql "SELECT name FROM deployment WHERE reserve = 1 AND status = 5 AND service_id = (SELECT id FROM service WHERE name = 'handout')")
+rm -f "$(catalog_sql "SELECT directory FROM deployment WHERE name = '$ready'")/public/index.html"
 hc site create handed --service handout -o json
 expect_rc 0
 expect_err_has "ready copy '$ready' failed its check at handout"

@@ -11,7 +11,7 @@ H=$HOSTCTL_BIN
 rig_data_plane 3 || exit 1
 $H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null || exit 1
 
-active() { sqlite3 "$HOSTCTL_CATALOG" "SELECT name || ' ' || host_id FROM deployment WHERE active = 1"; }
+active() { catalog_sql "SELECT name || ' ' || host_id FROM deployment WHERE active = 1"; }
 
 TEST "setup: a site from the reserve, served through the router"
 hc reserve refill static-site -q
@@ -34,14 +34,14 @@ TEST "no request fails during a site switch"
 hc site clone zd --label v2 -o json
 v2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 probe_during "$RIG_NGINX_PORT" zd.test "site: zd" site switch zd --to "$v2"
-expect_true test "$(active)" = "$v2 $(sqlite3 "$HOSTCTL_CATALOG" "SELECT host_id FROM deployment WHERE name = '$v2'")"
+expect_true test "$(active)" = "$v2 $(catalog_sql "SELECT host_id FROM deployment WHERE name = '$v2'")"
 
 TEST "no request fails during a site migrate to another web host"
 probe_during "$RIG_NGINX_PORT" zd.test "site: zd" site migrate zd --to-host rig3
-expect_true test "$(active | cut -d' ' -f2)" = "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM host WHERE name = 'rig3'")"
+expect_true test "$(active | cut -d' ' -f2)" = "$(catalog_sql "SELECT id FROM host WHERE name = 'rig3'")"
 
 TEST "no request fails during host verify --repair of a router and a web host"
-id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE active = 1")
+id=$(catalog_sql "SELECT id FROM deployment WHERE active = 1")
 echo "# edited by hand" >> "$RIG_NGINX_DIR/sites/hostctl-zd.test.conf"
 echo "# edited by hand" >> "${RIG_WEB_DIR[3]}/sites/hostctl-backend-$id.conf"
 hc host verify rig1 rig3 -o json

@@ -85,7 +85,7 @@ serial1=$(field "d['certificate']['serial']")
 expect_true test -f "$SITES/tls/shop.test/$serial1.crt"
 expect_true test "$(stat -c %a "$SITES/tls/shop.test/$serial1.key")" = 600
 expect_true grep -q "acme-challenge" "$SITES/hostctl-shop.test.conf"
-expect_true grep -q "Pebble" <(sqlite3 "$HOSTCTL_CATALOG" "SELECT issuer FROM certificate WHERE domain = 'shop.test'")
+expect_true grep -q "Pebble" <(catalog_sql "SELECT issuer FROM certificate WHERE domain = 'shop.test'")
 grep -q "shop.test" "$RIG_DIR/acme/pebble.log" || fail "pebble never saw an order for shop.test"
 
 TEST "when the ACME server cannot be reached the route is added, plain HTTP, and route cert gets its certificate later"
@@ -169,7 +169,7 @@ TEST "the operator's wildcard certificate: installed when it matches, served, an
 hc route add www.op.test --site shop --tls-cert "$OPCA/wild.crt" --tls-key "$OPCA/wild.key" -o json
 expect_rc 0
 expect_json "d['tls'] == 'manual' and d['certificate']['issuer'] == 'CN=operator-ca'"
-grep -rq "BEGIN.*PRIVATE KEY" <(sqlite3 "$HOSTCTL_CATALOG" "SELECT line FROM log_line" 2>/dev/null) &&
+grep -rq "BEGIN.*PRIVATE KEY" <(catalog_sql "SELECT line FROM log_line" 2>/dev/null) &&
   fail "the operator's key is in the command log"
 HOSTCTL_ACME_CA_BUNDLE="$WORK/all-cas.pem" hc route activate www.op.test
 expect_rc 0
@@ -222,7 +222,7 @@ TEST "route delete of the last TLS route of a domain drops its certificate and s
 hc route delete www.op.test --yes -q
 expect_rc 0
 expect_true test ! -e "$SITES/hostctl-www.op.test.conf"
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM certificate WHERE domain = 'www.op.test'")" = 0
+expect_true test "$(catalog_sql "SELECT count(*) FROM certificate WHERE domain = 'www.op.test'")" = 0
 expect_true test "$(https_get shop.test /)" = 200
 
 done_testing

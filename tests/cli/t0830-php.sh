@@ -53,7 +53,7 @@ expect_catalog_unchanged "$digest"
 TEST "a PHP site gets its own pool and backend block on the web host, and is served through the router"
 hc site create blog --service php-app --host rig2 --param title=Blog --param app_key=k3y-never-shown -q
 expect_rc 0
-d=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'blog')")
+d=$(catalog_sql "SELECT id FROM deployment WHERE site_id = (SELECT id FROM site WHERE name = 'blog')")
 expect_true test -f "$POOLS/hostctl-$d.conf"
 expect_true grep -q "listen = $POOLS/hostctl-$d.sock" "$POOLS/hostctl-$d.conf"
 expect_true test -S "$POOLS/hostctl-$d.sock"
@@ -85,22 +85,22 @@ printf '%s' "$OUT" | grep -q "k3y-never-shown" && fail "the app key reached a lo
 TEST "a clone gets a pool of its own; switching to it is checked through its backend (the plan's /health)"
 hc site clone blog --label v2 -o json
 expect_rc 0
-d2=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE label = 'v2'")
+d2=$(catalog_sql "SELECT id FROM deployment WHERE label = 'v2'")
 expect_true test -S "$POOLS/hostctl-$d2.sock"
-hc site switch blog --to "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE id = $d2")" -q
+hc site switch blog --to "$(catalog_sql "SELECT name FROM deployment WHERE id = $d2")" -q
 expect_rc 0
 expect_true test "$(get blog.test /)" = 200
-expect_true grep -q "deployment: $(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE id = $d2")" "$WORK/page"
+expect_true grep -q "deployment: $(catalog_sql "SELECT name FROM deployment WHERE id = $d2")" "$WORK/page"
 
 TEST "a pool php-fpm refuses is put back, the switch refused; host verify --repair restores a lost pool"
 hc site clone blog --label v3 -o json
 expect_rc 0
-d3=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE label = 'v3'")
+d3=$(catalog_sql "SELECT id FROM deployment WHERE label = 'v3'")
 rm -f "$POOLS/hostctl-$d3.conf"
 as_user() { setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups "${@:2}"; }
 as_user "${RIG_HOST_USER[2]}" kill -USR2 "$(cat "${RIG_PHP_DIR[2]}/php-fpm.pid")"
 for i in $(seq 1 50); do [ -S "$POOLS/hostctl-$d3.sock" ] || break; sleep 0.1; done
-hc site switch blog --to "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE id = $d3")"
+hc site switch blog --to "$(catalog_sql "SELECT name FROM deployment WHERE id = $d3")"
 expect_rc 5
 expect_err_has "was not switched"
 expect_true test "$(get blog.test /)" = 200
@@ -117,7 +117,7 @@ rm -f "$POOLS/zz-broken.conf"
 expect_true test "$(get blog.test /)" = 200
 
 TEST "removing a PHP deployment removes its pool"
-hc deployment delete "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE id = $d3")" --yes -q
+hc deployment delete "$(catalog_sql "SELECT name FROM deployment WHERE id = $d3")" --yes -q
 expect_rc 0
 expect_true test ! -e "$POOLS/hostctl-$d3.conf"
 expect_true test "$(get blog.test /)" = 200

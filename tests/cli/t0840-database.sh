@@ -19,7 +19,7 @@ post() {  # DOMAIN TEXT: adds a guestbook entry through the router
   curl -s -o /dev/null -w '%{http_code}' -H "Host: $1" --data-urlencode "body=$2" "http://127.0.0.1:$RIG_NGINX_PORT/"
 }
 databases() { rig_sql 3 -e "SHOW DATABASES LIKE 'hc\\_%'" | sort | tr '\n' ' '; }
-db_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
+db_of() { catalog_sql "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
 
 TEST "a plan with a database is refused while no database server runs its engine, changing nothing"
 digest=$(catalog_digest)
@@ -85,7 +85,7 @@ hc route delete www.shop.test --yes -q
 expect_rc 0
 expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\n "
 # A route deactivated and activated again leaves the addresses as they were: the action does not run.
-ran() { sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM command WHERE action = 'routes'"; }
+ran() { catalog_sql "SELECT count(*) FROM command WHERE action = 'routes'"; }
 before=$(ran)
 hc route deactivate shop.test --yes -q
 expect_rc 0
@@ -98,10 +98,10 @@ rig_sql 3 -e "RENAME TABLE $db.options TO $db.options_off"
 hc route add api.shop.test --site shop
 expect_rc 5
 expect_err_has "task retry"
-failed=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT max(id) FROM command WHERE action = 'routes' AND status = 9")
+failed=$(catalog_sql "SELECT max(id) FROM command WHERE action = 'routes' AND status = 9")
 expect_true test -n "$failed"
 # Nothing records the addresses the copy never took: the next change runs the action again.
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE db_name = '$db' AND routes_seen IS NOT NULL")" = 0
+expect_true test "$(catalog_sql "SELECT count(*) FROM deployment WHERE db_name = '$db' AND routes_seen IS NOT NULL")" = 0
 rig_sql 3 -e "RENAME TABLE $db.options_off TO $db.options"
 hc task retry "$failed"
 expect_rc 0
@@ -114,7 +114,7 @@ expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\n "
 
 
 TEST "the deployment's password is sealed, shown only on request (a TTY or --yes), and in no log"
-d=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$db'")
+d=$(catalog_sql "SELECT name FROM deployment WHERE db_name = '$db'")
 hc deployment secret "$d" db_password
 expect_rc 4
 expect_err_has "--yes"
@@ -125,10 +125,10 @@ expect_true test ${#pw} = 24
 # The password works: it is the one MariaDB has.
 expect_true mariadb --no-defaults -h "${RIG_ADDR[3]}" -P "${RIG_DB_PORT[3]}" -u "$db" --password="$pw" -e 'SELECT 1' "$db" >/dev/null
 grep -c "$pw" "$HOSTCTL_CATALOG" >/dev/null && fail "the database password is in the catalog in clear"
-for c in $(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM command"); do
+for c in $(catalog_sql "SELECT id FROM command"); do
   "$H" task log "$c" 2>&1 | grep -q -e "$pw" -e "$admin_pw" && fail "command $c's log holds a password"
 done
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM audit WHERE action LIKE 'deployment secret%'")" = 1
+expect_true test "$(catalog_sql "SELECT count(*) FROM audit WHERE action LIKE 'deployment secret%'")" = 1
 hc deployment secret "$d" nope --yes
 expect_rc 3
 expect_err_has "db_password"
@@ -139,7 +139,7 @@ expect_err_has "not the key it was sealed with"
 TEST "a clone gets its own database, a copy of the source's"
 hc site clone shop --label v2 -o json
 expect_rc 0
-c=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE label = 'v2'")
+c=$(catalog_sql "SELECT db_name FROM deployment WHERE label = 'v2'")
 expect_true test -n "$c" -a "$c" != "$db"
 expect_true test "$(rig_sql 3 -e "SELECT body FROM $c.entries")" = "first entry"
 rig_sql 3 -e "INSERT INTO $c.entries(body) VALUES ('only in the clone')"
@@ -159,8 +159,8 @@ as_app -e "DELETE FROM entries WHERE body = 'after unlock'"
 TEST "a test copy beside production: clone --preview serves it at its own route; refresh-test copies production again"
 hc site clone shop --label test --preview test.shop.test -o json
 expect_rc 0
-t1=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
-tdb=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE name = '$t1'")
+t1=$(catalog_sql "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+tdb=$(catalog_sql "SELECT db_name FROM deployment WHERE name = '$t1'")
 expect_true test "$(get test.shop.test /)" = 200
 expect_true grep -q "database: $tdb" "$WORK/page"
 expect_true grep -q "home: http://test.shop.test:$RIG_NGINX_PORT" "$WORK/page"  # its routes action: its own home
@@ -175,7 +175,7 @@ expect_rc 4
 expect_err_has "route 'test.shop.test' previews deployment '$t1'"
 hc site refresh-test shop
 expect_rc 0
-t2=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+t2=$(catalog_sql "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
 expect_true test -n "$t2" -a "$t2" != "$t1"
 expect_true test "$(get test.shop.test /)" = 200
 expect_true grep -q "<li>second entry</li>" "$WORK/page"
@@ -213,7 +213,7 @@ rig_sql 3 -e "CREATE DATABASE hc_stray"
 rig_sql 3 -e "DROP DATABASE $c"
 hc host verify rig3 -o json
 expect_rc 8
-expect_json "sorted((x['kind'], x['object']) for x in d[0]['drift']) == [('database-extra', 'hc_stray'), ('database-missing', '$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$c'")')]"
+expect_json "sorted((x['kind'], x['object']) for x in d[0]['drift']) == [('database-extra', 'hc_stray'), ('database-missing', '$(catalog_sql "SELECT name FROM deployment WHERE db_name = '$c'")')]"
 expect_json "len(d) == 1 and d[0]['host'] == 'rig3'"
 hc host verify rig3 --repair -o json
 expect_rc 8  # the stray database is left: not the catalog's to drop
@@ -252,7 +252,7 @@ expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $db.entries")" = 0
 # A route added since the backup: the restored data is told today's addresses.
 hc route add www.shop.test --site shop -q
 expect_rc 0
-hc site restore shop --backup "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes
+hc site restore shop --backup "$(catalog_sql "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes
 expect_rc 0
 expect_true test "$(routes)" = "http://shop.test:$RIG_NGINX_PORT\\nhttp://www.shop.test:$RIG_NGINX_PORT\\n "
 hc route delete www.shop.test --yes -q
@@ -260,7 +260,7 @@ expect_rc 0
 expect_true test "$(rig_sql 3 -e "SELECT body FROM $db.entries")" = "first entry"
 expect_true test "$(get shop.test /)" = 200
 expect_true grep -q "<li>first entry</li>" "$WORK/page"
-expect_true test ! -e "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT directory FROM deployment WHERE db_name = '$db'")/.hostctl-database.sql"
+expect_true test ! -e "$(catalog_sql "SELECT directory FROM deployment WHERE db_name = '$db'")/.hostctl-database.sql"
 
 TEST "migrate to another web host: the new copy has its own database with the data"
 hc site migrate shop --to-host rig1
@@ -283,7 +283,7 @@ printf '  upgrade:\n    - name: schema\n      script: app.sh\n' >> "$WORK/gb2/se
 hc createservice "$WORK/gb2/service.yaml" --replace -o json
 expect_rc 0
 expect_json "d['version'] == 2 and [v['version'] for v in d['versions']] == [1, 2] and d['versions'][1]['deployments'] == 0"
-hc deployment show "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$m'")" -o json
+hc deployment show "$(catalog_sql "SELECT name FROM deployment WHERE db_name = '$m'")" -o json
 expect_json "d['service_version'] == 1"
 mkdir -p "$WORK/gb1"
 cp "$EXAMPLES/guestbook/app.sh" "$WORK/gb1/"
@@ -296,7 +296,7 @@ expect_err_has "version 2"
 expect_catalog_unchanged "$digest"
 
 TEST "site upgrade: a copy in the new version, its upgrade action, a health-checked switch; switch back is the rollback"
-old=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE db_name = '$m'")
+old=$(catalog_sql "SELECT name FROM deployment WHERE db_name = '$m'")
 hc site upgrade shop
 expect_rc 0
 expect_err_has "now runs version 2"
@@ -332,25 +332,25 @@ hc reserve refill gbt -o json
 expect_rc 0
 hc reserve status gbt -o json
 expect_json "d[0]['ready'] == 2 and d[0]['expired'] == []"
-for r in $(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE reserve = 1 AND stage = 'provision'"); do
+for r in $(catalog_sql "SELECT db_name FROM deployment WHERE reserve = 1 AND stage = 'provision'"); do
   expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $r.entries")" = 3
 done
 hc site create fromtpl --service gbt -o json
 expect_rc 0
 f=$(db_of fromtpl)
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $f.entries")" = 3
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 1
+expect_true test "$(catalog_sql "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 1
 # The template changes (a new copy switched in): the copy made before it expires.
 sleep 1
 hc site clone tpl --label next -q
 expect_rc 0
-hc site switch tpl --to "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'next'")" -q
+hc site switch tpl --to "$(catalog_sql "SELECT name FROM deployment WHERE label = 'next'")" -q
 expect_rc 0
 hc reserve status gbt -o json
 expect_json "d[0]['ready'] == 0 and len(d[0]['expired']) == 1"
 hc reserve prune gbt
 expect_rc 0
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 0
+expect_true test "$(catalog_sql "SELECT count(*) FROM deployment WHERE reserve = 1 AND stage = 'provision'")" = 0
 for s in tpl fromtpl; do $H site delete "$s" --yes -q >/dev/null; done
 
 TEST "migrate --to-db-host moves the database alone, to another server; a server of another engine is refused"
@@ -362,7 +362,7 @@ hc site migrate shop --to-db-host rig1
 expect_rc 0
 expect_err_has "its database from 'rig3' to 'rig1'"
 m1=$(db_of shop)
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT h.name || ' ' || w.name FROM deployment d JOIN host h ON h.id = d.db_host_id JOIN host w ON w.id = d.host_id WHERE d.db_name = '$m1'")" = "rig1 rig1"
+expect_true test "$(catalog_sql "SELECT h.name || ' ' || w.name FROM deployment d JOIN host h ON h.id = d.db_host_id JOIN host w ON w.id = d.host_id WHERE d.db_name = '$m1'")" = "rig1 rig1"
 expect_true test "$(rig_sql 1 -e "SELECT body FROM $m1.entries")" = "first entry"
 expect_true test "$(get shop.test /)" = 200
 expect_true grep -q "<li>first entry</li>" "$WORK/page"
@@ -372,7 +372,7 @@ m=$(db_of shop)
 # A clone placed on the less loaded server: its database is copied between servers.
 hc site clone shop --label cross -q
 expect_rc 0
-x=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name || ' ' || h.name FROM deployment d JOIN host h ON h.id = d.db_host_id WHERE d.label = 'cross'")
+x=$(catalog_sql "SELECT d.db_name || ' ' || h.name FROM deployment d JOIN host h ON h.id = d.db_host_id WHERE d.label = 'cross'")
 expect_true test "${x#* }" = rig1
 expect_true test "$(rig_sql 1 -e "SELECT body FROM ${x% *}.entries")" = "first entry"
 

@@ -27,8 +27,8 @@ https_get() {  # DOMAIN [PATH]: status over HTTPS through the router, body in $W
   curl -s -o "$WORK/page" -w '%{http_code}' --cacert "$RIG_ACME_BUNDLE" \
     --resolve "$1:$HTTPS_PORT:127.0.0.1" "https://$1:$HTTPS_PORT${2:-/}"
 }
-db_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
-active_of() { sqlite3 "$HOSTCTL_CATALOG" "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
+db_of() { catalog_sql "SELECT d.db_name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
+active_of() { catalog_sql "SELECT d.name FROM deployment d JOIN site s ON s.id = d.site_id WHERE s.name = '$1' AND d.active = 1"; }
 posts() { rig_sql 3 -e "SELECT count(*) FROM $1.wp_posts WHERE post_type = 'post' AND post_status = 'publish'"; }
 logs_in() {  # DB PASSWORD: WordPress's own check of the password of 'admin'
   PW=$2 HASH=$(rig_sql 3 -e "SELECT user_pass FROM $1.wp_users WHERE user_login = 'admin'") php -r '
@@ -49,7 +49,7 @@ t=$(db_of template)
 for i in 1 2 3 4 5; do publish "$t" "Template post $i"; done
 hc reserve refill wordpress -o json
 expect_rc 0
-copy=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE reserve = 1 AND stage = 'provision' AND status = 5")
+copy=$(catalog_sql "SELECT db_name FROM deployment WHERE reserve = 1 AND stage = 'provision' AND status = 5")
 expect_true test -n "$copy"
 expect_true test "$(posts "$copy")" = 6  # WordPress's own Hello world, and the template's five
 
@@ -79,7 +79,7 @@ expect_true test "$(https_get shop.test /)" = 200
 expect_true grep -q "Fresh news" "$WORK/page"
 hc site clone shop --label test --preview test.shop.test -q
 expect_rc 0
-c=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT db_name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+c=$(catalog_sql "SELECT db_name FROM deployment WHERE label = 'test' AND stage != 'removed'")
 expect_true test -n "$c" -a "$c" != "$(db_of shop)"
 expect_true test "$(rig_sql 3 -e "SELECT count(*) FROM $c.wp_posts WHERE post_title = 'Fresh news'")" = 1
 expect_true test "$(rig_sql 3 -e "SELECT option_value FROM $c.wp_options WHERE option_name = 'home'")" = "http://test.shop.test:$RIG_NGINX_PORT"
@@ -88,7 +88,7 @@ expect_true test "$got" = 200
 expect_true grep -q "Fresh news" "$WORK/page"
 
 TEST "switch to the clone, backup, damage and restore, with no request failing"
-clone=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
+clone=$(catalog_sql "SELECT name FROM deployment WHERE label = 'test' AND stage != 'removed'")
 $H route delete test.shop.test --yes -q >/dev/null
 PROBE_CA=$RIG_ACME_BUNDLE probe_during "$HTTPS_PORT" shop.test "Fresh news" site switch shop --to "$clone"
 expect_true test "$(db_of shop)" = "$c"
@@ -96,7 +96,7 @@ hc site backup shop -q
 expect_rc 0
 rig_sql 3 -e "DELETE FROM $c.wp_posts WHERE post_type = 'post'"
 expect_true test "$(posts "$c")" = 0
-hc site restore shop --backup "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes -q
+hc site restore shop --backup "$(catalog_sql "SELECT id FROM backup ORDER BY id DESC LIMIT 1")" --yes -q
 expect_rc 0
 expect_true test "$(posts "$c")" = 7
 expect_true test "$(https_get shop.test /)" = 200
@@ -107,7 +107,7 @@ PROBE_CA=$RIG_ACME_BUNDLE probe_during "$HTTPS_PORT" shop.test "Fresh news" site
 m=$(db_of shop)
 expect_true test "$m" != "$c"
 expect_true test "$(posts "$m")" = 7
-expect_true test "$(sqlite3 "$HOSTCTL_CATALOG" "SELECT h.name FROM deployment d JOIN host h ON h.id = d.host_id WHERE d.db_name = '$m'")" = rig1
+expect_true test "$(catalog_sql "SELECT h.name FROM deployment d JOIN host h ON h.id = d.host_id WHERE d.db_name = '$m'")" = rig1
 
 TEST "upgrade to version 2: its upgrade action bumps the plugin; no request fails; switch back is the rollback"
 sed 's/^version: 1/version: 2/' "$WORK/wp/service.yaml" > "$WORK/wp/v2.yaml"
@@ -130,11 +130,11 @@ TEST "no password in any log, in the catalog in clear, or in a command line"
 admin=$("$H" deployment secret "$(active_of shop)" admin_password --yes)
 dbpw=$("$H" deployment secret "$(active_of shop)" db_password --yes)
 expect_true test ${#admin} = 24 -a ${#dbpw} = 24
-for cmd in $(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM command"); do
+for cmd in $(catalog_sql "SELECT id FROM command"); do
   "$H" task log "$cmd" 2>&1 | grep -q -e "$admin" -e "$dbpw" && fail "command $cmd's log holds a password"
 done
 grep -c -e "$admin" -e "$dbpw" "$HOSTCTL_CATALOG" >/dev/null && fail "a password is in the catalog in clear"
-sqlite3 "$HOSTCTL_CATALOG" "SELECT argv FROM audit" | grep -q -e "$admin" -e "$dbpw" && fail "a password is in the audit trail"
+catalog_sql "SELECT argv FROM audit" | grep -q -e "$admin" -e "$dbpw" && fail "a password is in the audit trail"
 
 TEST "delete: every database of the site is gone"
 hc site delete shop --yes -q

@@ -460,5 +460,6 @@ rig_stop() {
   fi
   [ -n "${RIG_DIR:-}" ] && rm -rf "$RIG_DIR"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  ! declare -F pg_stop >/dev/null || pg_stop  # the catalog's server, on PostgreSQL runs
   return 0
 }
