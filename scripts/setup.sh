@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(g++ cmake ninja-build pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev libyaml-cpp-dev libssh-dev libcurl4-openssl-dev libssl-dev
   catch2 libsqlite3-dev nlohmann-json3-dev sqlite3 openssh-server openssh-client nginx-light groff-base
-  python3 curl procps dpkg-dev util-linux faketime openssl pebble lego php8.2-fpm php8.2-cli php8.2-mysql libsodium-dev mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree zsh fish ansible-core lintian file ${EXTRA_PACKAGES:-})
+  python3 curl procps dpkg-dev util-linux faketime openssl pebble lego php8.2-fpm php8.2-cli php8.2-mysql libsodium-dev mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree zsh fish ansible-core lintian file postgresql postgresql-client libpq-dev ${EXTRA_PACKAGES:-})
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -436,14 +436,23 @@ namespace {
 // One sync per router at a time (the outstanding-command index). A sync writes
 // every active route of the router, so activations from concurrent scripts wait
 // their turn rather than fail busy; a sync of a dead process is reconciled away.
+// The wait gives up only when one sync holds the router for two minutes: while
+// syncs keep finishing (the busy message names another command), it goes on.
 int64_t begin_sync(run::Ops& ops, const std::string& router,
                    const std::function<run::CommandSpec()>& make_spec) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::string holder;
   for (int attempt = 0;; ++attempt) {
     try {
       return run::begin_command(ops.catalog, make_spec);
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::Busy || std::chrono::steady_clock::now() > deadline) throw;
+      if (e.kind() != ErrorKind::Busy) throw;
+      if (holder != e.what()) {
+        holder = e.what();
+        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        throw;
+      }
       if (attempt == 0) ops.say(fmt::format("waiting for the sync running on router '{}'", router));
       std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * std::min(attempt, 8)));
     }
