@@ -56,6 +56,9 @@ class Link {
   // Runs the steps in one transaction and records the new version.
   virtual void migrate(const std::vector<Migration>& steps) = 0;
   virtual std::vector<std::string> integrity_problems() = 0;
+  virtual std::vector<TableColumn> columns(const std::string& table) = 0;
+  // After rows were inserted with their ids given, new rows' ids follow them.
+  virtual void continue_ids(const std::string& table) = 0;
   // Seconds since the epoch on the catalog's clock (the server's, when there is one).
   virtual int64_t clock() = 0;
 

@@ -205,6 +205,8 @@ int Catalog::schema_version() { return db_.link().schema_version(); }
 int64_t Catalog::clock() { return db_.link().clock(); }
 
 std::vector<std::string> Catalog::integrity_problems() { return db_.link().integrity_problems(); }
+std::vector<TableColumn> Catalog::columns(const std::string& table) { return db_.link().columns(table); }
+void Catalog::continue_ids(const std::string& table) { db_.link().continue_ids(table); }
 
 Write::Write(Catalog& catalog, std::string action) : catalog_(catalog), action_(std::move(action)) {
   if (catalog_.dry_run())

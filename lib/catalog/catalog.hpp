@@ -63,6 +63,10 @@ class Catalog {
   Connection& db() { return db_; }
   Engine engine() const { return db_.engine(); }
   const std::string& location() const { return location_; }
+  // Ends a SELECT that picks a row to take (a ready copy, a queued command):
+  // on PostgreSQL a row another transaction holds is passed over, never handed
+  // out twice; SQLite's one writer at a time needs nothing.
+  const char* skip_locked() const { return engine() == Engine::PostgreSQL ? " FOR UPDATE SKIP LOCKED" : ""; }
   // Seconds since the epoch on the catalog's clock: PostgreSQL's when the
   // catalog is shared, so that nodes compare leases on one clock.
   int64_t clock();
@@ -78,6 +82,10 @@ class Catalog {
   void note_dry_run_change(std::string action) { dry_run_changes_.push_back(std::move(action)); }
   // The problems SQLite's integrity_check and foreign_key_check report (none: all is well).
   std::vector<std::string> integrity_problems();
+  // A table's columns in their order, as both engines describe them alike.
+  std::vector<TableColumn> columns(const std::string& table);
+  // After rows were inserted with their ids given, new rows' ids follow them.
+  void continue_ids(const std::string& table);
 
   Catalog(const std::string& location, Actor actor);
   ~Catalog();

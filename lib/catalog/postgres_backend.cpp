@@ -321,6 +321,30 @@ class PostgresLink final : public Link {
     return {};
   }
 
+  std::vector<TableColumn> columns(const std::string& table) override {
+    std::vector<TableColumn> out;
+    PostgresRows q(conn_,
+                   "SELECT c.column_name, CASE WHEN c.data_type IN ('bigint', 'integer', 'smallint') THEN 'INTEGER' "
+                   "WHEN c.data_type IN ('double precision', 'real') THEN 'REAL' WHEN c.data_type = 'bytea' THEN 'BLOB' "
+                   "ELSE 'TEXT' END, coalesce((SELECT k.ordinal_position FROM information_schema.key_column_usage k "
+                   "JOIN information_schema.table_constraints t ON t.constraint_name = k.constraint_name AND "
+                   "t.table_schema = k.table_schema AND t.constraint_type = 'PRIMARY KEY' WHERE k.table_schema = "
+                   "c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name), 0) "
+                   "FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.table_name = ? "
+                   "ORDER BY c.ordinal_position");
+    q.bind_text(1, table);
+    while (q.step()) out.push_back({q.get_string(0), q.get_string(1), static_cast<int>(q.get_int64(2))});
+    return out;
+  }
+  void continue_ids(const std::string& table) override {
+    PostgresRows identity(conn_, "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                                 "AND table_name = ? AND column_name = 'id' AND is_identity = 'YES'");
+    identity.bind_text(1, table);
+    if (identity.step())
+      exec(fmt::format("SELECT setval(pg_get_serial_sequence('{0}', 'id'), coalesce(max(id), 0) + 1, false) FROM {0}",
+                       table));
+  }
+
   int64_t clock() override {
     if (const char* pinned = std::getenv("HOSTCTL_NOW"); pinned && *pinned) return now_epoch();
     PostgresRows q(conn_, "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint");

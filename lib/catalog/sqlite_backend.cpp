@@ -131,6 +131,15 @@ class SqliteLink final : public Link {
     return problems;
   }
 
+  std::vector<TableColumn> columns(const std::string& table) override {
+    std::vector<TableColumn> out;
+    SQLite::Statement q(db_, "SELECT name, upper(type), pk FROM pragma_table_info(?) ORDER BY cid");
+    q.bind(1, table);
+    while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt()});
+    return out;
+  }
+  void continue_ids(const std::string&) override {}  // a rowid follows the largest one by itself
+
   int64_t clock() override { return now_epoch(); }
 
   bool try_lock(const std::string& name, const std::string& holder) override {

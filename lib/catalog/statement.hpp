@@ -17,6 +17,13 @@ enum class Engine { SQLite, PostgreSQL };
 // A postgresql:// or postgres:// URI names a PostgreSQL catalog; anything else is a SQLite file.
 Engine engine_of(std::string_view location);
 
+// A column of a catalog table, in the engine-neutral terms of the schema:
+// type INTEGER, REAL, TEXT or BLOB; key its place in the primary key (0: none).
+struct TableColumn {
+  std::string name, type;
+  int key = 0;
+};
+
 namespace detail {
 class Rows;  // a statement of one engine (lib/catalog/backend.hpp)
 class Link;  // a connection of one engine

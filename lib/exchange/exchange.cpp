@@ -45,26 +45,15 @@ std::string each_secret(const std::string& table, const std::string& text,
   return params.dump();
 }
 
-struct Column {
-  std::string name, type;
-};
-
-std::vector<Column> columns(catalog::Connection& db, const std::string& table) {
-  std::vector<Column> out;
-  catalog::Statement q(db, "SELECT name, upper(type) FROM pragma_table_info(?) ORDER BY cid");
-  q.bind(1, table);
-  while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
-  return out;
-}
-
 // "id", or the columns of a composite primary key: the order rows are exported in.
-std::string primary_key(catalog::Connection& db, const std::string& table) {
-  std::vector<std::string> keys;
-  catalog::Statement q(db, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
-  q.bind(1, table);
-  while (q.executeStep()) keys.push_back(q.getColumn(0).getString());
+std::string primary_key(const std::string& table, const std::vector<catalog::TableColumn>& columns) {
+  std::vector<catalog::TableColumn> keys;
+  std::copy_if(columns.begin(), columns.end(), std::back_inserter(keys), [](const auto& c) { return c.key > 0; });
   if (keys.empty()) throw Error(ErrorKind::Internal, fmt::format("table {} has no primary key to export it by", table));
-  return fmt::format("{}", fmt::join(keys, ", "));
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k.name;
+  return out;
 }
 
 }  // namespace
@@ -80,9 +69,9 @@ std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
   out << YAML::Key << "hostctl_export" << YAML::Value << 1;
   out << YAML::Key << "schema_version" << YAML::Value << catalog.schema_version();
   for (const auto& table : kTables) {
-    auto cols = columns(db, table);
+    auto cols = catalog.columns(table);
     out << YAML::Key << table << YAML::Value << YAML::BeginSeq;
-    catalog::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY {}", table, primary_key(db, table)));
+    catalog::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY {}", table, primary_key(table, cols)));
     while (q.executeStep()) {
       out << YAML::BeginMap;
       for (int i = 0; i < q.getColumnCount(); ++i) {
@@ -132,7 +121,7 @@ std::string import_yaml(catalog::Catalog& catalog, const std::string& text, cons
     const YAML::Node rows = root[table];
     if (!rows) continue;
     if (!rows.IsSequence()) throw Error(ErrorKind::Usage, fmt::format("{}: {} must be a list", where(rows), table));
-    auto cols = columns(db, table);
+    auto cols = catalog.columns(table);
     std::string names, marks;
     for (const auto& c : cols) {
       names += (names.empty() ? "" : ", ") + c.name;
@@ -143,7 +132,7 @@ std::string import_yaml(catalog::Catalog& catalog, const std::string& text, cons
       if (!row.IsMap()) throw Error(ErrorKind::Usage, fmt::format("{}: a {} row must be a mapping", where(row), table));
       for (const auto& item : row) {
         std::string key = item.first.as<std::string>();
-        if (std::none_of(cols.begin(), cols.end(), [&](const Column& c) { return c.name == key; }))
+        if (std::none_of(cols.begin(), cols.end(), [&](const catalog::TableColumn& c) { return c.name == key; }))
           throw Error(ErrorKind::Usage, fmt::format("{}: unknown column '{}' of {}", where(item.first), key, table));
       }
       for (size_t i = 0; i < cols.size(); ++i) {
@@ -168,6 +157,8 @@ std::string import_yaml(catalog::Catalog& catalog, const std::string& text, cons
                           "export with --with-secrets to carry the secrets");
             return value.starts_with(kOpen) ? secrets::seal(catalog, value.substr(kOpen.size())) : value;
           }));
+        } else if (cols[i].type == "BLOB") {
+          insert.bind_blob(index, v.Scalar());
         } else {
           insert.bind(index, v.Scalar());
         }
@@ -179,6 +170,7 @@ std::string import_yaml(catalog::Catalog& catalog, const std::string& text, cons
       }
       insert.reset();
     }
+    catalog.continue_ids(table);
     report += fmt::format("{}{}={}", report.empty() ? "" : " ", table, rows.size());
   }
   write.commit();

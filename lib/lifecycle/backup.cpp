@@ -96,7 +96,7 @@ void require_good(const Backup& b) {
 
 bool shares_file(catalog::Catalog& catalog, const Backup& b) {
   catalog::Statement q(catalog.db(),
-                       "SELECT 1 FROM backup WHERE path = ? AND host_id IS ? AND id != ? AND status IN (0, 1, 5)");
+                       "SELECT 1 FROM backup WHERE path = ? AND host_id IS NOT DISTINCT FROM ? AND id != ? AND status IN (0, 1, 5)");
   q.bind(1, b.path);
   if (b.host_id) q.bind(2, *b.host_id); else q.bind(2);
   q.bind(3, b.id);

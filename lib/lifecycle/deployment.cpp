@@ -154,7 +154,7 @@ std::vector<Deployment> list_deployments(catalog::Catalog& catalog, const Deploy
   if (f.host) where.emplace_back("d.host_id = (SELECT id FROM host WHERE name = ?)", *f.host);
   if (f.stage) where.emplace_back("d.stage = ?", *f.stage);
   std::string sql = kSelect;
-  sql += f.include_removed ? "WHERE 1" : "WHERE d.stage != 'removed'";
+  sql += f.include_removed ? "WHERE TRUE" : "WHERE d.stage != 'removed'";
   for (const auto& [clause, _] : where) sql += " AND " + clause;
   catalog::Statement q(catalog.db(), sql + " ORDER BY d.id");
   int i = 0;
@@ -383,7 +383,7 @@ void mark_record_due(catalog::Catalog& catalog, const std::string& site) {
   catalog::Write write(catalog, "");
   catalog::Statement st(catalog.db(),
                         "INSERT INTO site_record_due(site_id, serial) SELECT id, 1 FROM site WHERE name = ? "
-                        "ON CONFLICT(site_id) DO UPDATE SET serial = serial + 1");
+                        "ON CONFLICT(site_id) DO UPDATE SET serial = site_record_due.serial + 1");
   st.bind(1, site);
   st.exec();
   write.commit();

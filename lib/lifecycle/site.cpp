@@ -151,12 +151,12 @@ std::optional<int64_t> claim_ready_copy(catalog::Catalog& catalog, int64_t site_
                                         const nlohmann::json& values, int64_t service_id,
                                         const std::optional<model::Host>& host) {
   catalog::Statement claim(catalog.db(),
-                           "UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
+                           std::string("UPDATE deployment SET site_id = ?1, client_id = ?2, stage = 'allocate', active = 1, "
                            "params = ?3, status = 1, reserve = 0 WHERE id = (SELECT id FROM deployment WHERE "
                            "service_id = ?4 AND reserve = 1 AND stage = 'provision' AND status = 5 AND site_id IS NULL "
                            "AND client_id IS NULL AND (CAST(?5 AS INTEGER) IS NULL OR host_id = ?5) AND service_version = "
-                           "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1) "
-                           "RETURNING id");
+                           "(SELECT version FROM service WHERE id = ?4) ORDER BY ready_at, id LIMIT 1") +
+                               catalog.skip_locked() + ") RETURNING id");
   claim.bind(1, site_id);
   if (client_id) claim.bind(2, *client_id); else claim.bind(2);
   claim.bind(3, values.dump());  // secret parameters come sealed (seal_params)

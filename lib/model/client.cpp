@@ -66,7 +66,7 @@ Client edit_client(catalog::Catalog& catalog, const std::string& ref, const std:
                 fmt::format("client '{}' has {} site(s); --max-sites {} is below that", client.name, client.sites, quota),
                 "delete or transfer sites first ('hostctl site transfer SITE --client OTHER')");
   catalog::Statement update(db, "UPDATE client SET email = coalesce(?, email), "
-                               "max_sites = CASE WHEN ?2 THEN ?3 ELSE max_sites END WHERE id = ?4");
+                               "max_sites = CASE WHEN ?2 = 1 THEN ?3 ELSE max_sites END WHERE id = ?4");
   if (email) update.bind(1, *email); else update.bind(1);
   update.bind(2, max_sites.has_value());
   if (max_sites && !unlimited) update.bind(3, quota); else update.bind(3);

@@ -237,7 +237,8 @@ int64_t queue_command(catalog::Catalog& catalog, const CommandSpec& spec) {
 
 std::optional<int64_t> claim_queued(catalog::Catalog& catalog) {
   catalog::Write write(catalog, "");
-  catalog::Statement q(catalog.db(), "SELECT id FROM command WHERE status = 0 ORDER BY id LIMIT 1");
+  catalog::Statement q(catalog.db(),
+                       std::string("SELECT id FROM command WHERE status = 0 ORDER BY id LIMIT 1") + catalog.skip_locked());
   if (!q.executeStep()) return std::nullopt;
   int64_t id = q.getColumn(0).getInt64();
   q.reset();
@@ -397,7 +398,7 @@ std::vector<LogLine> command_log(catalog::Catalog& catalog, int64_t command_id, 
 
 std::vector<std::string> tail_of_task(catalog::Catalog& catalog, int64_t task_id, int n) {
   catalog::Statement q(catalog.db(),
-                       "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) "
+                       "SELECT line FROM (SELECT id, line FROM task_log WHERE task_id = ? ORDER BY id DESC LIMIT ?) tail "
                        "ORDER BY id");
   q.bind(1, task_id);
   q.bind(2, n);

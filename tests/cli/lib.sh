@@ -30,6 +30,20 @@ reset_environment() {
 
 cleanup_environment() { rm -rf "$WORK"; }
 
+# The location of another, empty catalog on the engine under test: a new
+# database on PostgreSQL, a file in $WORK on SQLite. NAME is unique per test.
+other_catalog() {
+  if is_postgres; then pg_new_database "${1}_$PG_DATABASES"; else echo "$WORK/$1.db"; fi
+}
+# The location of a copy of the catalog under test, made outside hostctl.
+catalog_snapshot() {
+  if is_postgres; then
+    pg_new_database "${1}_$PG_DATABASES" "${HOSTCTL_CATALOG##*/}"
+  else
+    sqlite3 "$HOSTCTL_CATALOG" ".backup '$WORK/$1.db'" && echo "$WORK/$1.db"
+  fi
+}
+
 # SQL on the catalog, as sqlite3 or psql prints it (columns joined by |).
 catalog_sql() {
   if [ "${HOSTCTL_TEST_ENGINE:-sqlite}" = postgresql ]; then

@@ -34,8 +34,8 @@ check_invariants() {
     "$WORK/doctor.json" || fail "doctor: $(cat "$WORK/doctor.json")"
   # Rule 5: the router holds a file for exactly the domains of active routes.
   local want have
-  want=$(q "SELECT DISTINCT substr(source, 1, instr(source || '/', '/') - 1) FROM route WHERE active = 1 ORDER BY 1")
-  have=$(ls "$RIG_NGINX_DIR/sites" | sed -n 's/^hostctl-\(.*\)\.conf$/\1/p' | sort)
+  want=$(q "SELECT source FROM route WHERE active = 1" | cut -d/ -f1 | LC_ALL=C sort -u)
+  have=$(ls "$RIG_NGINX_DIR/sites" | sed -n 's/^hostctl-\(.*\)\.conf$/\1/p' | LC_ALL=C sort)
   [ "$want" = "$have" ] || fail "rule 5: router files ($have) differ from active routes ($want)"
 }
 

@@ -24,15 +24,16 @@ expect_rc 0
 expect_true test "$(stat -c %a "$WORK/inventory.yaml")" = 600
 
 TEST "import into an empty catalog round-trips exactly"
-HOSTCTL_CATALOG="$WORK/second.db" "$HOSTCTL_BIN" init -q >/dev/null
-HOSTCTL_CATALOG="$WORK/second.db" hc import "$WORK/inventory.yaml" -o json
+second=$(other_catalog second)
+HOSTCTL_CATALOG="$second" "$HOSTCTL_BIN" init -q >/dev/null
+HOSTCTL_CATALOG="$second" hc import "$WORK/inventory.yaml" -o json
 expect_rc 0
 expect_json "'site=1' in d['imported'] and 'deployment=1' in d['imported'] and 'route=2' in d['imported']"
-HOSTCTL_CATALOG="$WORK/second.db" "$HOSTCTL_BIN" export > "$WORK/again.yaml"
+HOSTCTL_CATALOG="$second" "$HOSTCTL_BIN" export > "$WORK/again.yaml"
 expect_true cmp -s "$WORK/inventory.yaml" "$WORK/again.yaml"
-HOSTCTL_CATALOG="$WORK/second.db" hc site show shop -o json
+HOSTCTL_CATALOG="$second" hc site show shop -o json
 expect_json "d['client'] == 'acme' and len(d['routes']) == 2 and d['deployments'][0]['params']['title'] == 'Quote \"this\" 0123'"
-HOSTCTL_CATALOG="$WORK/second.db" hc doctor
+HOSTCTL_CATALOG="$second" hc doctor
 expect_rc 0
 
 TEST "import refuses a catalog that is not empty, and bad files, changing nothing"
@@ -41,20 +42,21 @@ hc import "$WORK/inventory.yaml"
 expect_rc 4
 expect_err_has "not empty"
 expect_catalog_unchanged "$before"
-HOSTCTL_CATALOG="$WORK/third.db" "$HOSTCTL_BIN" init -q >/dev/null
+third=$(other_catalog third)
+HOSTCTL_CATALOG="$third" "$HOSTCTL_BIN" init -q >/dev/null
 printf 'hostctl_export: 1\nschema_version: 1\n' > "$WORK/old.yaml"
-HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/old.yaml"
+HOSTCTL_CATALOG="$third" hc import "$WORK/old.yaml"
 expect_rc 4
 sed 's/^  - id: 1$/  - id: one/' "$WORK/inventory.yaml" > "$WORK/bad.yaml"
-HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/bad.yaml"
+HOSTCTL_CATALOG="$third" hc import "$WORK/bad.yaml"
 expect_rc 2
 expect_err_has "bad.yaml:"
 printf 'hosts: [' > "$WORK/broken.yaml"
-HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/broken.yaml"
+HOSTCTL_CATALOG="$third" hc import "$WORK/broken.yaml"
 expect_rc 2
-HOSTCTL_CATALOG="$WORK/third.db" hc import "$WORK/missing.yaml"
+HOSTCTL_CATALOG="$third" hc import "$WORK/missing.yaml"
 expect_rc 3
-n=$(sqlite3 "$WORK/third.db" "SELECT count(*) FROM host")
+n=$(HOSTCTL_CATALOG=$third catalog_sql "SELECT count(*) FROM host")
 expect_true test "$n" = 0
 
 TEST "pre-flight: a host without enough free space is refused before anything is written"
@@ -77,9 +79,9 @@ expect_out INTERRUPTED
 
 TEST "doctor finds a site that breaks a rule"
 # On a copy: a launched site whose routes are none of them primary.
-catalog_sql ".backup '$WORK/broken.db'"
-sqlite3 "$WORK/broken.db" "UPDATE site SET launched = 1 WHERE name = 'shop'; UPDATE route SET is_primary = 0"
-hc --catalog "$WORK/broken.db" doctor -o json
+broken=$(catalog_snapshot broken)
+HOSTCTL_CATALOG=$broken catalog_sql "UPDATE site SET launched = 1 WHERE name = 'shop'; UPDATE route SET is_primary = 0"
+hc --catalog "$broken" doctor -o json
 expect_rc 1
 expect_json "d['integrity'] == 'ok' and d['rules'] == 'broken'"
 expect_err_has "site 'shop': rule 6: launched without a primary route"

@@ -90,8 +90,9 @@ check audit audit list
 check log task log "$("$HOSTCTL_BIN" task list -n 1 -o id)"
 check host-import host import control
 hc export --with-secrets --file "$WORK/inv.yaml"
-HOSTCTL_CATALOG="$WORK/other.db" "$HOSTCTL_BIN" init -q >/dev/null
-HOSTCTL_CATALOG="$WORK/other.db" check import import "$WORK/inv.yaml"
+other=$(other_catalog other)
+HOSTCTL_CATALOG="$other" "$HOSTCTL_BIN" init -q >/dev/null
+HOSTCTL_CATALOG="$other" check import import "$WORK/inv.yaml"
 
 TEST "errors on stderr with -o json match the error section"
 hc site show nope -o json

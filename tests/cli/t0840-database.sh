@@ -233,14 +233,15 @@ expect_out_has "hostctl-secret:$pw"
 printf '%s' "$OUT" > "$WORK/open.yaml"
 hc export
 printf '%s' "$OUT" > "$WORK/masked.yaml"
-HOSTCTL_CATALOG=$WORK/new.db "$H" init -q >/dev/null
-HOSTCTL_CATALOG=$WORK/new.db hc import "$WORK/masked.yaml"
+new=$(other_catalog new)
+HOSTCTL_CATALOG=$new "$H" init -q >/dev/null
+HOSTCTL_CATALOG=$new hc import "$WORK/masked.yaml"
 expect_rc 4
 expect_err_has "holds a masked secret"
-HOSTCTL_CATALOG=$WORK/new.db hc import "$WORK/open.yaml"
+HOSTCTL_CATALOG=$new hc import "$WORK/open.yaml"
 expect_rc 0
 grep -c "$pw" "$WORK/new.db" >/dev/null && fail "import stored a secret in clear"
-HOSTCTL_CATALOG=$WORK/new.db hc deployment secret "$d" db_password --yes
+HOSTCTL_CATALOG=$new hc deployment secret "$d" db_password --yes
 expect_rc 0
 expect_out "$pw"
 

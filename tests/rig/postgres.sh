@@ -42,8 +42,9 @@ pg_server_stop() {
   PG_PID=""
 }
 
+# pg_new_database NAME [TEMPLATE]: an empty database, or a copy of TEMPLATE.
 pg_new_database() {
-  psql -q "$PG_URI_BASE/postgres" -c "CREATE DATABASE $1" >/dev/null && echo "$PG_URI_BASE/$1"
+  psql -q "$PG_URI_BASE/postgres" -c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null && echo "$PG_URI_BASE/$1"
 }
 
 pg_stop() {

@@ -159,8 +159,8 @@ rig_data_plane() {
 expect_served_from() {
   local domain=$1 dir=$2 conf="$RIG_NGINX_DIR/sites/hostctl-$1.conf" id host
   grep -q "root $dir/public;" "$conf" && return 0
-  id=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT id FROM deployment WHERE directory = '$dir'")
-  host=$(sqlite3 "$HOSTCTL_CATALOG" "SELECT h.web_dir FROM host h JOIN deployment d ON d.host_id = h.id WHERE d.id = '$id'")
+  id=$(catalog_sql "SELECT id FROM deployment WHERE directory = '$dir'")
+  host=$(catalog_sql "SELECT h.web_dir FROM host h JOIN deployment d ON d.host_id = h.id WHERE d.id = '$id'")
   grep -q "proxy_set_header Host d$id.backend.hostctl;" "$conf" && grep -q "root $dir/public;" "$host/hostctl-backend-$id.conf" ||
     fail "the router does not send $domain to $dir"
 }
