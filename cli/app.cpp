@@ -39,7 +39,7 @@ struct Bound {
 };
 
 void add_globals(CLI::App& app, Globals& g) {
-  app.add_option("--catalog", g.catalog, "catalog file (env HOSTCTL_CATALOG)")->type_name("PATH");
+  app.add_option("--catalog", g.catalog, "catalog: a SQLite file or a postgresql:// URI (env HOSTCTL_CATALOG)")->type_name("PATH|URI");
   app.add_option("--config", g.config, "configuration file (env HOSTCTL_CONFIG)")->type_name("PATH");
   app.add_option("-o,--output", g.output, "output format: table, json, yaml, tsv, id")->type_name("FORMAT");
   app.add_option("--field", g.field, "print only this field, bare")->type_name("NAME");
