@@ -30,6 +30,29 @@ reset_environment() {
 
 cleanup_environment() { rm -rf "$WORK"; }
 
+# Holds hostctl's named lock NAME ("reserve", "queue-cron") for SECONDS in the
+# background, as another node would, and returns once it is held (HOLDER_PID):
+# a flock file beside a SQLite catalog, a session advisory lock (its key as
+# lib/catalog/postgres_backend.cpp makes it) on PostgreSQL.
+hold_catalog_lock() {
+  if is_postgres; then
+    local key
+    key=$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) % 2**32
+print(h - 2**32 if h >= 2**31 else h)' "$1")
+    PGAPPNAME="holder of $1" psql -qAt "$HOSTCTL_CATALOG" \
+      -c "SELECT pg_advisory_lock($((0x686f7374)), $key)" -c "SELECT pg_sleep($2)" >/dev/null &
+    HOLDER_PID=$!
+    until [ "$(catalog_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND
+                            objid = $(((key + 2**32) % 2**32))")" = 1 ]; do sleep 0.05; done
+  else
+    flock "$HOSTCTL_CATALOG.$1.lock" sleep "$2" &
+    HOLDER_PID=$!
+    while flock -n "$HOSTCTL_CATALOG.$1.lock" true; do sleep 0.05; done
+  fi
+}
+
 # The location of another, empty catalog on the engine under test: a new
 # database on PostgreSQL, a file in $WORK on SQLite. NAME is unique per test.
 other_catalog() {

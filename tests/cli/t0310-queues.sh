@@ -141,9 +141,8 @@ expect_json "d[0]['ran'] == 1 and d[0]['failed'] == []"
 expect_true test -s "$dir/public/cron.txt"
 
 TEST "each queue has its own lease: a busy queue is skipped, the others run"
-flock "$HOSTCTL_CATALOG.queue-cron.lock" sleep 3 &
-holder=$!
-sleep 0.3
+hold_catalog_lock queue-cron 3
+holder=$HOLDER_PID
 HOSTCTL_NOW=2026-11-16T09:00:00Z hc queue run -o json
 expect_rc 0
 expect_json "{q['queue']: q['skipped'] for q in d} == {'tasks': False, 'cron': True, 'backup': False, 'stats': False, 'certs': False}"
