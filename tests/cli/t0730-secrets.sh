@@ -101,7 +101,9 @@ hc deployservice vault --host rig1
 expect_rc 2
 expect_err_has "needs --param token=... (or HOSTCTL_PARAM_TOKEN in the environment)"
 
-TEST "the catalog stays 0600"
-expect_true test "$(stat -c %a "$HOSTCTL_CATALOG")" = 600
+TEST "the catalog file (on PostgreSQL, the key file) stays 0600"
+# A PostgreSQL catalog is the server's files, kept by its own user.
+if is_postgres; then expect_true test "$(stat -c %a "$HOME/.local/share/hostctl/"*.key)" = 600
+else expect_true test "$(stat -c %a "$HOSTCTL_CATALOG")" = 600; fi
 
 done_testing
