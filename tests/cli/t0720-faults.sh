@@ -229,6 +229,10 @@ expect_json "d['status_name'] == 'COMPLETED' and d['ready_at']"
 still_served
 expect_consistent
 
+# The last test holds SQLite's write lock; a PostgreSQL writer waits on the
+# server's lock_timeout instead (not yet the same 30 s, issue 15).
+if is_postgres; then done_testing; exit; fi
+
 TEST "a catalog whose writer is stuck: exit 7 after 30 s without a commit, naming the wait, nothing changed"
 python3 - "$HOSTCTL_CATALOG" "$WORK/stuck" <<'PY' &
 import os, sqlite3, sys, time
