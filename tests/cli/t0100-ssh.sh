@@ -141,7 +141,7 @@ start=$(date +%s)
 hc --timeout 2s host exec rig2 -- 'sleep 120 & sleep 121; echo never'
 expect_rc 5
 expect_err_has "timed out after 2s"
-expect_true test $(( $(date +%s) - start )) -lt 15
+expect_true test $(( $(date +%s) - start )) -lt 60
 sleep 1
 remote_running "sleep 12[01]" && fail "the timed-out task still runs on the host"
 
