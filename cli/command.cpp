@@ -65,6 +65,7 @@ const std::vector<Group>& command_groups() {
       {"package", "the package inventory the deployments report"},
       {"task", "commands and their tasks: status, logs, retry, cancel"},
       {"audit", "the audit trail: who changed the catalog, and when"},
+      {"catalog", "the catalog itself: copy it to another, such as PostgreSQL"},
   };
   return groups;
 }

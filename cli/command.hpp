@@ -119,7 +119,7 @@ void add_backup_commands(std::vector<Command>& table);
 void add_reserve_commands(std::vector<Command>& table);
 void add_queue_commands(std::vector<Command>& table);
 void add_usage_commands(std::vector<Command>& table);  // usage report, invoice
-void add_exchange_commands(std::vector<Command>& table);  // export, import
+void add_exchange_commands(std::vector<Command>& table);  // export, import, catalog copy
 void add_audit_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();

@@ -1,4 +1,4 @@
-// export [--file F]; import FILE
+// export [--file F]; import FILE; catalog copy --to LOCATION
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "core/file.hpp"
+#include "exchange/copy.hpp"
 #include "exchange/exchange.hpp"
 
 namespace hostctl::cli {
@@ -41,6 +42,26 @@ Output import(Context& ctx, const Args& a) {
   return {nlohmann::ordered_json{{"file", file}, {"imported", report}}, {}};
 }
 
+Output catalog_copy(Context& ctx, const Args& a) {
+  const std::string to = *a.opt("to");
+  auto report = exchange::copy_catalog(ctx.catalog(), to, ctx.actor());
+  std::string shown = catalog::shown_location(to);
+  ctx.info(fmt::format("copied {} rows in {} tables to catalog '{}', each read back and compared", report.total,
+                       report.rows.size(), shown));
+  if (!report.key_path.empty())
+    ctx.info(fmt::format("the secret key is in {}: every node that uses the new catalog needs that file", report.key_path));
+  nlohmann::ordered_json tables = nlohmann::ordered_json::object();
+  for (const auto& [table, n] : report.rows) tables[table] = n;
+  nlohmann::ordered_json j;
+  j["from"] = catalog::shown_location(ctx.catalog().location());
+  j["to"] = shown;
+  j["created"] = report.created;
+  j["rows"] = report.total;
+  j["tables"] = tables;
+  j["key_file"] = report.key_path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(report.key_path);
+  return {j, {}};
+}
+
 }  // namespace
 
 void add_exchange_commands(std::vector<Command>& t) {
@@ -52,6 +73,13 @@ void add_exchange_commands(std::vector<Command>& t) {
   t.push_back({"import", "read an exported inventory into an empty catalog",
                {{"FILE", "a file written by hostctl export", true, false, Complete::File}}, {},
                kCatalog | kMutates | kDryRun, import});
+  t.push_back({"catalog copy",
+               "copy the whole catalog (inventory and history) to a new one, such as PostgreSQL; checked row by row",
+               {},
+               {{"to", "", "the new catalog: a postgresql:// URI or a SQLite file; made when it has no schema, "
+                           "refused when it holds rows",
+                 Opt::Value, "LOCATION", Complete::File, true}},
+               kCatalog | kMutates, catalog_copy});
 }
 
 }  // namespace hostctl::cli

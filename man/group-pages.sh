@@ -40,4 +40,5 @@ usage|metered usage of deployments
 package|the package inventory the deployments report
 audit|the audit trail: who changed the catalog, and when
 task|commands and their tasks: status, logs, retry, cancel
+catalog|the catalog itself: copy it to another, such as PostgreSQL
 GROUPS

@@ -65,6 +65,15 @@ std::vector<Migration> migration_steps(Engine engine, int from) {
   return steps;
 }
 
+const std::vector<std::string>& tables() {
+  static const std::vector<std::string> all = {
+      "host",    "host_role", "client",  "service", "service_file", "service_version", "service_version_file",
+      "site",    "deployment", "secret", "route",   "fact",         "package",         "backup",
+      "usage",   "schedule_run", "certificate", "site_record_due", "audit", "command", "task",
+      "task_log", "directive"};
+  return all;
+}
+
 std::string shown_location(const std::string& location) {
   if (engine_of(location) == Engine::SQLite) return location;
   static const std::regex password(R"(^([a-z]+://[^:/@]*):[^@/]*@)");

@@ -126,6 +126,10 @@ class Lock {
   bool held_ = false;
 };
 
+// Every table of the schema, each after the tables it refers to: the order
+// rows can be inserted in (export, import, catalog copy).
+const std::vector<std::string>& tables();
+
 // The location as it may be shown: a URI's password masked.
 std::string shown_location(const std::string& location);
 

@@ -16,12 +16,17 @@
 namespace hostctl::exchange {
 namespace {
 
-// In foreign-key order.
-const std::vector<std::string> kTables = {"host",         "host_role",  "client",     "service",
-                                          "service_file", "service_version", "service_version_file",
-                                          "site",         "deployment", "secret",     "route",
-                                          "fact",         "package",    "backup",     "usage",
-                                          "schedule_run"};
+// The inventory's tables, in foreign-key order: every table but the history
+// (commands, their tasks and logs, the audit trail), certificates and the
+// usage-record schedule. `catalog copy` moves those too.
+const std::vector<std::string> kTables = [] {
+  const std::vector<std::string> left_behind = {"certificate", "site_record_due", "audit",   "command",
+                                                "task",        "task_log",        "directive"};
+  std::vector<std::string> out;
+  for (const auto& t : catalog::tables())
+    if (std::find(left_behind.begin(), left_behind.end(), t) == left_behind.end()) out.push_back(t);
+  return out;
+}();
 
 // How secrets travel in an export: masked, or (--with-secrets) open, marked,
 // to be sealed again with the importing catalog's key.

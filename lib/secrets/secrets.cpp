@@ -74,16 +74,14 @@ Key parse_key(std::string_view text, const std::string& source) {
   return key;
 }
 
-// A new key file, written once (O_EXCL): two processes racing both end up with the winner's.
-void create_key_file(const std::string& path) {
-  Key key;
-  randombytes_buf(key.data(), key.size());
-  std::string text = to_base64(key.data(), key.size()) + "\n";
+// Writes a key file once (O_EXCL, 0600); false when it already exists: two
+// processes racing both end up with the winner's.
+bool write_key_file(const std::string& path, const std::string& text) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    if (errno == EEXIST) return;
+    if (errno == EEXIST) return false;
     throw Error(ErrorKind::Internal, fmt::format("cannot create the secret key file {}: {}", path, strerror(errno)));
   }
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
@@ -92,6 +90,13 @@ void create_key_file(const std::string& path) {
     ::unlink(path.c_str());
     throw Error(ErrorKind::Internal, fmt::format("cannot write the secret key file {}", path));
   }
+  return true;
+}
+
+void create_key_file(const std::string& path) {
+  Key key;
+  randombytes_buf(key.data(), key.size());
+  write_key_file(path, to_base64(key.data(), key.size()) + "\n");
 }
 
 Key read_key(const catalog::Catalog& catalog, bool create) {
@@ -132,6 +137,19 @@ Key read_key(const catalog::Catalog& catalog, bool create) {
 std::string key_source(const catalog::Catalog& catalog) {
   const char* env = std::getenv("HOSTCTL_SECRET_KEY");
   return env && *env ? "HOSTCTL_SECRET_KEY" : key_path(catalog);
+}
+
+std::string carry_key(const catalog::Catalog& from, const catalog::Catalog& to) {
+  if (const char* env = std::getenv("HOSTCTL_SECRET_KEY"); env && *env) return "";
+  std::string source = key_path(from), target = key_path(to);
+  auto key = read_file(source);
+  if (!key) return "";
+  if (!write_key_file(target, *key) && read_file(target) != key)
+    throw Error(ErrorKind::Refused,
+                fmt::format("{} already holds another secret key than {}: the copied secrets would not open", target,
+                            source),
+                fmt::format("move {} away, or copy to another catalog", target));
+  return target;
 }
 
 std::string seal(const catalog::Catalog& catalog, std::string_view value) {

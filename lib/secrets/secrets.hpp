@@ -18,6 +18,12 @@ namespace hostctl::secrets {
 // Where the key of this catalog is read from: "HOSTCTL_SECRET_KEY" or the file's path.
 std::string key_source(const catalog::Catalog& catalog);
 
+// Gives catalog `to` the key of catalog `from`, whose sealed rows it received:
+// the key file written for `to` (0600), or found there already; "" when none
+// is needed (HOSTCTL_SECRET_KEY, or `from` has no key file). Refused when `to`
+// has another key.
+std::string carry_key(const catalog::Catalog& from, const catalog::Catalog& to);
+
 // "sealed:" text that only the catalog's key opens; never the value itself.
 std::string seal(const catalog::Catalog& catalog, std::string_view value);
 bool is_sealed(std::string_view text);

@@ -132,14 +132,15 @@ expect_true() { "$@" || fail "not true: $*"; }
 # A digest of everything in the catalog, to prove a refusal changed nothing.
 # On PostgreSQL, without the sequences' positions (a rolled-back insert uses a
 # number up too) and the random \restrict key each dump carries.
-catalog_digest() {
-  if is_postgres; then
-    pg_dump --data-only "$HOSTCTL_CATALOG" >/dev/null 2>&1 || { echo "pg_dump failed" >&2; return 1; }
-    pg_dump --data-only "$HOSTCTL_CATALOG" 2>/dev/null | grep -v -e "setval" -e '^\\restrict' -e '^\\unrestrict' |
-      sha256sum | cut -d' ' -f1
-  else
-    sqlite3 "$HOSTCTL_CATALOG" .dump | sha256sum | cut -d' ' -f1
-  fi
+catalog_digest() {  # [LOCATION]: another catalog than the one under test
+  local location=${1:-$HOSTCTL_CATALOG}
+  case $location in
+  postgresql://*)
+    pg_dump --data-only "$location" >/dev/null 2>&1 || { echo "pg_dump failed" >&2; return 1; }
+    pg_dump --data-only "$location" 2>/dev/null | grep -v -e "setval" -e '^\\restrict' -e '^\\unrestrict' |
+      sha256sum | cut -d' ' -f1 ;;
+  *) sqlite3 "$location" .dump | sha256sum | cut -d' ' -f1 ;;
+  esac
 }
 expect_catalog_unchanged() {
   [ -n "$1" ] && [ "$(catalog_digest)" = "$1" ] || fail "the catalog changed"

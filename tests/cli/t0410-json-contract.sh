@@ -93,6 +93,7 @@ hc export --with-secrets --file "$WORK/inv.yaml"
 other=$(other_catalog other)
 HOSTCTL_CATALOG="$other" "$HOSTCTL_BIN" init -q >/dev/null
 HOSTCTL_CATALOG="$other" check import import "$WORK/inv.yaml"
+check catalog-copy catalog copy --to "$(other_catalog copied)"
 
 TEST "errors on stderr with -o json match the error section"
 hc site show nope -o json
