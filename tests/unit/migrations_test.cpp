@@ -1,6 +1,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "catalog/catalog.hpp"
@@ -124,4 +127,25 @@ TEST_CASE("writes are audited, and dry-run writes leave nothing behind") {
   auto after = Catalog::open(path, kActor);
   CHECK(after->db().execAndGet("SELECT count(*) FROM client WHERE name IN ('y', 'z')").getInt() == 0);
   CHECK(after->db().execAndGet("SELECT count(*) FROM audit").getInt() == before + 1);
+}
+
+TEST_CASE("tables() lists every table of the schema, each after the tables it refers to") {
+  TempDir dir;
+  auto path = dir.path / "catalog.db";
+  Catalog::init(path, kActor);
+  SQLite::Database db(path.string());
+  std::set<std::string> schema;
+  SQLite::Statement all(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  while (all.executeStep()) schema.insert(all.getColumn(0).getString());
+  const auto& listed = tables();
+  CHECK(std::set<std::string>(listed.begin(), listed.end()) == schema);
+  for (size_t i = 0; i < listed.size(); ++i) {
+    SQLite::Statement refs(db, "SELECT \"table\" FROM pragma_foreign_key_list(?)");
+    refs.bind(1, listed[i]);
+    while (refs.executeStep()) {
+      std::string parent = refs.getColumn(0).getString();
+      INFO(listed[i] << " refers to " << parent);
+      CHECK(std::find(listed.begin(), listed.begin() + static_cast<long>(i) + 1, parent) != listed.begin() + static_cast<long>(i) + 1);
+    }
+  }
 }
