@@ -163,9 +163,9 @@ std::string database_name(const std::string& deployment_name) {
 
 model::Host choose_server(catalog::Catalog& catalog, const std::string& engine, const std::string& service) {
   catalog::Statement q(catalog.db(),
-                       "SELECT h.id, (SELECT count(*) FROM deployment d WHERE d.db_host_id = h.id AND "
-                       "d.stage != 'removed') AS load FROM host h WHERE h.db_engine = ? AND load < h.capacity "
-                       "ORDER BY load, h.name LIMIT 1");
+                       "SELECT id FROM (SELECT h.id, h.name, h.capacity, (SELECT count(*) FROM deployment d "
+                       "WHERE d.db_host_id = h.id AND d.stage != 'removed') AS load FROM host h WHERE "
+                       "h.db_engine = ?) servers WHERE load < capacity ORDER BY load, name LIMIT 1");
   q.bind(1, engine);
   if (!q.executeStep())
     throw Error(ErrorKind::Refused,

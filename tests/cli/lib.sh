@@ -129,17 +129,36 @@ expect_json() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sy
   fail "JSON check failed: $1"; }
 expect_true() { "$@" || fail "not true: $*"; }
 
+# Everything in a catalog as text (sqlite3 .dump, pg_dump --data-only): LOCATION, or the one under test.
+catalog_dump() {
+  local location=${1:-$HOSTCTL_CATALOG}
+  case $location in
+  postgresql://*) pg_dump --data-only "$location" ;;
+  *) sqlite3 "$location" .dump ;;
+  esac
+}
 # A digest of everything in the catalog, to prove a refusal changed nothing.
 # On PostgreSQL, without the sequences' positions (a rolled-back insert uses a
 # number up too) and the random \restrict key each dump carries.
-catalog_digest() {  # [LOCATION]: another catalog than the one under test
-  local location=${1:-$HOSTCTL_CATALOG}
-  case $location in
+catalog_digest() {  # [LOCATION]
+  catalog_dump "$@" >/dev/null 2>&1 || { echo "cannot dump the catalog" >&2; return 1; }
+  catalog_dump "$@" 2>/dev/null | grep -v -e "setval" -e '^\\restrict' -e '^\\unrestrict' | sha256sum | cut -d' ' -f1
+}
+# Whether any of the texts is anywhere in the catalog's files, freed pages and
+# WAL included: the SQLite file and its -wal, or the PostgreSQL server's data directory.
+catalog_files_hold() {
+  local patterns=() text
+  for text; do patterns+=(-e "$text"); done
+  if is_postgres; then grep -rqaF "${patterns[@]}" "$PG_DIR/data"; else grep -qaF "${patterns[@]}" "$HOSTCTL_CATALOG"*; fi
+}
+# The secret key file of the catalog under test (lib/secrets/secrets.cpp key_path).
+catalog_key_file() {
+  case $HOSTCTL_CATALOG in
   postgresql://*)
-    pg_dump --data-only "$location" >/dev/null 2>&1 || { echo "pg_dump failed" >&2; return 1; }
-    pg_dump --data-only "$location" 2>/dev/null | grep -v -e "setval" -e '^\\restrict' -e '^\\unrestrict' |
-      sha256sum | cut -d' ' -f1 ;;
-  *) sqlite3 "$location" .dump | sha256sum | cut -d' ' -f1 ;;
+    local where=${HOSTCTL_CATALOG#*://}
+    where=${where#*@}
+    printf '%s/.local/share/hostctl/%s.key\n' "$HOME" "$(printf %s "${where%%\?*}" | tr -c 'A-Za-z0-9.-' _)" ;;
+  *) echo "$HOSTCTL_CATALOG.key" ;;
   esac
 }
 expect_catalog_unchanged() {

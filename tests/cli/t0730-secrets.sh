@@ -103,7 +103,7 @@ expect_err_has "needs --param token=... (or HOSTCTL_PARAM_TOKEN in the environme
 
 TEST "the catalog file (on PostgreSQL, the key file) stays 0600"
 # A PostgreSQL catalog is the server's files, kept by its own user.
-if is_postgres; then expect_true test "$(stat -c %a "$HOME/.local/share/hostctl/"*.key)" = 600
+if is_postgres; then expect_true test "$(stat -c %a "$(catalog_key_file)")" = 600
 else expect_true test "$(stat -c %a "$HOSTCTL_CATALOG")" = 600; fi
 
 done_testing

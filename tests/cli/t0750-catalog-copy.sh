@@ -49,7 +49,7 @@ expect_json "d['rows'] == sum(d['tables'].values()) and d['tables']['secret'] ==
 expect_err_has "each read back and compared"
 key=$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["key_file"])')
 expect_true test "$(stat -c %a "$key")" = 600
-expect_true cmp -s "$key" "$(if is_postgres; then echo "$HOME/.local/share/hostctl/"*; else echo "$HOSTCTL_CATALOG.key"; fi)"
+expect_true cmp -s "$key" "$(catalog_key_file)"
 on_target views > "$WORK/after.txt"
 expect_true cmp -s "$WORK/before.txt" "$WORK/after.txt"
 expect_true grep -q 'hostctl-secret:Admin pw 7' "$WORK/after.txt"

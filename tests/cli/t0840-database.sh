@@ -52,8 +52,8 @@ hc host show rig3 -o json
 expect_json "d['db_engine'] == 'mariadb' and d['db_admin_user'] == 'hcadmin' and d['roles'] == ['db']"
 admin_pw=$(cat "$RIG_DIR/db3-admin.pw")
 expect_true test -n "$admin_pw"
-grep -c "$admin_pw" "$HOSTCTL_CATALOG" >/dev/null && fail "the admin password is in the catalog in clear"
-expect_true test "$(stat -c %a "$HOSTCTL_CATALOG.key")" = 600
+catalog_files_hold "$admin_pw" && fail "the admin password is in the catalog in clear"
+expect_true test "$(stat -c %a "$(catalog_key_file)")" = 600
 hc host show rig3
 printf '%s' "$OUT" | grep -q "$admin_pw" && fail "host show printed the admin password"
 
@@ -124,7 +124,7 @@ pw=$OUT
 expect_true test ${#pw} = 24
 # The password works: it is the one MariaDB has.
 expect_true mariadb --no-defaults -h "${RIG_ADDR[3]}" -P "${RIG_DB_PORT[3]}" -u "$db" --password="$pw" -e 'SELECT 1' "$db" >/dev/null
-grep -c "$pw" "$HOSTCTL_CATALOG" >/dev/null && fail "the database password is in the catalog in clear"
+catalog_files_hold "$pw" && fail "the database password is in the catalog in clear"
 for c in $(catalog_sql "SELECT id FROM command"); do
   "$H" task log "$c" 2>&1 | grep -q -e "$pw" -e "$admin_pw" && fail "command $c's log holds a password"
 done

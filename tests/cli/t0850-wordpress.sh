@@ -133,7 +133,7 @@ expect_true test ${#admin} = 24 -a ${#dbpw} = 24
 for cmd in $(catalog_sql "SELECT id FROM command"); do
   "$H" task log "$cmd" 2>&1 | grep -q -e "$admin" -e "$dbpw" && fail "command $cmd's log holds a password"
 done
-grep -c -e "$admin" -e "$dbpw" "$HOSTCTL_CATALOG" >/dev/null && fail "a password is in the catalog in clear"
+catalog_files_hold "$admin" "$dbpw" && fail "a password is in the catalog in clear"
 catalog_sql "SELECT argv FROM audit" | grep -q -e "$admin" -e "$dbpw" && fail "a password is in the audit trail"
 
 TEST "delete: every database of the site is gone"
