@@ -132,9 +132,14 @@ std::vector<int64_t> due_sites(catalog::Catalog& catalog, const std::string& kin
 Report run_queue(run::Ops& ops, const std::string& name, const std::string& notify_command) {
   Report report;
   report.queue = name;
+  auto holder = [&](const std::string& what) {
+    return fmt::format("queue {} run by pid {} on node {}", what, self_process().pid, ops.catalog.actor().node);
+  };
+  // Queued commands are claimed one at a time (passing over rows another
+  // worker holds), so workers on any number of nodes drain the tasks queue
+  // together; every other queue picks its sites first, and runs under a lease.
   catalog::Lock lease(ops.catalog, "queue-" + name);
-  std::string holder = fmt::format("queue {} run by pid {} on node {}", name, self_process().pid, ops.catalog.actor().node);
-  if (!lease.try_acquire(holder)) {
+  if (name != "tasks" && !lease.try_acquire(holder(name))) {
     report.skipped = true;
     return report;
   }
@@ -150,8 +155,10 @@ Report run_queue(run::Ops& ops, const std::string& name, const std::string& noti
       ++report.ran;
       if (summary.status == run::kFailed || summary.after_error) report.failed.push_back(*id);
     }
-    // Then the sites' records that changes left behind, so a lost catalog can be rebuilt.
-    for (int64_t id : lifecycle::write_due_records(ops)) report.failed.push_back(id);
+    // Then the sites' records that changes left behind, so a lost catalog can
+    // be rebuilt: one worker at a time writes them.
+    if (lease.try_acquire(holder("tasks (site records)")))
+      for (int64_t id : lifecycle::write_due_records(ops)) report.failed.push_back(id);
   } else if (name == "backup") {
     auto sites = due_sites(ops.catalog, "backup", now_epoch());
     for (int64_t site : sites) {

@@ -91,4 +91,27 @@ rc=$?
 hc task show "$ID" -o json
 expect_json "d['status_name'] == 'FAILED' and 'cancel' in d['error']"
 
+TEST "two nodes drain 200 queued commands at once: each command runs exactly once"
+$H createservice "$EXAMPLES/static-site/service.yaml" -q >/dev/null
+$H host edit h --capacity 300 -q >/dev/null
+for i in $(seq 200); do $H deployservice static-site --host h --async -q >/dev/null || fail "queueing $i"; done
+expect_true test "$(catalog_sql "SELECT count(*) FROM command WHERE status = 0")" = 200
+HOSTCTL_NODE=alpha "$H" queue run tasks -o json >"$WORK/alpha.json" 2>"$WORK/alpha.err" &
+a=$!
+HOSTCTL_NODE=beta "$H" queue run tasks -o json >"$WORK/beta.json" 2>"$WORK/beta.err" &
+b=$!
+wait "$a" || fail "alpha's queue run exited $?: $(tail -3 "$WORK/alpha.err")"
+wait "$b" || fail "beta's queue run exited $?: $(tail -3 "$WORK/beta.err")"
+# At most 100 a run: both worked, and between them ran all 200.
+ran() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["ran"])' "$WORK/$1.json"; }
+expect_true test "$(ran alpha)" = 100
+expect_true test "$(ran beta)" = 100
+expect_true test "$(catalog_sql "SELECT node || ':' || count(*) FROM command WHERE action = 'install' AND
+                                 status = 5 GROUP BY node ORDER BY node" | paste -sd' ')" = "alpha:100 beta:100"
+# 200 runs between them and all 200 completed: none ran twice (it would have
+# left another unrun). Each installed its own copy.
+expect_true test "$(catalog_sql "SELECT count(DISTINCT deployment_id) FROM task t JOIN command c ON
+                                 c.id = t.command_id WHERE c.action = 'install'")" = 200
+expect_true test "$(catalog_sql "SELECT count(*) FROM command WHERE action = 'install' AND status != 5")" = 0
+
 done_testing
