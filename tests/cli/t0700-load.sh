@@ -58,7 +58,7 @@ expect_true test "$(q "SELECT count(*) FROM site")" = 80
 expect_true test "$(q "SELECT count(*) FROM host")" = 22
 expect_true test "$(q "SELECT count(*) FROM deployment WHERE active = 1 AND status = 5")" = 80
 expect_true test "$(q "SELECT count(*) FROM route WHERE active = 1")" = 40
-expect_true test "$(q "SELECT count(*) FROM (SELECT site_id FROM deployment WHERE active = 1 GROUP BY site_id HAVING count(*) > 1)")" = 0
+expect_true test "$(q "SELECT count(*) FROM (SELECT site_id FROM deployment WHERE active = 1 GROUP BY site_id HAVING count(*) > 1) dup")" = 0
 expect_true test "$(q "SELECT count(*) FROM command WHERE status != 5")" = 0
 for f in "$WORK"/load*.out; do
   case $f in *load*3.out|*load*4.out|*load*9.out) python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f" || fail "a reader printed broken JSON";; esac
