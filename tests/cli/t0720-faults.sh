@@ -62,6 +62,15 @@ kill_when_held() {
   wait "$pid" 2>/dev/null
   rm -f "$(base "$i")/hold"
 }
+# Starts `deployservice held-site` on rig1 in the background (pid), its output
+# in $WORK/NAME.out and .err, and returns once its held task runs.
+start_held_install() {
+  touch "$(base 1)/hold"
+  rm -f "$(base 1)/held"
+  "$HOSTCTL_BIN" deployservice held-site --host rig1 >"$WORK/$1.out" 2>"$WORK/$1.err" &
+  pid=$!
+  for n in $(seq 1 100); do [ -e "$(base 1)/held" ] && break; sleep 0.05; done
+}
 last_command() { catalog_sql "SELECT max(id) FROM command WHERE action != 'web sync'"; }
 # Retries command ID and expects it COMPLETED.
 expect_retry_completes() {
@@ -137,11 +146,7 @@ expect_json "d[0]['drift'] == []"
 expect_consistent
 
 TEST "sshd's connection killed during an install: exit 6, retry finishes it"
-touch "$(base 1)/hold"
-rm -f "$(base 1)/held"
-"$HOSTCTL_BIN" deployservice held-site --host rig1 >"$WORK/k.out" 2>"$WORK/k.err" &
-pid=$!
-for n in $(seq 1 100); do [ -e "$(base 1)/held" ] && break; sleep 0.05; done
+start_held_install k
 rig_kill_connections 1
 wait "$pid"
 expect_true test $? = 6
@@ -234,11 +239,7 @@ expect_consistent
 # server's lock_timeout instead (not yet the same 30 s, issue 15).
 if is_postgres; then
   TEST "the PostgreSQL server restarted during an install: exit 6, no half-written rows, the next run proceeds"
-  touch "$(base 1)/hold"
-  rm -f "$(base 1)/held"
-  "$HOSTCTL_BIN" deployservice held-site --host rig1 >"$WORK/pg.out" 2>"$WORK/pg.err" &
-  pid=$!
-  for n in $(seq 1 100); do [ -e "$(base 1)/held" ] && break; sleep 0.05; done
+  start_held_install pg
   pg_server_stop fast  # every session ends, as on a crash or failover
   rm -f "$(base 1)/hold"
   wait "$pid"
