@@ -89,14 +89,15 @@ median_ms() {
 }
 # The engine's own client: sqlite3 in its default list mode, and with -json so
 # both sides print JSON; psql unaligned, and with each row as JSON.
+# psql itself, not Debian's Perl wrapper in /usr/bin (150 ms of start-up).
 if [ "$postgres" = 1 ]; then
   client=psql
-  sq() { psql -qAt "$HOSTCTL_CATALOG" -c "$1"; }
+  sq() { "$PG_BIN/psql" -qAt "$HOSTCTL_CATALOG" -c "$1"; }
   sqj() {  # each statement's rows as one JSON array, on one connection
     local stmt args=()
     IFS=';' read -ra stmts <<<"$1"
     for stmt in "${stmts[@]}"; do args+=(-c "SELECT json_agg(r) FROM ($stmt) r"); done
-    psql -qAt "$HOSTCTL_CATALOG" "${args[@]}"
+    "$PG_BIN/psql" -qAt "$HOSTCTL_CATALOG" "${args[@]}"
   }
 else
   client=sqlite3
