@@ -79,7 +79,8 @@ void add_exchange_commands(std::vector<Command>& t) {
                {{"to", "", "the new catalog: a postgresql:// URI or a SQLite file; made when it has no schema, "
                            "refused when it holds rows",
                  Opt::Value, "LOCATION", Complete::File, true}},
-               kCatalog | kMutates, catalog_copy});
+               // It reads this catalog and makes another: nothing here to roll back in a dry run.
+               kCatalog, catalog_copy});
 }
 
 }  // namespace hostctl::cli
