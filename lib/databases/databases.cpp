@@ -73,11 +73,14 @@ echo "loaded $HOSTCTL_DB_NAME"
 )sh";
 
 // A locked deployment's database refuses its writes (the grant is checked on
-// each new connection: PHP connects per request).
+// each new connection: PHP connects per request). One REVOKE of every privilege
+// but SELECT and SHOW VIEW: revoking all and granting SELECT back left a
+// moment with no grant at all, in which a page failed to connect (HTTP 500).
 constexpr const char* kReadOnly = R"sh(
 sql <<SQL || fail "could not make database $HOSTCTL_DB_NAME read-only"
-REVOKE ALL PRIVILEGES ON \`$HOSTCTL_DB_NAME\`.* FROM '$HOSTCTL_DB_USER'@'%';
-GRANT SELECT, SHOW VIEW ON \`$HOSTCTL_DB_NAME\`.* TO '$HOSTCTL_DB_USER'@'%';
+REVOKE INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES,
+  EXECUTE, CREATE VIEW, CREATE ROUTINE, ALTER ROUTINE, EVENT, TRIGGER, DELETE HISTORY
+  ON \`$HOSTCTL_DB_NAME\`.* FROM '$HOSTCTL_DB_USER'@'%';
 SQL
 echo "database $HOSTCTL_DB_NAME is read-only"
 )sh";
