@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -72,6 +74,16 @@ const std::vector<std::string>& tables() {
       "usage",   "schedule_run", "certificate", "site_record_due", "audit", "command", "task",
       "task_log", "directive"};
   return all;
+}
+
+std::string primary_key_order(const std::vector<TableColumn>& columns) {
+  std::vector<TableColumn> keys;
+  std::copy_if(columns.begin(), columns.end(), std::back_inserter(keys), [](const auto& c) { return c.key > 0; });
+  if (keys.empty()) keys = columns;
+  std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k.name;
+  return out;
 }
 
 std::string shown_location(const std::string& location) {

@@ -129,6 +129,9 @@ class Lock {
 // Every table of the schema, each after the tables it refers to: the order
 // rows can be inserted in (export, import, catalog copy).
 const std::vector<std::string>& tables();
+// The order to read a table's rows in, the same on both engines: its primary
+// key's columns ("id", or "a, b"), or every column when it has none (directive).
+std::string primary_key_order(const std::vector<TableColumn>& columns);
 
 // The location as it may be shown: a URI's password masked.
 std::string shown_location(const std::string& location);

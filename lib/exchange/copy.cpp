@@ -43,12 +43,8 @@ TableShape shape_of(catalog::Catalog& from, catalog::Catalog& to, const std::str
   if (mine.size() != theirs.size() ||
       !std::equal(mine.begin(), mine.end(), theirs.begin(), [](const auto& a, const auto& b) { return a.name == b.name; }))
     throw Error(ErrorKind::Internal, fmt::format("table {} has other columns in the target than in the source", table));
-  auto keys = s.columns;
-  std::erase_if(keys, [](const auto& c) { return c.key == 0; });
-  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   for (const auto& c : s.columns) s.names += (s.names.empty() ? "" : ", ") + c.name;
-  for (const auto& c : keys) s.order += (s.order.empty() ? "" : ", ") + c.name;
-  if (s.order.empty()) s.order = s.names;
+  s.order = catalog::primary_key_order(s.columns);
   return s;
 }
 

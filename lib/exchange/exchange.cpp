@@ -50,17 +50,6 @@ std::string each_secret(const std::string& table, const std::string& text,
   return params.dump();
 }
 
-// "id", or the columns of a composite primary key: the order rows are exported in.
-std::string primary_key(const std::string& table, const std::vector<catalog::TableColumn>& columns) {
-  std::vector<catalog::TableColumn> keys;
-  std::copy_if(columns.begin(), columns.end(), std::back_inserter(keys), [](const auto& c) { return c.key > 0; });
-  if (keys.empty()) throw Error(ErrorKind::Internal, fmt::format("table {} has no primary key to export it by", table));
-  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-  std::string out;
-  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k.name;
-  return out;
-}
-
 }  // namespace
 
 std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
@@ -76,7 +65,7 @@ std::string export_yaml(catalog::Catalog& catalog, bool with_secrets) {
   for (const auto& table : kTables) {
     auto cols = catalog.columns(table);
     out << YAML::Key << table << YAML::Value << YAML::BeginSeq;
-    catalog::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY {}", table, primary_key(table, cols)));
+    catalog::Statement q(db, fmt::format("SELECT * FROM {} ORDER BY {}", table, catalog::primary_key_order(cols)));
     while (q.executeStep()) {
       out << YAML::BeginMap;
       for (int i = 0; i < q.getColumnCount(); ++i) {
