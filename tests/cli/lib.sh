@@ -128,6 +128,15 @@ expect_out_empty() { [ -z "$OUT" ] || fail "stdout is not empty"; }
 expect_json() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); assert $1, d" 2>/dev/null ||
   fail "JSON check failed: $1"; }
 expect_true() { "$@" || fail "not true: $*"; }
+# Runs CMD every 0.1 s until it succeeds, or fails the test after SECONDS.
+# Generous on purpose: CI runs these files beside the load test.
+wait_until() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "waited in vain for: $*"; return 1; }
+    sleep 0.1
+  done
+}
 
 # Everything in a catalog as text (sqlite3 .dump, pg_dump --data-only): LOCATION, or the one under test.
 catalog_dump() {

@@ -148,7 +148,7 @@ remote_running "sleep 12[01]" && fail "the timed-out task still runs on the host
 TEST "a connection killed mid-task: exit 6, the log says so, the catalog is consistent"
 ("$HOSTCTL_BIN" host exec rig7 -- 'echo started; sleep 30' >"$WORK/k.out" 2>"$WORK/k.err"; echo $? >"$WORK/k.rc") &
 pid=$!
-for _ in $(seq 1 50); do remote_running "sleep 30" && break; sleep 0.1; done
+wait_until 60 remote_running "sleep 30"
 rig_kill_connections 7
 wait "$pid"
 expect_true test "$(cat "$WORK/k.rc")" = 6
@@ -162,7 +162,7 @@ pkill -u "$RIG_USER" -f "sleep 30"
 TEST "hostctl killed with SIGKILL mid-task: seen as interrupted, retry finishes the work"
 "$HOSTCTL_BIN" host exec rig1 -- 'sleep 2; echo finished >> "$HOSTCTL_BASE_DIR/marker"' >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do remote_running "sleep 2" && break; sleep 0.1; done
+wait_until 60 remote_running "sleep 2"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 id=$(catalog_sql "SELECT max(id) FROM command")
@@ -181,7 +181,7 @@ expect_rc 4
 TEST "one outstanding command per action and object: a second one is busy (exit 7)"
 "$HOSTCTL_BIN" host exec rig4 -- 'sleep 3' >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do remote_running "sleep 3" && break; sleep 0.1; done
+wait_until 60 remote_running "sleep 3"
 hc host exec rig4 -- 'echo second'
 expect_rc 7
 expect_err_has "already running"
@@ -190,7 +190,7 @@ wait "$pid"
 TEST "task cancel stops running work on the host"
 "$HOSTCTL_BIN" host exec rig2 -- 'sleep 45' >"$WORK/c.out" 2>"$WORK/c.err" &
 pid=$!
-for _ in $(seq 1 50); do remote_running "sleep 45" && break; sleep 0.1; done
+wait_until 60 remote_running "sleep 45"
 id=$(catalog_sql "SELECT max(id) FROM command")
 hc task cancel "$id" -o json
 expect_rc 0

@@ -91,7 +91,7 @@ catalog_sql "UPDATE deployment SET ready_at = '2020-01-01T00:00:00Z' WHERE stage
 # A lease of ten minutes: only its process, seen dead on this node, frees its work at once.
 HOSTCTL_NODE_LEASE=600s "$HOSTCTL_BIN" reserve refill slow-site -q >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do pgrep -f "$slow_sleep" >/dev/null && break; sleep 0.1; done
+wait_until 60 pgrep -f "$slow_sleep" >/dev/null
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 start=$(date +%s)

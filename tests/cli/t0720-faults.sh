@@ -56,8 +56,7 @@ kill_when_held() {
   rm -f "$(base "$i")/held"
   "$HOSTCTL_BIN" "$@" >/dev/null 2>&1 &
   pid=$!
-  for n in $(seq 1 100); do [ -e "$(base "$i")/held" ] && break; sleep 0.05; done
-  [ -e "$(base "$i")/held" ] || fail "the held task never started"
+  wait_until 60 test -e "$(base "$i")/held"
   kill -KILL "$pid"
   wait "$pid" 2>/dev/null
   rm -f "$(base "$i")/hold"
@@ -69,7 +68,7 @@ start_held_install() {
   rm -f "$(base 1)/held"
   "$HOSTCTL_BIN" deployservice held-site --host rig1 >"$WORK/$1.out" 2>"$WORK/$1.err" &
   pid=$!
-  for n in $(seq 1 100); do [ -e "$(base 1)/held" ] && break; sleep 0.05; done
+  wait_until 60 test -e "$(base 1)/held"
 }
 last_command() { catalog_sql "SELECT max(id) FROM command WHERE action != 'web sync'"; }
 # Retries command ID and expects it COMPLETED.
@@ -126,8 +125,7 @@ touch "$RIG_NGINX_DIR/hold"
 rm -f "$RIG_NGINX_DIR/held"
 "$HOSTCTL_BIN" route activate held.test >/dev/null 2>&1 &
 pid=$!
-for n in $(seq 1 100); do [ -e "$RIG_NGINX_DIR/held" ] && break; sleep 0.05; done
-expect_true test -e "$RIG_NGINX_DIR/held"
+wait_until 60 test -e "$RIG_NGINX_DIR/held"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 rm -f "$RIG_NGINX_DIR/hold"

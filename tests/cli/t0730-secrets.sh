@@ -55,8 +55,7 @@ TEST "a secret from the environment: not in any process list, local or remote, w
 touch "$base/hold"
 HOSTCTL_PARAM_TOKEN=$SECRET "$HOSTCTL_BIN" deployservice vault --host rig1 >/dev/null 2>&1 &
 pid=$!
-for n in $(seq 1 600); do [ -e "$base/held" ] && break; sleep 0.05; done
-expect_true test -e "$base/held"
+wait_until 60 test -e "$base/held"
 ps -eo args | grep -F "$SECRET" | grep -v grep && fail "the secret is in the process list"
 # It is there, in the environment of the task's processes on the host, which only its user and root can read.
 found=""

@@ -202,7 +202,7 @@ cat > "$HOSTCTL_ROOT/app.py" <<'PY'
 PY
 setsid nohup python3 "$HOSTCTL_ROOT/app.py" "$HOSTCTL_ROOT/run/app.sock" </dev/null >"$HOSTCTL_ROOT/run/app.log" 2>&1 &
 echo $! > "$HOSTCTL_ROOT/run/app.pid"
-for i in $(seq 1 100); do [ -S "$HOSTCTL_ROOT/run/app.sock" ] && exit 0; sleep 0.05; done
+for i in $(seq 1 600); do [ -S "$HOSTCTL_ROOT/run/app.sock" ] && exit 0; sleep 0.05; done
 echo "the application did not start" >&2; exit 1
 SH
 python3 - "$WORK/sock-app/start.sh" "$WORK/sock-app/app.py" <<'PY'

@@ -99,7 +99,7 @@ d3=$(catalog_sql "SELECT id FROM deployment WHERE label = 'v3'")
 rm -f "$POOLS/hostctl-$d3.conf"
 as_user() { setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups "${@:2}"; }
 as_user "${RIG_HOST_USER[2]}" kill -USR2 "$(cat "${RIG_PHP_DIR[2]}/php-fpm.pid")"
-for i in $(seq 1 50); do [ -S "$POOLS/hostctl-$d3.sock" ] || break; sleep 0.1; done
+wait_until 60 test ! -S "$POOLS/hostctl-$d3.sock"
 hc site switch blog --to "$(catalog_sql "SELECT name FROM deployment WHERE id = $d3")"
 expect_rc 5
 expect_err_has "was not switched"
