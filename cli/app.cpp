@@ -319,7 +319,10 @@ int main(int argc, char** argv) {
     Context ctx;
     ctx.argv = argv_copy;
     ctx.settings = config::Settings::load(g.config.empty() ? std::nullopt : std::optional(g.config), getenv_cb);
-    if (!g.catalog.empty()) ctx.settings.set_flag("catalog", g.catalog, "--catalog");
+    if (!g.catalog.empty()) {
+      catalog::refuse_password_on_command_line(g.catalog, "--catalog");
+      ctx.settings.set_flag("catalog", g.catalog, "--catalog");
+    }
     if (!g.output.empty()) ctx.settings.set_flag("output", g.output, "--output");
     if (!g.jobs.empty()) ctx.settings.set_flag("jobs", g.jobs, "--jobs");
     if (!g.timeout.empty()) ctx.settings.set_flag("timeout", g.timeout, "--timeout");

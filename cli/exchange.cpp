@@ -44,6 +44,7 @@ Output import(Context& ctx, const Args& a) {
 
 Output catalog_copy(Context& ctx, const Args& a) {
   const std::string to = *a.opt("to");
+  catalog::refuse_password_on_command_line(to, "--to");
   auto report = exchange::copy_catalog(ctx.catalog(), to, ctx.actor());
   std::string shown = catalog::shown_location(to);
   ctx.info(fmt::format("copied {} rows in {} tables to catalog '{}', each read back and compared", report.total,

@@ -86,10 +86,29 @@ std::string primary_key_order(const std::vector<TableColumn>& columns) {
   return out;
 }
 
+namespace {
+const std::regex kUserPassword(R"(^([a-z]+://[^:/@?]*):[^@/]*@)");
+const std::regex kPasswordParameter(R"(([?&]password=)[^&]*)");
+
+bool carries_password(const std::string& location) {
+  return engine_of(location) == Engine::PostgreSQL &&
+         (std::regex_search(location, kUserPassword) || std::regex_search(location, kPasswordParameter));
+}
+}  // namespace
+
 std::string shown_location(const std::string& location) {
   if (engine_of(location) == Engine::SQLite) return location;
-  static const std::regex password(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
-  return std::regex_replace(location, password, "$1:***@");
+  return std::regex_replace(std::regex_replace(location, kUserPassword, "$1:***@"), kPasswordParameter, "$1***");
+}
+
+void refuse_password_on_command_line(const std::string& location, const std::string& option) {
+  if (!carries_password(location)) return;
+  throw Error(ErrorKind::Usage,
+              fmt::format("{} {}: a password on the command line shows in any user's ps and in the recorded "
+                          "command line",
+                          option, shown_location(location)),
+              "put the password in ~/.pgpass or the file PGPASSFILE names (mode 0600), or the whole URI in "
+              "HOSTCTL_CATALOG or the configuration file");
 }
 
 int64_t insert_returning_id(Statement& insert) {

@@ -133,8 +133,13 @@ const std::vector<std::string>& tables();
 // key's columns ("id", or "a, b"), or every column when it has none (directive).
 std::string primary_key_order(const std::vector<TableColumn>& columns);
 
-// The location as it may be shown: a URI's password masked.
+// The location as it may be shown: a URI's password (user:PASSWORD@ or
+// ?password=) masked.
 std::string shown_location(const std::string& location);
+// Refuses (a usage error) a location given on the command line (OPTION) whose
+// URI carries a password, which any user's ps and the recorded command line
+// would show: the password belongs in ~/.pgpass or PGPASSFILE.
+void refuse_password_on_command_line(const std::string& location, const std::string& option);
 
 // Runs an "INSERT ... RETURNING id" and gives the new row's id: the one way
 // every engine tells it (no engine's last-insert rowid).

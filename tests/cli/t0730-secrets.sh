@@ -103,6 +103,53 @@ hc deployservice vault --host rig1
 expect_rc 2
 expect_err_has "needs --param token=... (or HOSTCTL_PARAM_TOKEN in the environment)"
 
+TEST "a PostgreSQL catalog's password: from PGPASSFILE, refused on the command line, masked in messages"
+# A server that asks this role for its password (scram-sha-256), beside the
+# trust the rest of the suite uses.
+if ! is_postgres; then
+  . "$HOSTCTL_SOURCE_DIR/tests/rig/postgres.sh"
+  pg_start || exit 1
+  trap 'pg_stop; cleanup_environment' EXIT
+fi
+PGPW=Pg-pw-8d2e61c0
+psql -q "$PG_URI_BASE/postgres" <<SQL >/dev/null
+CREATE ROLE keeper LOGIN PASSWORD '$PGPW';
+CREATE DATABASE kept OWNER keeper;
+SQL
+pg_as_owner sed -i '1i host all keeper 127.0.0.1/32 scram-sha-256' "$PG_DIR/data/pg_hba.conf"
+pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
+kept="postgresql://keeper@127.0.0.1:$PG_PORT/kept"
+kept_tables() { psql -tA "$PG_URI_BASE/kept" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"; }
+for given in "postgresql://keeper:$PGPW@127.0.0.1:$PG_PORT/kept" "$kept?password=$PGPW"; do
+  hc --catalog "$given" init
+  expect_rc 2
+  expect_err_has "a password on the command line shows in any user's ps"
+  expect_err_has "~/.pgpass or the file PGPASSFILE names"
+  printf '%s' "$ERR" | grep -qF "$PGPW" && fail "the refused password was shown"
+done
+hc catalog copy --to "postgresql://keeper:$PGPW@127.0.0.1:$PG_PORT/kept"
+expect_rc 2
+printf '%s' "$ERR" | grep -qF "$PGPW" && fail "the refused password was shown"
+expect_true test "$(kept_tables)" = 0
+HOSTCTL_CATALOG=$kept hc init
+expect_rc 6
+expect_err_has "password"
+HOSTCTL_CATALOG="postgresql://keeper:Wrong-pw-1@127.0.0.1:$PG_PORT/kept" hc init
+expect_rc 6
+expect_err_has "keeper:***@"
+printf '%s' "$ERR" | grep -qF "Wrong-pw-1" && fail "the wrong password was shown"
+expect_true test "$(kept_tables)" = 0
+printf '127.0.0.1:%s:kept:keeper:%s\n' "$PG_PORT" "$PGPW" > "$WORK/pgpass"
+chmod 600 "$WORK/pgpass"
+HOSTCTL_CATALOG=$kept PGPASSFILE="$WORK/pgpass" hc init
+expect_rc 0
+HOSTCTL_CATALOG=$kept PGPASSFILE="$WORK/pgpass" hc host add control --transport local --base-dir "$WORK/srv-kept" --role web
+expect_rc 0
+HOSTCTL_CATALOG=$kept PGPASSFILE="$WORK/pgpass" hc host list -o json
+expect_json "[h['name'] for h in d] == ['control']"
+psql -tA "$PG_URI_BASE/kept" -c "SELECT argv FROM command UNION ALL SELECT argv FROM audit" | grep -qF "$PGPW" &&
+  fail "the password is in a recorded command line"
+
 TEST "the catalog file (on PostgreSQL, the key file) stays 0600"
 # A PostgreSQL catalog is the server's files, kept by its own user.
 if is_postgres; then expect_true test "$(stat -c %a "$(catalog_key_file)")" = 600

@@ -149,3 +149,21 @@ TEST_CASE("tables() lists every table of the schema, each after the tables it re
     }
   }
 }
+
+TEST_CASE("a catalog URI's password is masked when shown, and refused on the command line") {
+  CHECK(shown_location("postgresql://ops:s3cret@db1:5432/hosting") == "postgresql://ops:***@db1:5432/hosting");
+  CHECK(shown_location("postgres://ops@db1/hosting?sslmode=require&password=s3cret&connect_timeout=5") ==
+        "postgres://ops@db1/hosting?sslmode=require&password=***&connect_timeout=5");
+  CHECK(shown_location("/var/lib/a:b@c/catalog.db") == "/var/lib/a:b@c/catalog.db");
+  for (const char* given : {"postgresql://ops:s3cret@db1/hosting", "postgresql://ops@db1/hosting?password=s3cret"}) {
+    try {
+      refuse_password_on_command_line(given, "--catalog");
+      FAIL("accepted " << given);
+    } catch (const hostctl::Error& e) {
+      CHECK(e.kind() == hostctl::ErrorKind::Usage);
+      CHECK(std::string(e.what()).find("s3cret") == std::string::npos);
+    }
+  }
+  CHECK_NOTHROW(refuse_password_on_command_line("postgresql://ops@db1:5432/hosting", "--catalog"));
+  CHECK_NOTHROW(refuse_password_on_command_line("/var/lib/a:b@c/catalog.db", "--catalog"));
+}
