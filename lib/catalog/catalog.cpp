@@ -87,18 +87,25 @@ std::string primary_key_order(const std::vector<TableColumn>& columns) {
 }
 
 namespace {
-const std::regex kUserPassword(R"(^([a-z]+://[^:/@?]*):[^@/]*@)");
-const std::regex kPasswordParameter(R"(([?&]password=)[^&]*)");
+// Compiled on first use, not at every start of hostctl.
+const std::regex& user_password() {
+  static const std::regex re(R"(^([a-z]+://[^:/@?]*):[^@/]*@)");
+  return re;
+}
+const std::regex& password_parameter() {
+  static const std::regex re(R"(([?&]password=)[^&]*)");
+  return re;
+}
 
 bool carries_password(const std::string& location) {
   return engine_of(location) == Engine::PostgreSQL &&
-         (std::regex_search(location, kUserPassword) || std::regex_search(location, kPasswordParameter));
+         (std::regex_search(location, user_password()) || std::regex_search(location, password_parameter()));
 }
 }  // namespace
 
 std::string shown_location(const std::string& location) {
   if (engine_of(location) == Engine::SQLite) return location;
-  return std::regex_replace(std::regex_replace(location, kUserPassword, "$1:***@"), kPasswordParameter, "$1***");
+  return std::regex_replace(std::regex_replace(location, user_password(), "$1:***@"), password_parameter(), "$1***");
 }
 
 void refuse_password_on_command_line(const std::string& location, const std::string& option) {
